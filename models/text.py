@@ -1,0 +1,164 @@
+"""Text preparation for the learned classifier: prose extraction and tokenization.
+
+Everything here is a module-level function so that a saved pipeline refers
+to it by name (skops stores ``edualliance.models.text.tokenize``, not a
+pickled closure) and loads it from the installed package.
+
+* :func:`document` joins a title and a text into the one string the
+  pipeline reads (first line = title, possibly empty).
+* :func:`prepare` keeps what a reader would call the article: the title and
+  the prose, without navigation, breadcrumbs, metadata lines, link lists,
+  search-result teasers and whatever follows a "related articles" or
+  snapshot-disclaimer marker. A model named only there is not a text about
+  that model (docs/taxonomy.md, labeling rule).
+* :func:`tokenize` segments with jieba and the domain dictionary
+  (``corpus/dict/userdict.txt``) so that 教联体, 集团化办学, 片区共同体 … stay
+  whole, and drops stopwords (``corpus/dict/stopwords.txt``), punctuation
+  and bare numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from importlib import resources
+
+from edualliance.pipeline.normalize import normalize
+
+_DICT_PACKAGE = "edualliance.corpus"
+
+#: A bullet-list item (link list, menu).
+_LIST_LINE = re.compile(r"^\s*(?:[-•·*▪►>»]\s*)+\S")
+#: Sentence-final punctuation: a line ending so is prose, however short.
+_SENTENCE_END = re.compile(r"[。！？!?；;…”\"）)]\s*$")
+#: Breadcrumbs and "you are here" lines.
+_BREADCRUMB = re.compile(r"(?:首页|当前位置|您的位置|你的位置|所在位置)\s*[:：>»/]|(?:\S+\s*[>»]\s*){2,}")
+#: Metadata and page furniture lines.
+_FURNITURE = re.compile(
+    r"^(?:发布时间|发布日期|时间|日期|来源|作者|编辑|责任编辑|审核|浏览|点击|阅读|字号|文章来源)\s*[:：]"
+    r"|^(?:分享到|打印|关闭|上一篇|下一篇|上一条|下一条|返回顶部|返回列表|扫一扫|版权所有|Copyright|©)"
+    r"|(?:浏览次数|点击数|阅读量|阅读数)[:：]?\s*\d|【(?:打印|关闭)】",
+    re.IGNORECASE,
+)
+#: A short line carrying page metadata anywhere (类别:教育 发布时间:… 来源:…).
+_METADATA = re.compile(r"(?:发布时间|发布日期|更新时间|来源|作者|浏览次数|点击数|点击量|责任编辑|编辑)\s*[:：]")
+_METADATA_MAX_LEN = 80
+
+#: A line that is only a date or a date and time (the foot of a list item).
+_DATE_ONLY = re.compile(
+    r"^\s*[\[(（]?\s*\d{4}\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*[\])）]?\s*$"
+)
+#: A snippet of another page, as in search results ("...建成城乡学校发展共同体128对").
+_SNIPPET = re.compile(r"^\s*(?:\.{2,}|…+|……)")
+#: Everything after one of these lines belongs to other pages.
+_TAIL_MARKER = re.compile(
+    r"^\s*(?:【?相关(?:阅读|新闻|文章|推荐|链接|资讯|报道)|推荐阅读|延伸阅读|热门(?:推荐|文章|新闻)|热点推荐"
+    r"|猜你喜欢|更多.{0,10}(?:资讯|新闻|阅读|文章)|以上内容为.{0,8}快照|本站信息快照|信息原文地址"
+    r"|快照生成时间|免责声明|版权声明)"
+)
+#: A short first line worth keeping as the headline when no title was given.
+_HEADLINE_MIN_HAN = 8
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_TOKEN_KEEP = re.compile(r"[\u3400-\u9fffA-Za-z]")
+_DIGITS = re.compile(r"^[\d.%]+$")
+
+
+def document(title: str | None, text: str) -> str:
+    """The single string the pipeline reads: title line, then the text."""
+    title = (title or "").replace("\n", " ").strip()
+    return f"{title}\n{text}"
+
+
+def _han_count(line: str) -> int:
+    return len(_HAN.findall(line))
+
+
+def prose(text: str, *, keep_headline: bool = True) -> str:
+    """The article's own sentences: page furniture, lists and trailing blocks dropped."""
+    lines = [line.strip() for line in text.splitlines()]
+    kept: list[str] = []
+    headline_taken = not keep_headline
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        if _TAIL_MARKER.match(line) and kept:
+            break
+        if _LIST_LINE.match(line) or _BREADCRUMB.search(line) or _FURNITURE.match(line):
+            continue
+        if _METADATA.search(line) and len(line) < _METADATA_MAX_LEN:
+            continue
+        if _DATE_ONLY.match(line) or _SNIPPET.match(line):
+            continue
+        following = next((ln for ln in lines[index + 1:] if ln), "")
+        if _DATE_ONLY.match(following):
+            # The headline or teaser of a list item: its date comes next.
+            continue
+        if not _SENTENCE_END.search(line) and len(line) < 40:
+            # A short line without sentence punctuation: a menu, a headline
+            # of a list — or this article's own headline, kept once, first.
+            if (not headline_taken and not kept and _han_count(line) >= _HEADLINE_MIN_HAN
+                    and len(line.split()) <= 3):
+                kept.append(line)
+                headline_taken = True
+            continue
+        headline_taken = True
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def prepare(doc: str) -> str:
+    """Title plus prose of one :func:`document`, in Simplified script."""
+    title, _, text = doc.partition("\n")
+    text, _script = normalize(text)
+    title, _script = normalize(title)
+    body = prose(text, keep_headline=not title.strip())
+    return f"{title.strip()}\n{body}" if title.strip() else body
+
+
+def prepare_texts(docs) -> list[str]:
+    """:func:`prepare` over a sequence (the pipeline's first step)."""
+    return [prepare(doc) for doc in docs]
+
+
+def dict_path(name: str):
+    return resources.files(_DICT_PACKAGE).joinpath("dict", name)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    text = dict_path("stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import warnings
+
+    with warnings.catch_warnings():
+        # jieba imports pkg_resources, which warns on import.
+        warnings.simplefilter("ignore")
+        import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    with resources.as_file(dict_path("userdict.txt")) as path:
+        tokenizer.load_userdict(str(path))
+    tokenizer.initialize()
+    return tokenizer
+
+
+def segment(text: str) -> list[str]:
+    """jieba segmentation with the domain dictionary, nothing dropped."""
+    return _segmenter().lcut(text, HMM=False)
+
+
+def tokenize(text: str) -> list[str]:
+    """Content words: segmented, without stopwords, punctuation or bare numbers."""
+    stop = stopwords()
+    return [
+        token for token in segment(text)
+        if token not in stop and _TOKEN_KEEP.search(token) and not _DIGITS.match(token)
+    ]

@@ -1,0 +1,114 @@
+"""The cleaning stage: RawPage → CleanResult (articles plus the listing verdict).
+
+Pure: bytes and metadata in, records out. I/O (reading files, fetching,
+storing) happens in the callers (``ingest``, the crawler's pipelines).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from . import htmltext, listing, textlines
+from .decode import DecodeError, decode
+from .normalize import normalize
+from .records import Article, CleanResult, Decoded, RawPage
+
+#: Bumped whenever a change here can change what is extracted: stored with
+#: every article so that researchers can tell which rules made a text.
+EXTRACTOR_VERSION = "clean-1"
+
+#: A page whose text is mostly link text is a listing (or navigation) page.
+LISTING_LINK_DENSITY = 0.6
+
+_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|script|title)\b", re.I)
+
+
+class CleaningError(ValueError):
+    """A page that cannot be cleaned; the message says why."""
+
+
+def is_html(raw: RawPage, text: str) -> bool:
+    if raw.content_type and "html" in raw.content_type.lower():
+        return True
+    if raw.path and raw.path.lower().endswith((".html", ".htm", ".shtml", ".xhtml")):
+        return True
+    if raw.path and raw.path.lower().endswith(".txt"):
+        return False
+    return bool(_HTML_SNIFF.search(raw.body[:2048]))
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _article(raw: RawPage, part: int, *, title, body, published, outlet, reposted_from, author,
+             url) -> Article:
+    text = "\n".join(body)
+    normalized, script = normalize(text)
+    page_url = url or raw.final_url or raw.url
+    return Article(
+        article_id=Article.make_id(raw.page_key, part),
+        page_key=raw.page_key,
+        part=part,
+        source=raw.source,
+        title=title,
+        text=text,
+        text_normalized=normalized,
+        url=page_url,
+        site=urlsplit(page_url).hostname if page_url else None,
+        path=raw.path,
+        published=_parse_iso(published),
+        outlet=outlet,
+        reposted_from=reposted_from,
+        author=author,
+        script=script,
+        extractor_version=EXTRACTOR_VERSION,
+    )
+
+
+def clean_page(raw: RawPage) -> CleanResult:
+    """Clean one page; raise CleaningError if it holds nothing we can read."""
+    if not raw.body.strip():
+        raise CleaningError("empty file")
+    try:
+        decoded: Decoded = decode(raw.body, raw.content_type)
+    except DecodeError as exc:
+        raise CleaningError(str(exc)) from exc
+
+    if is_html(raw, decoded.text):
+        try:
+            page = htmltext.extract_html(decoded.text, raw.final_url or raw.url)
+        except htmltext.HtmlError as exc:
+            raise CleaningError(str(exc)) from exc
+        text_for_listing = "\n".join(page.body)
+        meta = page
+    else:
+        meta = textlines.clean_text_page(decoded.text)
+        text_for_listing = decoded.text
+
+    items = listing.split_items(text_for_listing)
+    if items:
+        articles = tuple(
+            _article(raw, i, title=item.title, body=item.body, published=item.published,
+                     outlet=item.outlet, reposted_from=None, author=item.author,
+                     url=getattr(meta, "url", None))
+            for i, item in enumerate(items)
+        )
+        return CleanResult(articles, True, decoded)
+
+    if not meta.body:
+        if is_html(raw, decoded.text) and meta.link_density >= LISTING_LINK_DENSITY:
+            return CleanResult((), True, decoded)
+        raise CleaningError("no article text found: no line of the page reads as prose")
+    article = _article(
+        raw, 0, title=meta.title, body=meta.body, published=meta.published, outlet=meta.outlet,
+        reposted_from=meta.reposted_from, author=meta.author, url=getattr(meta, "url", None),
+    )
+    return CleanResult((article,), False, decoded)

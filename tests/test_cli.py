@@ -1,0 +1,145 @@
+"""The CLI contract, run through click's CliRunner on temporary databases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+from click.testing import CliRunner
+
+from edualliance.pipeline.cli import main
+
+EXTRACT_KEYS = {"source_path", "part", "title", "text", "published", "outlet", "author", "url"}
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_every_command_help_has_an_example():
+    for name, command in main.commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Example:" in result.output, f"`edualliance {name} --help` shows no Example:"
+
+
+def test_extract_prints_the_contract_keys_for_seeds_and_html(seeds_dir: Path, bundled_pages_dir: Path):
+    result = run("extract", str(seeds_dir / "000_3a03fd8061864d4f.txt"),
+                 str(bundled_pages_dir / "yichang-jiaolianti-gbk.html"))
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 2
+    for record in records:
+        assert EXTRACT_KEYS <= record.keys()
+        assert record["part"] == 0
+    seed, gbk = records
+    assert seed["title"] == "榕城区试点“教联体”模式,推动基础教育优质均衡发展"
+    assert "•" not in seed["text"]
+    # GBK page declared as gb2312: decoded, headline not the site name, date and outlet found.
+    assert gbk["title"] == "夷陵区：紧密型教联体让山区孩子在家门口上好学"
+    assert gbk["published"] == "2026-11-17T09:30:00"
+    assert gbk["outlet"] == "夷陵区教育局"
+    assert "龙头校" in gbk["text"]
+    for boilerplate in ("责任编辑", "分享到", "ICP", "伍家岗区集团化办学推进会召开", "当前位置"):
+        assert boilerplate not in gbk["text"], boilerplate
+
+
+def test_extract_listing_page_gives_one_record_per_item(seeds_dir: Path):
+    result = run("extract", str(seeds_dir / "002_229304e13f3f3a57.txt"))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["part"] for r in records] == list(range(20))
+    assert all("相似文献" not in r["text"] for r in records)
+    assert records[14]["author"] == "李丽、张苗妙"
+    assert records[14]["text"].startswith("为推动城乡义务教育优质均衡发展")
+
+
+def test_classify_writes_labels_primary_and_scores():
+    lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "a", "text": "该区大力推进集团化办学，组建6个教育集团，实行总校长负责制，集团内师资统一调配。"},
+        {"id": "b", "text": "今天天气晴朗，市民纷纷外出踏青。"},
+        {"id": "c", "text": "麗水推進城鄉教育共同體建設，融合型教共體實現鄉村學校全覆蓋。"},
+    ])
+    result = run("classify", "-", input=lines + "\nnot json\n")
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in out] == ["a", "b", "c"]
+    assert out[0]["primary"] == "group_run" and out[0]["labels"] == ["group_run"]
+    assert out[1]["primary"] == "none" and out[1]["labels"] == []
+    assert out[2]["primary"] == "urban_rural"  # Traditional script is normalized first
+    assert set(out[0]["scores"]) == {"jiaolianti", "group_run", "district_community", "urban_rural"}
+    assert "<stdin>:4: not a JSON record" in result.stderr
+
+
+def test_classify_explain_names_terms():
+    line = json.dumps({"text": "宜昌市推进教联体建设，龙头校带动成员校，教联体内教师统一调配。"}, ensure_ascii=False)
+    out = json.loads(run("classify", "--explain", input=line).stdout)
+    assert out["primary"] == "jiaolianti"
+    assert out["explain"]["jiaolianti"]
+
+
+def test_ingest_stores_once_and_sql_reads_back(db_path: Path, seeds_dir: Path):
+    first = run("--db", str(db_path), "ingest", str(seeds_dir))
+    assert first.exit_code == 0, first.output
+    second = run("--db", str(db_path), "ingest", str(seeds_dir))
+    assert "5 already stored" in second.output
+    result = run("--db", str(db_path), "sql", "SELECT count(*) AS n FROM pages", "--json")
+    assert json.loads(result.stdout) == {"n": 5}
+    result = run("--db", str(db_path), "sql", "SELECT count(*) AS n FROM articles", "--csv")
+    assert result.stdout.splitlines() == ["n", "24"]  # 4 articles + 20 listing items
+    table = run("--db", str(db_path), "sql", "SELECT title FROM articles WHERE part = 0 ORDER BY title")
+    assert "青海乐都:集团化办学助推教育事业高质量发展" in table.stdout
+    assert "(5 rows)" in table.stdout
+
+
+def test_sql_is_read_only(db_path: Path, seeds_dir: Path):
+    run("--db", str(db_path), "ingest", str(seeds_dir / "000_3a03fd8061864d4f.txt"))
+    result = CliRunner().invoke(main, ["--db", str(db_path), "sql", "DELETE FROM articles"])
+    assert result.exit_code != 0
+    assert "read-only" in result.output.lower()
+    with duckdb.connect(str(db_path), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_sql_on_missing_database_says_what_to_do(tmp_path: Path):
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "none.duckdb"), "sql", "SELECT 1"])
+    assert result.exit_code != 0
+    assert "edualliance demo" in result.output
+
+
+def test_db_from_environment(tmp_path: Path, seeds_dir: Path, monkeypatch):
+    target = tmp_path / "env.duckdb"
+    monkeypatch.setenv("EDUALLIANCE_DB", str(target))
+    assert run("ingest", str(seeds_dir / "001_3322f59d8fa83714.txt")).exit_code == 0
+    assert target.exists()
+
+
+def test_demo_stores_seeds_with_expected_primary_labels_and_writes_digest(tmp_path: Path):
+    out = tmp_path / "demo"
+    result = run("demo", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    db = out / "demo.duckdb"
+    assert f"Database: {db}" in result.output
+    assert len([x for x in result.output.splitlines() if x.strip().startswith("edualliance --db")]) == 3
+    digests = list(out.glob("digest-*.md"))
+    assert digests and "## Articles per model type" in digests[0].read_text(encoding="utf-8")
+    with duckdb.connect(str(db), read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT regexp_extract(p.path, '(\\d{3})_[0-9a-f]+\\.txt$', 1) AS seed, count(DISTINCT p.page_id),"
+            " mode(c.label) FILTER (WHERE c.is_primary AND c.assigned)"
+            " FROM pages p JOIN articles a USING (page_id) JOIN classifications c USING (article_id)"
+            " WHERE p.path LIKE '%seeds%' GROUP BY seed ORDER BY seed"
+        ).fetchall()
+    assert rows == [
+        ("000", 1, "jiaolianti"),
+        ("001", 1, "group_run"),
+        ("002", 1, "urban_rural"),
+        ("003", 1, "group_run"),
+        ("004", 1, "district_community"),
+    ]
+
+
+def test_digest_rejects_bad_week(db_path: Path, seeds_dir: Path):
+    run("--db", str(db_path), "ingest", str(seeds_dir))
+    result = CliRunner().invoke(main, ["--db", str(db_path), "digest", "--week", "2026-47"])
+    assert result.exit_code != 0
+    assert "ISO week like 2026-W47" in result.output
