@@ -52,9 +52,10 @@ def ours(body: bytes, url: str | None):
 
 
 def _ours_text(result) -> str:
+    """The stored ``text`` field: the body without the headline (which has its own field)."""
     if result is None:
         return ""
-    return "\n".join("\n".join(x for x in (a.title, a.text) if x) for a in result.articles)
+    return "\n".join(a.text for a in result.articles)
 
 
 def bare_trafilatura(body: bytes, url: str | None) -> str:

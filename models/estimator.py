@@ -10,7 +10,9 @@ scikit-learn estimator (``check_estimator`` runs on it in the tests):
   out-of-fold probabilities of the training data (``threshold_``), instead of
   a fixed 0.5: labels differ in how much training data and how clear a
   vocabulary they have;
-* ``coef_``: the mean of the fold models' weights, used to explain a verdict
+* one SVM fitted on all the training data (``ensemble=False``: the
+  calibration folds only fit the sigmoid), so the artifact holds one weight
+  vector per output; ``coef_`` is that vector, used to explain a verdict
   (which terms pushed a label up).
 """
 
@@ -71,7 +73,7 @@ class ThresholdedLinearClassifier(ClassifierMixin, BaseEstimator):
     def _calibrated(self, n_splits: int) -> CalibratedClassifierCV:
         base = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         return CalibratedClassifierCV(
-            base, method="sigmoid",
+            base, method="sigmoid", ensemble=False,
             cv=StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state),
         )
 
@@ -101,16 +103,22 @@ class ThresholdedLinearClassifier(ClassifierMixin, BaseEstimator):
             proba = cross_val_predict(inner, X, encoded, cv=folds, method="predict_proba",
                                       params=fit_params or None)
             self.threshold_ = best_threshold(encoded == 1, proba[:, 1])
-        self.coef_, self.intercept_ = self._mean_weights()
         return self
 
-    def _mean_weights(self) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def coef_(self) -> np.ndarray:
+        """Weights of the linear SVM (fitted on all training data)."""
+        return self._svm().coef_
+
+    @property
+    def intercept_(self) -> np.ndarray:
+        return self._svm().intercept_
+
+    def _svm(self) -> LinearSVC:
+        check_is_fitted(self, "model_")
         if isinstance(self.model_, LinearSVC):
-            return self.model_.coef_.copy(), self.model_.intercept_.copy()
-        fitted = [c.estimator for c in self.model_.calibrated_classifiers_]
-        coef = np.mean([f.coef_ for f in fitted], axis=0)
-        intercept = np.mean([f.intercept_ for f in fitted], axis=0)
-        return coef, intercept
+            return self.model_
+        return self.model_.calibrated_classifiers_[0].estimator
 
     def predict_proba(self, X):
         check_is_fitted(self)

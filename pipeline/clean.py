@@ -96,7 +96,7 @@ def clean_page(raw: RawPage) -> CleanResult:
     items = listing.split_items(text_for_listing)
     if items:
         articles = tuple(
-            _article(raw, i, title=item.title, body=item.body, published=item.published,
+            _article(raw, i, title=item.title, body=item.body, published=None,
                      outlet=item.outlet, reposted_from=None, author=item.author,
                      url=getattr(meta, "url", None))
             for i, item in enumerate(items)

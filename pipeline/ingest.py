@@ -125,6 +125,7 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], classifier, *, sourc
                  on_progress: Callable[[Counts], None] = lambda c: None) -> tuple[int, Counts]:
     """Ingest files and folders; return (run id, counts). Bad inputs are recorded, not raised."""
     run_id = store.start_run("ingest")
+    store.ensure_source(source, "local")
     counts = Counts()
     batch: list[RawPage] = []
 

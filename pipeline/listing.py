@@ -2,8 +2,9 @@
 相似文献 list, search results, 各地动态) yields one record per item.
 
 Recognised shape (journal platforms, search results): numbered items
-``1.`` ``2.`` … each followed by an optional author/journal line and a
-summary. Fewer than ``MIN_ITEMS`` numbered items in sequence is not a listing.
+``1.`` ``2.`` … in sequence, each an optional author/journal line and a
+summary, with no prose before the first item (numbered paragraphs inside an
+article follow prose: they are the article's points, not separate items).
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ from dataclasses import dataclass
 
 from . import textlines
 
-#: Three numbered items in a row are a list; two can be a numbered argument.
-MIN_ITEMS = 3
+#: Five numbered items in a row are a list of records; fewer can be an article's points.
+MIN_ITEMS = 5
 
-_NUMBER_LINE = re.compile(r"^(\d{1,3})[.、．]\s*(.*)$")
+#: Most items must be prose summaries: a numbered list of short names is a table of contents.
+MIN_PROSE_ITEMS = 0.6
+
+_NUMBER_LINE = re.compile(r"^(\d{1,3})\s*[.、．]\s*(.*)$")
 # 李丽  张苗妙 《人民教育》2023,(18):51-53  |  《教育文汇》2010,(7):F0002-F0002
 _JOURNAL_LINE = re.compile(
     r"^(?P<authors>(?:[\u3400-\u9fff·]{2,4}\s*){0,8})\s*《(?P<journal>[^》]{2,30})》\s*"
     r"(?P<year>(?:19|20)\d{2})\s*[,，]?\s*(?:\((?P<issue>[^)]*)\))?"
 )
+#: Journal platforms mark abstracts with <正> and end each with a 相似文献 link.
 _MARKERS = re.compile(r"^<正>|\s*相似文献\s*$")
+_PAGE_FOOTER = re.compile(r"设为首页|免责声明|关于我们|联系我们")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +37,10 @@ class Item:
     body: tuple[str, ...]
     author: str | None
     outlet: str | None  # the journal
-    published: str | None  # year of the journal issue
 
 
 def split_items(text: str) -> list[Item]:
+    """The items of a listing page, or [] when the text is not one."""
     lines = [textlines.clean_line(x) for x in text.splitlines()]
     lines = [x for x in lines if x]
     starts: list[int] = []
@@ -42,6 +48,8 @@ def split_items(text: str) -> list[Item]:
     for i, line in enumerate(lines):
         match = _NUMBER_LINE.match(line)
         if match and int(match[1]) == expected:
+            if expected == 1 and any(textlines.is_paragraph(x) for x in lines[:i]):
+                return []  # prose before the first number: an article with numbered points
             starts.append(i)
             expected += 1
     if len(starts) < MIN_ITEMS:
@@ -52,23 +60,28 @@ def split_items(text: str) -> list[Item]:
         inline = _NUMBER_LINE.match(lines[start])[2].strip()
         chunk = ([inline] if inline else []) + lines[start + 1:end]
         items.append(_item(chunk, last=n + 1 == len(starts)))
-    return [item for item in items if item.body]
+    items = [item for item in items if item.body]
+    prose = sum(1 for item in items if any(textlines.is_paragraph(x) for x in item.body))
+    if len(items) < MIN_ITEMS or prose < MIN_PROSE_ITEMS * len(items):
+        return []
+    return items
 
 
 def _item(chunk: list[str], last: bool) -> Item:
-    author = journal = year = title = None
+    author = journal = title = None
     body: list[str] = []
     for line in chunk:
-        if last and (textlines.BOILERPLATE.search(line) or "设为首页" in line or "免责声明" in line):
+        if last and (textlines.is_boilerplate(line) or _PAGE_FOOTER.search(line)):
             break
         match = _JOURNAL_LINE.match(line)
         if match and not body:
             author = re.sub(r"\s+", "、", match["authors"].strip()) or None
-            journal, year = match["journal"], match["year"]
+            journal = match["journal"]
             continue
         if not body and not textlines.is_paragraph(line) and len(line) <= 60 and title is None:
             title = line
             continue
-        body.append(_MARKERS.sub("", line).strip())
-    return Item(title=title, body=tuple(x for x in body if x), author=author, outlet=journal,
-                published=year and f"{year}-01-01")
+        cleaned = _MARKERS.sub("", line).strip()
+        if cleaned:
+            body.append(cleaned)
+    return Item(title=title, body=tuple(body), author=author, outlet=journal)

@@ -1,9 +1,9 @@
-"""Line-level cleaning of already-extracted text (pages saved as text, or
-trafilatura's output): find the headline, the metadata lines and the body,
+"""Line-level cleaning of already-extracted text (pages saved as text, or the
+HTML extractor's output): find the headline, the metadata lines and the body,
 and drop link lists, related-article blocks, share prompts and footers.
 
-Pure functions on strings; the patterns are named constants below with the
-kind of site that needed each.
+Pure functions on strings. The patterns are data in ``rules.toml``; what is
+here is how lines are walked.
 """
 
 from __future__ import annotations
@@ -11,54 +11,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# -- line kinds --------------------------------------------------------------------
+from . import metadata
+from .rules import BOILERPLATE, END_OF_ARTICLE, META_LINE
 
-#: A line that ends the article: what follows is another block of the page.
-#: 相关/推荐 blocks (news portals, essay sites), 责编 lines (光明网-style
-#: portals put them right after the body), snapshot disclaimers (aggregators),
-#: 上一篇/下一篇 (essay sites), "更多…资讯" (aggregators).
-END_OF_ARTICLE = re.compile(
-    r"^(?:[-•·*\s]*)(?:"
-    r"相关(?:阅读|文章|新闻|推荐|链接|报道)|推荐(?:阅读|文章|新闻)|热点推荐|热门(?:推荐|文章|新闻)"
-    r"|延伸阅读|猜你喜欢|精彩推荐|视觉焦点|独家策划|您此时的心情|新闻表情排行"
-    r"|\[?\s*责编|责任编辑|编辑[:：]|上一篇|下一篇|阅读剩余全文"
-    r"|以上内容为资讯信息快照|更多关于.{0,12}的资讯|网友评论|我要评论|发表评论"
-    r")"
-)
-
-#: Lines that are page furniture wherever they stand.
-BOILERPLATE = re.compile(
-    r"^(?:"
-    r"点击右上角|朋友圈$|请使用浏览器分享功能|分享到[:：]?|打印本页|关闭窗口|【?字号|字体[:：]"
-    r"|正在阅读[:：]|首页\s*[>|›»]|当前位置[:：]|您的位置[:：]|我的订阅$|扫一扫|微信扫"
-    r"|版权所有|Copyright|©|.{0,40}ICP备|举报电话|违法和不良信息"
-    r"|本站信息快照|快照生成时间|信息原文地址|本文转自[:：]"
-    r"|《.{1,80}》\s*[,，]\s*由互联网用户分享整理"
-    r")",
-    re.I,
-)
-
-_LIST_ITEM = re.compile(r"^(?:[-•·*]\s*)+")
-_SENTENCE_END = re.compile(r"[。！？!?；;…”\"）)』」]$")
+_LIST_ITEM = re.compile(r"^(?:[-•·*▪◆■●]\s*)+")
+_SENTENCE_END = re.compile(r"[。！？!?；;…”\"’）)』」：:]$")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+#: Teaser snippets of other articles on aggregators begin mid-sentence with an ellipsis.
+_TEASER = re.compile(r"^(?:\.{3}|…|。。。)")
+_DATE_ONLY = re.compile(r"^[\d\s:：/年月日.\-]+$")
 
-#: A body paragraph is prose: long enough and mostly Han characters. Headline
-#: list items are shorter than this and end without sentence punctuation.
+#: A body paragraph is prose: this many Han characters, or a shorter line that
+#: ends a sentence. Headline-list items are shorter and end without punctuation.
 MIN_PARAGRAPH_HAN = 25
 
-# -- metadata patterns ---------------------------------------------------------------
+#: Shorter sentence-ending lines still count as prose from this many Han characters.
+MIN_SENTENCE_HAN = 8
 
-_DATE = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*(?P<H>\d{1,2})[:：时](?P<M>\d{2})(?:[:：分](?P<S>\d{2}))?)?"
-)
-_OUTLET = re.compile(r"来源[:：]\s*(?P<outlet>[^\s\d|｜/]{2,30}?)(?=\s|\d|$|[|｜/])")
-_REPOST = re.compile(r"(?:本文转自|转载自|转自)[:：]?\s*(?P<outlet>[^\s,，。|｜]{2,30})")
-_AUTHOR = re.compile(
-    r"(?:(?:全媒体|融媒体|特约|首席)?记者|作者|文\s*/|通讯员)[:：\s]*"
-    r"(?P<author>[\u3400-\u9fff·]{2,4}(?:[、，,][\u3400-\u9fff·]{2,4})*)"
-)
-_META_LINE = re.compile(r"(?:来源|发布时间|发布日期|时间|日期|作者|类别|浏览|点击)[:：]")
+#: An end marker (相关新闻) with less prose than this above it opens a block at
+#: the top of the article: what stood above it (promos, video titles) is dropped.
+MIN_HAN_ABOVE_END = 150
+
+#: This many headline-like lines in a row after the body are a list of other
+#: articles (one or two short lines are subheadings).
+HEADLINE_RUN = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +50,13 @@ class TextPage:
 
 
 def clean_line(line: str) -> str:
-    return line.replace("\ufffd", "").replace("\u00a0", " ").replace("\u3000", " ").strip()
+    line = line.replace("\ufffd", "").replace("\u00a0", " ").replace("\u3000", " ")
+    line = line.replace("\u200b", "").replace("\ufeff", "")
+    return re.sub(r"[ \t]{2,}", " ", line).strip()
+
+
+def han_count(line: str) -> int:
+    return len(_HAN.findall(line))
 
 
 def is_list_item(line: str) -> bool:
@@ -83,25 +65,75 @@ def is_list_item(line: str) -> bool:
 
 def is_paragraph(line: str) -> bool:
     """Prose: enough Han characters, or a shorter line that ends a sentence."""
-    han = len(_HAN.findall(line))
-    return han >= MIN_PARAGRAPH_HAN or (han >= 8 and bool(_SENTENCE_END.search(line)))
+    han = han_count(line)
+    return han >= MIN_PARAGRAPH_HAN or (han >= MIN_SENTENCE_HAN and bool(_SENTENCE_END.search(line)))
 
 
-def find_date(text: str) -> str | None:
-    match = _DATE.search(text)
-    if not match:
-        return None
-    y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
-    if not (1 <= m <= 12 and 1 <= d <= 31):
-        return None
-    if match["H"] is None:
-        return f"{y:04d}-{m:02d}-{d:02d}"
-    return f"{y:04d}-{m:02d}-{d:02d}T{int(match['H']):02d}:{match['M']}:{match['S'] or '00'}"
+def is_headline_like(line: str) -> bool:
+    """Short, no sentence punctuation at the end: a link or list entry."""
+    return not _SENTENCE_END.search(line) and len(line) <= 60 and not is_paragraph(line)
 
 
-def _outlet(line: str) -> str | None:
-    match = _OUTLET.search(line)
-    return match["outlet"].strip() if match else None
+def is_boilerplate(line: str) -> bool:
+    return bool(BOILERPLATE.match(line))
+
+
+def ends_article(line: str) -> bool:
+    return bool(END_OF_ARTICLE.match(line)) or bool(_TEASER.match(line))
+
+
+def is_meta(line: str) -> bool:
+    """A byline/date/source line: a label near its start, or a date with little else."""
+    if len(line) > 120:
+        return False
+    if META_LINE.search(line[:16]) or (META_LINE.search(line) and not _SENTENCE_END.search(line)
+                                       and len(line) <= 80):
+        return True
+    return bool(metadata.find_date(line)) and han_count(line) <= 8 and not _SENTENCE_END.search(line)
+
+
+def filter_body(lines: list[str], title: str | None = None) -> list[str]:
+    """Body lines of an extracted main text: furniture dropped, the tail cut at the first end marker.
+
+    An end marker (相关阅读, 责编, 上一篇, …) before any prose starts a block that
+    is skipped until the next prose paragraph: portals put 相关新闻 links at the
+    top of the article too.
+    """
+    body: list[str] = []
+    skipping = False
+    lines = [clean_line(x) for x in lines]
+    for i, line in enumerate(lines):
+        if not line or line == title:
+            continue
+        if ends_article(line):
+            above = sum(han_count(x) for x in body if is_paragraph(x))
+            below = sum(han_count(x) for x in lines[i + 1:] if is_paragraph(x))
+            if above >= MIN_HAN_ABOVE_END or (above and above >= below):
+                break
+            body.clear()
+            skipping = True
+            continue
+        if skipping and not is_paragraph(line):
+            continue
+        skipping = False
+        if is_boilerplate(line):
+            continue
+        if not body and is_meta(line):
+            continue
+        body.append(line)
+    while body and (is_boilerplate(body[-1]) or _DATE_ONLY.match(body[-1])):
+        body.pop()
+    return body
+
+
+def _cut_headline_runs(body: list[str]) -> list[str]:
+    """Cut the body at a run of headline-like lines (a list of other articles)."""
+    for i in range(len(body)):
+        run = body[i:i + HEADLINE_RUN]
+        if len(run) == HEADLINE_RUN and all(is_headline_like(x) for x in run) \
+                and any(is_paragraph(x) for x in body[:i]):
+            return body[:i]
+    return body
 
 
 def clean_text_page(raw_text: str) -> TextPage:
@@ -110,8 +142,8 @@ def clean_text_page(raw_text: str) -> TextPage:
     lines = [x for x in lines if x]
     # The body begins at the first prose paragraph that is not furniture.
     start = next(
-        (i for i, x in enumerate(lines) if is_paragraph(x) and not BOILERPLATE.match(x)
-         and not END_OF_ARTICLE.match(x) and not is_list_item(x) and not _META_LINE.search(x[:12])),
+        (i for i, x in enumerate(lines) if is_paragraph(x) and not is_boilerplate(x)
+         and not ends_article(x) and not is_list_item(x) and not is_meta(x)),
         None,
     )
     if start is None:
@@ -121,47 +153,35 @@ def clean_text_page(raw_text: str) -> TextPage:
 
     body: list[str] = []
     for line in lines[start:]:
-        if END_OF_ARTICLE.match(line):
+        if ends_article(line):
             break
         if is_list_item(line) and body:
             break  # a link list after the body: the article is over
-        if BOILERPLATE.match(line) or is_list_item(line) or line == title:
+        if is_boilerplate(line) or is_list_item(line) or line == title:
             continue
         body.append(line)
+    body = _cut_headline_runs(body)
     # Short lines right before the body that are not metadata or the title are
     # subheadings (e.g. a 副题), which belong to the body.
     lead: list[str] = []
     for line in reversed(header):
-        if line == title or BOILERPLATE.match(line) or _META_LINE.search(line) or find_date(line) == line \
-                or is_list_item(line) or len(_HAN.findall(line)) < 6:
+        if line == title or is_boilerplate(line) or is_meta(line) or is_list_item(line) \
+                or han_count(line) < 6:
             break
         lead.insert(0, line)
     body = lead + body
 
     header_text = "\n".join(header)
-    published = None
-    for line in header:
-        if find_date(line):
-            published = find_date(line)
-            break
-    repost = _REPOST.search(header_text)
-    outlet = None
-    for line in header:
-        outlet = outlet or _outlet(line)
-    if outlet is None:
-        outlet = _site_name_line(header, title)
-    author = None
-    for line in [*header, *body[:3], *body[-2:]]:
-        match = _AUTHOR.search(line)
-        if match:
-            author = match["author"]
-            break
+    published = metadata.labelled_date(header_text) or metadata.find_date(header_text)
+    repost = metadata.reposted_from(header_text)
+    outlet = metadata.outlet(header_text) or _site_name_line(header, title)
+    author = metadata.author("\n".join([*header, *body[:3], *body[-2:]]))
     return TextPage(
         title=title,
         body=tuple(body),
         published=published,
-        outlet=(repost["outlet"] if repost else outlet),
-        reposted_from=repost["outlet"] if repost else None,
+        outlet=repost or outlet,
+        reposted_from=repost,
         author=author,
     )
 
@@ -169,15 +189,15 @@ def clean_text_page(raw_text: str) -> TextPage:
 def _title(header: list[str]) -> str | None:
     """The headline: 正在阅读：X if the page says so, else the first plausible header line."""
     for line in header:
-        match = re.match(r"正在阅读[:：]\s*(.+)", line)
+        match = re.match(r"正在阅读\s*[:：]\s*(.+)", line)
         if match:
             return match[1].strip()
     for line in header:
-        if BOILERPLATE.match(line) or is_list_item(line) or _META_LINE.search(line) or END_OF_ARTICLE.match(line):
+        if is_boilerplate(line) or is_list_item(line) or is_meta(line) or ends_article(line):
             continue
-        if find_date(line) and len(_HAN.findall(line)) < 4:
+        if metadata.find_date(line) and han_count(line) < 4:
             continue
-        if 6 <= len(_HAN.findall(line)) and len(line) <= 80:
+        if 6 <= han_count(line) and len(line) <= 80:
             return line
     return None
 
@@ -185,7 +205,7 @@ def _title(header: list[str]) -> str | None:
 def _site_name_line(header: list[str], title: str | None) -> str | None:
     """A short line right between the headline and a date line is the site's name (essay sites)."""
     for before, line, after in zip(header, header[1:], header[2:]):
-        if before == title and find_date(after) and 2 <= len(line) <= 20 and not find_date(line) \
-                and not _SENTENCE_END.search(line):
+        if before == title and metadata.find_date(after) and 2 <= len(line) <= 20 \
+                and not metadata.find_date(line) and not _SENTENCE_END.search(line):
             return line
     return None

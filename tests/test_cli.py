@@ -143,3 +143,18 @@ def test_digest_rejects_bad_week(db_path: Path, seeds_dir: Path):
     result = CliRunner().invoke(main, ["--db", str(db_path), "digest", "--week", "2026-47"])
     assert result.exit_code != 0
     assert "ISO week like 2026-W47" in result.output
+
+
+def test_cli_start_up_imports_no_heavy_library():
+    """`edualliance --help` must answer at once: heavy libraries load inside commands."""
+    import subprocess
+    import sys
+
+    heavy = ["duckdb", "sklearn", "jieba", "scrapy", "trafilatura", "lxml", "opencc", "twisted"]
+    code = (
+        "import sys; from edualliance.pipeline.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

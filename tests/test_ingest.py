@@ -60,4 +60,6 @@ def test_earlier_data_survives_a_run_of_bad_files(tmp_path: Path, db_path: Path)
     with Store(db_path, read_only=True) as store:
         assert store.article_count() == 1
         runs = store.conn.execute("SELECT status FROM runs ORDER BY run_id").fetchall()
+        sources = store.conn.execute("SELECT name, kind FROM sources").fetchall()
     assert runs == [("finished",), ("finished",)]
+    assert sources == [("local", "local")]

@@ -1,0 +1,96 @@
+"""Policy diffusion: when each province (or city) first reported a reform model.
+
+A region "reports" a model when an article about that region carries the
+model's label (current model version, any label, not only the primary one);
+its first report is the earliest such article's publication time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .charts import COLOURS, diffusion_chart, esc
+from .records import LABELS
+from .store import Store
+
+LEVELS = ("province", "city")
+
+
+@dataclass(frozen=True)
+class FirstReport:
+    province: str
+    city: str | None
+    first_published: datetime
+    stories: int
+    title: str | None
+    outlet: str | None
+
+    @property
+    def region(self) -> str:
+        return f"{self.province} {self.city}" if self.city else self.province
+
+
+def first_reports(store: Store, label: str, level: str = "province") -> list[FirstReport]:
+    if label not in LABELS:
+        raise ValueError(f"unknown label {label!r}; choose one of {', '.join(LABELS)}")
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; choose province or city")
+    return [FirstReport(*row) for row in store.diffusion(label, level)]
+
+
+def chart(reports: list[FirstReport], label: str, level: str) -> str:
+    return diffusion_chart(
+        [(r.first_published, r.city or r.province) for r in reports],
+        title=f"{label}: {level}s reporting it for the first time (cumulative)",
+        colour=COLOURS[label],
+    )
+
+
+def markdown(reports: list[FirstReport], label: str, level: str) -> str:
+    lines = [f"# Diffusion of {label} by {level}", "",
+             f"{len(reports)} {level}s have reported {label}.", "",
+             "| # | first report | region | stories | first article | outlet |", "|---:|---|---|---:|---|---|"]
+    for n, r in enumerate(reports, 1):
+        lines.append(f"| {n} | {r.first_published:%Y-%m-%d} | {_md(r.region)} | {r.stories} |"
+                     f" {_md(r.title)} | {_md(r.outlet)} |")
+    return "\n".join(lines) + "\n"
+
+
+def html(reports: list[FirstReport], label: str, level: str) -> str:
+    rows = "\n".join(
+        f"<tr><td>{n}</td><td>{r.first_published:%Y-%m-%d}</td><td>{esc(r.region)}</td>"
+        f"<td>{r.stories}</td><td>{esc(r.title or '')}</td><td>{esc(r.outlet or '')}</td></tr>"
+        for n, r in enumerate(reports, 1)
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"zh-Hans\"><head><meta charset=\"utf-8\">"
+        f"<title>Diffusion of {esc(label)} by {esc(level)}</title>"
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}</style>"
+        f"</head><body><h1>Diffusion of {esc(label)} by {esc(level)}</h1>\n"
+        f"{chart(reports, label, level)}\n"
+        "<table><tr><th>#</th><th>first report</th><th>region</th><th>stories</th><th>first article</th>"
+        f"<th>outlet</th></tr>\n{rows}\n</table></body></html>\n"
+    )
+
+
+def write_diffusion(store: Store, label: str, out_dir: Path, level: str = "province") -> list[Path]:
+    """diffusion-<label>-<level>.md, .svg and .html (self-contained) in ``out_dir``."""
+    reports = first_reports(store, label, level)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"diffusion-{label}-{level}"
+    paths = [stem.with_suffix(".md"), stem.with_suffix(".svg"), stem.with_suffix(".html")]
+    paths[0].write_text(markdown(reports, label, level), encoding="utf-8")
+    paths[1].write_text(chart(reports, label, level), encoding="utf-8")
+    paths[2].write_text(html(reports, label, level), encoding="utf-8")
+    return paths
+
+
+def _md(text: str | None) -> str:
+    if not text:
+        return ""
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", " ").strip())

@@ -1,0 +1,48 @@
+"""Export the research view for other tools: Parquet (partitioned by year and primary
+label, hive layout: ``year=2025/label=urban_rural/*.parquet``) or one CSV file for
+R, Stata and Excel (UTF-8; with ``bom`` a byte-order mark first, which Excel needs
+to read UTF-8)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .store import Store
+
+BOM = "\ufeff".encode("utf-8")
+
+
+def export_parquet(store: Store, out_dir: Path) -> list[Path]:
+    """Write the Parquet dataset into ``out_dir`` (replacing an earlier export there)."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        stale = [p for p in out_dir.rglob("*.parquet")]
+        for path in stale:
+            path.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store.export_parquet(out_dir)
+    return sorted(out_dir.rglob("*.parquet"))
+
+
+def export_csv(store: Store, path: Path, *, bom: bool = False, with_text: bool = True) -> Path:
+    """Write research_articles to one CSV file at ``path`` (written whole, then moved in place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    temp = Path(temp_name)
+    try:
+        store.export_csv(temp, with_text=with_text)
+        if bom:
+            with_bom = temp.with_name(temp.name + ".bom")
+            with open(with_bom, "wb") as out, open(temp, "rb") as src:
+                out.write(BOM)
+                shutil.copyfileobj(src, out, 1 << 20)
+            os.replace(with_bom, temp)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,206 @@
+"""The published snapshot: readers never break the writer, the writer never breaks a reader.
+
+The main test runs two real processes: a writer that loads batches and
+publishes a snapshot after each, and a reader that queries the snapshot in
+a loop (one connection held open the whole time, like a notebook, plus a new
+connection per query). Neither may fail; the reader must see whole batches only.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from edualliance.pipeline.snapshot import open_snapshot, publish_snapshot, snapshot_path
+from edualliance.pipeline.store import Store, StoreError
+from edualliance.pipeline.synthetic import generate
+
+BATCH = 200
+BATCHES = 8
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from edualliance.pipeline.snapshot import publish_snapshot
+    from edualliance.pipeline.store import Store
+    from edualliance.pipeline.synthetic import generate
+
+    db, go, batch, batches = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    with Store(db) as store:
+        for i in range(batches):
+            articles, labels = generate(batch, seed=100 + i)
+            with store.transaction():
+                store.bulk_load_articles(articles)
+                store.bulk_load_classifications(labels)
+            publish_snapshot(store)
+            if i == 0:
+                go.write_text("published")  # the reader may start
+                deadline = time.monotonic() + 60
+                while not Path(str(go) + ".reading").exists() and time.monotonic() < deadline:
+                    time.sleep(0.05)  # go on once the reader is querying
+            print(f"published batch {i}", flush=True)
+    """
+)
+
+READER = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    import duckdb
+
+    snap, done = Path(sys.argv[1]), Path(sys.argv[2])
+    seen, errors, queries = [], [], 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        finished = done.exists()
+        try:
+            # A new connection each time (with none other open in this process: DuckDB
+            # hands a process's second connection to a file the instance it already has).
+            with duckdb.connect(str(snap), read_only=True) as conn:
+                n, stories = conn.execute(
+                    "SELECT count(*), (SELECT sum(stories) FROM weekly_label_province) FROM research_articles"
+                ).fetchone()
+                seen.append(n)
+            if len(seen) == 1:
+                Path(sys.argv[3]).write_text("reading")
+        except Exception as exc:  # any failure is what the test is about
+            errors.append(repr(exc))
+        queries += 1
+        if finished:
+            break
+    print(json.dumps({"seen": seen, "errors": errors, "queries": queries}))
+    """
+)
+
+NOTEBOOK = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    import duckdb
+
+    snap, done = Path(sys.argv[1]), Path(sys.argv[2])
+    held = duckdb.connect(str(snap), read_only=True)  # a notebook left open for the whole run
+    first = held.execute("SELECT count(*) FROM research_articles").fetchone()[0]
+    deadline = time.monotonic() + 120
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    last = held.execute("SELECT count(*) FROM research_articles").fetchone()[0]
+    print(json.dumps({"first": first, "last": last}))
+    """
+)
+
+
+def test_writer_and_reader_processes_do_not_break_each_other(tmp_path: Path):
+    db = tmp_path / "corpus.duckdb"
+    go, done = tmp_path / "go", tmp_path / "done"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db), str(go), str(BATCH), str(BATCHES)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        # Wait (bounded) for the first snapshot, then read while the writer goes on.
+        for _ in range(600):
+            if go.exists() or writer.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert go.exists(), writer.communicate()[1]
+        notebook = subprocess.Popen(
+            [sys.executable, "-c", NOTEBOOK, str(snapshot_path(db)), str(done)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        reader = subprocess.Popen(
+            [sys.executable, "-c", READER, str(snapshot_path(db)), str(done), str(go) + ".reading"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        w_out, w_err = writer.communicate(timeout=300)
+        done.write_text("writer finished")
+        r_out, r_err = reader.communicate(timeout=300)
+        n_out, n_err = notebook.communicate(timeout=300)
+    finally:
+        for process in (writer, locals().get("reader"), locals().get("notebook")):
+            if process is not None and process.poll() is None:
+                process.kill()
+    assert writer.returncode == 0, w_err
+    assert w_out.count("published batch") == BATCHES
+    assert reader.returncode == 0, r_err
+    report = json.loads(r_out)
+    assert report["errors"] == []
+    assert report["queries"] >= 1
+    assert len(set(report["seen"])) >= 2, "the reader should have seen the snapshot change under it"
+    # Only whole batches are ever visible, never a half-published copy, and they only grow.
+    assert all(n % BATCH == 0 and n >= BATCH for n in report["seen"])
+    assert report["seen"] == sorted(report["seen"])
+    assert report["seen"][-1] == BATCH * BATCHES
+    # The notebook kept reading the snapshot it opened, undisturbed.
+    assert notebook.returncode == 0, n_err
+    held = json.loads(n_out)
+    assert held["first"] == held["last"] and held["first"] % BATCH == 0
+    # And the writer's database has everything.
+    with Store(db, read_only=True) as store:
+        assert store.article_count() == BATCH * BATCHES
+
+
+def test_an_open_reader_does_not_block_publishing(tmp_path: Path):
+    db = tmp_path / "corpus.duckdb"
+    with Store(db) as store:
+        articles, labels = generate(50, seed=1)
+        store.bulk_load_articles(articles)
+        store.bulk_load_classifications(labels)
+        path = publish_snapshot(store)
+        reader = duckdb.connect(str(path), read_only=True)
+        before = reader.execute("SELECT count(*) FROM research_articles").fetchone()[0]
+        articles, labels = generate(30, seed=2)
+        store.bulk_load_articles(articles)
+        store.bulk_load_classifications(labels)
+        publish_snapshot(store)  # must not fail although a reader has the old snapshot open
+        assert reader.execute("SELECT count(*) FROM research_articles").fetchone()[0] == before == 50
+        reader.close()
+    with open_snapshot(db) as snap:
+        assert snap.article_count() == 80
+        assert snap.conn.execute("SELECT count(*) FROM research_articles").fetchone()[0] == 80
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_snapshot_has_the_views_as_tables_with_the_same_columns(tmp_path: Path):
+    db = tmp_path / "corpus.duckdb"
+    with Store(db) as store:
+        articles, labels = generate(40, seed=3)
+        store.bulk_load_articles(articles)
+        store.bulk_load_classifications(labels)
+        live = store.columns()
+        live_rows = store.conn.execute(
+            "SELECT * FROM weekly_label_province ORDER BY ALL").fetchall()
+        publish_snapshot(store)
+    with open_snapshot(db) as snap:
+        assert snap.columns() == live
+        kinds = dict(snap.conn.execute(
+            "SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        for view in Store.MATERIALIZED_VIEWS:
+            assert kinds[view] == "BASE TABLE"
+        assert snap.conn.execute("SELECT * FROM weekly_label_province ORDER BY ALL").fetchall() == live_rows
+
+
+def test_no_snapshot_yet_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(StoreError, match="no published snapshot"):
+        open_snapshot(tmp_path / "corpus.duckdb")
+
+
+def test_reading_the_writers_file_is_what_snapshots_avoid(tmp_path: Path):
+    """The measured fact the design rests on: a second process cannot open a file held read-write."""
+    db = tmp_path / "corpus.duckdb"
+    with Store(db):
+        probe = subprocess.run(
+            [sys.executable, "-c",
+             "import sys, duckdb; duckdb.connect(sys.argv[1], read_only=True)", str(db)],
+            capture_output=True, text=True,
+        )
+    assert probe.returncode != 0
+    assert "lock" in probe.stderr.lower()
