@@ -68,7 +68,7 @@ class FixtureServer:
     """``with FixtureServer(root) as server: … server.base_url … server.log``"""
 
     def __init__(self, root: str | Path | None = None, *, hostile: bool = False, generated: int = 0,
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, port: int = 0) -> None:
         if root is None:
             from .webbuild import web_root
 
@@ -77,6 +77,7 @@ class FixtureServer:
         self.hostile = hostile
         self.generated = generated
         self.delay = delay
+        self.port = port
         self.log: list[Logged] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -92,11 +93,13 @@ class FixtureServer:
         class Handler(_Handler):
             fixture = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="fixture-web", daemon=True)
         self._thread.start()
+        if self.hostile:
+            self.bomb()
         return self
 
     def stop(self) -> None:
@@ -126,11 +129,11 @@ class FixtureServer:
             self.log.clear()
 
     def bomb(self) -> bytes:
-        """gzip of 200 MB of zeros (about 200 KB on the wire), made once."""
+        """gzip of 64 MB of zeros (about 64 KB on the wire), made once."""
         if self._bomb is None:
             packer = zlib.compressobj(9, zlib.DEFLATED, 31)
             chunk = b"\0" * (1 << 20)
-            parts = [packer.compress(chunk) for _ in range(200)]
+            parts = [packer.compress(chunk) for _ in range(64)]
             parts.append(packer.flush())
             self._bomb = b"".join(parts)
         return self._bomb
@@ -283,7 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
             text = MOJIBAKE_PAGE.encode("gbk")
             return self._send(200, text, html)  # GBK bytes, header and <meta> say UTF-8
         if name == "deep.html":
-            body = b"<html><body>" + b"<div>" * 3000 + "教联体".encode() + b"</div>" * 3000 + b"</body></html>"
+            prose = ("<p>" + "某县教联体建设稳步推进，成员学校共享课程和师资。" * 8 + "</p>").encode()
+            body = b"<html><body>" + b"<div>" * 3000 + prose + b"</div>" * 3000 + b"</body></html>"
             return self._send(200, body, html)
         if name == "binary.html":
             return self._send(200, bytes(range(256)) * 64, html)
@@ -321,13 +325,13 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._not_found()
             if not 0 <= i < n:
                 return self._not_found()
-            return self._send(200, generated_article(i).encode(), html)
+            return self._send(200, generated_article(i, n).encode(), html)
         return self._not_found()
 
 
 HOSTILE_PAGES = ("notfound", "error", "slow", "loop", "bomb", "huge", "mojibake", "deep", "binary")
 
-MOJIBAKE_PAGE = """<html><head><meta charset="utf-8"><title>编码错误的网页</title></head><body>
+MOJIBAKE_PAGE = """<html><head><meta charset="utf-8"><title>某县推进教联体建设工作纪实_某县教育局</title></head><body>
 <h1>某县推进教联体建设工作纪实</h1>
 <div>发布时间：2024-01-07 10:00　来源：某县教育局</div>
 <p>某县以教联体建设为抓手，组建十个教联体，每个教联体由一所优质学校牵头，联合周边乡村学校共同发展，实行教师统一调配和教研一体化。</p>
@@ -354,7 +358,7 @@ _GEN_TOPICS = [
 ]
 
 
-def generated_article(i: int) -> str:
+def generated_article(i: int, n: int = 100000) -> str:
     _, title, sentence = _GEN_TOPICS[i % len(_GEN_TOPICS)]
     title = f"{title}（第{i}期）"
     day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"
@@ -362,7 +366,8 @@ def generated_article(i: int) -> str:
         f"<p>　　{sentence}据统计，第{i}期共有{10 + (i * 7 + k) % 90}所学校参与，相关工作正在稳步推进，各方反响良好。</p>\n"
         for k in range(6)
     )
-    related = "".join(f'<li><a href="/gen/a/{(i + d) % 100000}.html">• 相关新闻标题第{(i + d)}条</a></li>' for d in (1, 2, 3))
+    related = "".join(f'<li><a href="/gen/a/{(i + d) % n}.html">• 相关新闻标题第{(i + d) % n}条</a></li>'
+                      for d in (1, 2, 3))
     return (
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_生成站</title></head><body>'
         '<div class="nav"><a href="/gen/">首页</a> | <a href="/gen/">教育</a> | <a href="/gen/">社会</a></div>'

@@ -59,7 +59,7 @@ class Source:
         return tuple(dict.fromkeys([h for h in found if h] + list(self.domains)))
 
     def as_config(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v is not None}
 
 
 _TYPES: dict[str, tuple[type, ...]] = {

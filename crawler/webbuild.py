@@ -217,7 +217,8 @@ def _journal_similar(p: Page, pool: list[Page]) -> str:
     rows = []
     for n, o in enumerate(items[:6], start=1):
         line = f"{E(o.author or '')} 《{E(o.journal or '')}》{E(o.issue or '')}"
-        rows.append(f'<dl><dt>{n}.</dt><dd><a href="{o.path}">{E(o.title)}</a></dd><dd>{line}</dd><dd>{E(o.paragraphs[0])}  相似文献</dd></dl>\n')
+        rows.append(f'<div class="item"><p>{n}.</p><p>{line}</p><p>{E(o.paragraphs[0])}  '
+                    f'<a href="{o.path}">相似文献</a></p></div>\n')
     return _head(f"相似文献--{p.title}") + f"""<body>
 <div class="top">首页 | 本学科首页　官方微博 | 高级检索</div>
 <h2>相似文献</h2>
@@ -469,6 +470,12 @@ def render(root: Path | None = None) -> dict[str, bytes]:
     for p in local:
         put(p.path, _gmw_article(p, [o for o in local if o is not p]))
     put("gmw/rss/local.xml", _gmw_rss(local))
+    channel = "".join(f'<li><a href="{p.path}">{E(p.title)}</a><span>{p.date}</span></li>\n' for p in local)
+    put("gmw/local/index.html", _head("地方频道_光明网") + '<body><div class="crumb"><a href="/gmw/">首页</a>&gt; 地方频道</div>'
+        f'<ul class="channel-list">\n{channel}</ul><div class="loadmore">加载更多</div>'
+        '<p><a href="/gmw/rss/local.xml">RSS订阅</a></p></body></html>\n')
+    put("gmw/index.html", _head("光明网") + '<body><div class="nav"><a href="/gmw/local/">地方频道</a>'
+        ' <a href="/gmw/rss/local.xml">RSS</a></div></body></html>\n')
 
     snaps = sorted(by_site["kd"], key=lambda p: p.date, reverse=True)
     for p in snaps:
@@ -486,6 +493,8 @@ def render(root: Path | None = None) -> dict[str, bytes]:
         put("gov/jyj/gzdt/index.htm" if n == 0 else f"gov/jyj/gzdt/index_{n}.htm",
             _gov_listing(chunk, n, len(chunks), "各地动态", "gzdt"), "gbk")
     put("gov/jyj/zcwj/index.htm", _gov_listing(files, 0, 1, "政策文件", "zcwj"), "gbk")
+    put("gov/jyj/xxgk/index.htm", _gov_listing(files, 0, 1, "信息公开", "xxgk"), "gbk")
+    put("gov/index.htm", _gov_listing(gov[:4], 0, 1, "网站首页", "gzdt"), "gbk")
     for p in files:
         base = p.path.rsplit("/", 1)[0].lstrip("/")
         for a in p.attachments or []:

@@ -3,9 +3,11 @@
 ``build_pipeline()`` makes the untrained pipeline:
 
 1. ``prepare`` — title and prose only, Simplified script (``text.prepare_texts``);
-2. ``features`` — word TF-IDF over jieba tokens (unigrams and bigrams, domain
-   dictionary) next to character 2–3-gram TF-IDF (robust to segmentation
-   errors, Traditional-script residue and regional coinages);
+2. ``features`` — word TF-IDF over jieba tokens (domain dictionary, search
+   mode) next to character 2–3-gram TF-IDF (robust to segmentation
+   errors, Traditional-script residue and regional coinages) and counts of
+   the taxonomy's patterns (``patterns.PATTERNS``: names and constructions
+   such as 片区…共同体, and the boundary cases that count against);
 3. ``outputs`` — one :class:`ThresholdedLinearClassifier` per output column
    (:data:`OUTPUTS`): the four labels, the relevance gate (any label vs none)
    and the two senses of 教联体. Each is a calibrated linear SVM whose
@@ -20,6 +22,7 @@ types (:data:`TRUSTED_TYPES`); nothing is ever unpickled.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ import numpy as np
 from edualliance.pipeline.records import LABELS, NONE_LABEL, Classification
 
 from . import text as textprep
+from .patterns import pattern_counts, pattern_names
 
 #: Output columns of the pipeline, in order.
 OUTPUTS: tuple[str, ...] = (*LABELS, "relevant", "sense_home_school_society", "sense_school_alliance")
@@ -44,37 +48,25 @@ CARD_MD = "MODEL_CARD.md"
 
 #: Types the artifact may contain beyond skops' defaults; loading refuses anything else.
 TRUSTED_TYPES: tuple[str, ...] = (
-    "builtins.slice",
-    "collections.defaultdict",
     "edualliance.models.estimator.ThresholdedLinearClassifier",
+    "edualliance.models.patterns.pattern_counts",
+    "edualliance.models.patterns.pattern_names",
     "edualliance.models.text.prepare_texts",
     "edualliance.models.text.tokenize",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.dtype",
-    "numpy.ndarray",
-    "scipy.sparse._csr.csr_matrix",
-    "sklearn.calibration.CalibratedClassifierCV",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
     "sklearn.model_selection._split.StratifiedKFold",
-    "sklearn.multioutput.MultiOutputClassifier",
-    "sklearn.pipeline.FeatureUnion",
-    "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing._function_transformer.FunctionTransformer",
-    "sklearn.svm._classes.LinearSVC",
 )
 
 #: Defaults of build_pipeline(); recorded in the model card.
 DEFAULT_PARAMS = {
     "C": 0.5,
-    "word_ngrams": (1, 2),
+    "word_ngrams": (1, 1),
     "char_ngrams": (2, 3),
     "word_max_features": 30000,
     "char_max_features": 50000,
     "min_df": 2,
+    "pattern_scale": 0.2,
 }
 
 #: Evidence terms listed per label.
@@ -85,7 +77,8 @@ def build_pipeline(C: float = DEFAULT_PARAMS["C"], word_ngrams=DEFAULT_PARAMS["w
                    char_ngrams=DEFAULT_PARAMS["char_ngrams"],
                    word_max_features: int = DEFAULT_PARAMS["word_max_features"],
                    char_max_features: int = DEFAULT_PARAMS["char_max_features"],
-                   min_df: int = DEFAULT_PARAMS["min_df"], threshold_cv: int = 5, random_state: int = 0):
+                   min_df: int = DEFAULT_PARAMS["min_df"], pattern_scale: float = DEFAULT_PARAMS["pattern_scale"],
+                   threshold_cv: int = 5, random_state: int = 0):
     """The untrained pipeline: documents (see ``text.document``) → OUTPUTS indicator matrix."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.multioutput import MultiOutputClassifier
@@ -102,19 +95,29 @@ def build_pipeline(C: float = DEFAULT_PARAMS["C"], word_ngrams=DEFAULT_PARAMS["w
         analyzer="char", ngram_range=tuple(char_ngrams), lowercase=False, min_df=min_df, max_df=0.9,
         sublinear_tf=True, max_features=char_max_features, dtype=np.float64,
     )
+    patterns = FunctionTransformer(pattern_counts, feature_names_out=pattern_names, accept_sparse=True,
+                                   kw_args={"scale": pattern_scale})
     return Pipeline([
         ("prepare", FunctionTransformer(textprep.prepare_texts)),
-        ("features", FeatureUnion([("words", words), ("chars", chars)])),
+        ("features", FeatureUnion([("words", words), ("chars", chars), ("patterns", patterns)])),
         ("outputs", MultiOutputClassifier(
             ThresholdedLinearClassifier(C=C, threshold_cv=threshold_cv, random_state=random_state))),
     ])
 
 
 def slim(pipeline) -> None:
-    """Drop what prediction never reads (the pruned vocabulary) before saving."""
+    """Make the saved artifact small and quick to load.
+
+    Drops what prediction never reads (the pruned vocabulary ``stop_words_``)
+    and stores vocabulary indices as plain ints (skops writes a numpy scalar
+    as a file of its own).
+    """
     for _, vectorizer in pipeline.named_steps["features"].transformer_list:
+        if not hasattr(vectorizer, "vocabulary_"):
+            continue
         if hasattr(vectorizer, "stop_words_"):
             del vectorizer.stop_words_
+        vectorizer.vocabulary_ = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
 
 
 @dataclass(frozen=True)
@@ -124,28 +127,65 @@ class Decision:
     sense: str | None
 
 
+#: A label at least this probable (calibrated: more likely than not) stands even
+#: when the relevance gate says none.
+OVERRIDE_GATE = 0.5
+#: When the gate says relevant and no label reached its threshold, the label
+#: nearest its threshold applies if it reached this share of it — or whatever
+#: share, when the gate is at least CONFIDENT_RELEVANT sure.
+NEAR_THRESHOLD = 0.5
+CONFIDENT_RELEVANT = 0.8
+
+
 def decide(proba: np.ndarray, thresholds: np.ndarray) -> Decision:
     """Labels, primary label and sense from one row of OUTPUTS probabilities.
 
     A label applies when its probability reaches its cross-validated
-    threshold and the relevance gate agrees. When the gate is confident the
-    text is relevant but no label reached its threshold, the label closest to
-    its threshold (relative to it) applies. The primary label is the assigned
-    label with the highest probability relative to its threshold.
+    threshold and the relevance gate agrees, or when it reaches
+    OVERRIDE_GATE whatever the gate says. When the gate finds the text
+    relevant but no label reached its threshold, the label nearest its
+    threshold (relative to it) applies if it reached NEAR_THRESHOLD of it or
+    the gate is at least CONFIDENT_RELEVANT sure.
+    The primary label is the assigned label with the highest probability.
     """
-    ratio = proba[: len(LABELS)] / np.maximum(thresholds[: len(LABELS)], 1e-6)
-    over = [i for i in range(len(LABELS)) if proba[i] >= thresholds[i]]
-    relevant = proba[RELEVANT] >= thresholds[RELEVANT]
-    if not relevant:
-        over = []
+    n = len(LABELS)
+    ratio = proba[:n] / np.maximum(thresholds[:n], 1e-6)
+    over = [i for i in range(n) if proba[i] >= thresholds[i]]
+    if proba[RELEVANT] < thresholds[RELEVANT]:
+        over = [i for i in over if proba[i] >= OVERRIDE_GATE]
     elif not over:
-        over = [int(np.argmax(ratio))]
+        best = int(np.argmax(ratio))
+        if ratio[best] >= NEAR_THRESHOLD or proba[RELEVANT] >= CONFIDENT_RELEVANT:
+            over = [best]
     labels = tuple(LABELS[i] for i in sorted(over))
-    primary = LABELS[max(over, key=lambda i: ratio[i])] if over else NONE_LABEL
+    primary = LABELS[max(over, key=lambda i: (proba[i], -i))] if over else NONE_LABEL
     sense = None
     if "jiaolianti" in labels:
         sense = "home_school_society" if proba[SENSE_HSS] >= proba[SENSE_SA] else "school_alliance"
     return Decision(labels, primary, sense)
+
+
+#: Phrases of the urban–rural aim of a school-alliance 教联体 (docs/taxonomy.md:
+#: a Hubei-style 教联体 text that discusses lifting village schools is also
+#: `urban_rural`). In the training corpus, 14 of the 15 school-alliance 教联体
+#: texts with two or more of them carry `urban_rural`, and 2 of 48 with none.
+URBAN_RURAL_AIM = re.compile(
+    r"(?:城乡|乡村|农村|乡镇|村小|偏远)(?:学校|小学|中学|初中|教师|教育|孩子|学生|校区|成员校|差距|一体化)"
+    r"|缩小城乡|以城带乡|城区.{0,10}乡村"
+)
+URBAN_RURAL_AIM_MIN = 2
+
+
+def with_urban_rural_aim(decision: Decision, prose: str) -> tuple[Decision, tuple[str, ...]]:
+    """Add `urban_rural` to a school-alliance 教联体 verdict whose prose discusses the urban–rural aim."""
+    if ("jiaolianti" not in decision.labels or "urban_rural" in decision.labels
+            or decision.sense != "school_alliance"):
+        return decision, ()
+    found = URBAN_RURAL_AIM.findall(prose)
+    if len(found) < URBAN_RURAL_AIM_MIN:
+        return decision, ()
+    labels = tuple(label for label in LABELS if label in {*decision.labels, "urban_rural"})
+    return Decision(labels, decision.primary, decision.sense), tuple(dict.fromkeys(found))
 
 
 def thresholds_of(pipeline) -> np.ndarray:
@@ -171,6 +211,7 @@ class LearnedClassifier:
         self.thresholds = thresholds_of(pipeline)
         features = pipeline.named_steps["features"]
         self._names = np.array([name.split("__", 1)[1] for name in features.get_feature_names_out()])
+        self._is_char = np.array([name.startswith("chars__") for name in features.get_feature_names_out()])
         estimators = pipeline.named_steps["outputs"].estimators_
         self._coef = np.vstack([est.coef_[0] for est in estimators[: len(LABELS)]])
 
@@ -178,19 +219,24 @@ class LearnedClassifier:
         if not items:
             return []
         docs = [textprep.document(title, text) for title, text in items]
-        proba, features = predict_outputs(self.pipeline, docs)
+        prepared = self.pipeline.named_steps["prepare"].transform(docs)
+        features = self.pipeline.named_steps["features"].transform(prepared)
+        per_output = self.pipeline.named_steps["outputs"].predict_proba(features)
+        proba = np.column_stack([p[:, 1] for p in per_output])
         features = features.tocsr()
         verdicts = []
         for row in range(len(docs)):
-            decision = decide(proba[row], self.thresholds)
+            decision, aim = with_urban_rural_aim(decide(proba[row], self.thresholds), prepared[row])
+            evidence = {label: self._evidence(features, row, LABELS.index(label)) for label in decision.labels}
+            if aim:
+                evidence["urban_rural"] = aim[:EVIDENCE_TERMS]
             verdicts.append(Classification(
                 labels=decision.labels,
                 primary=decision.primary,
                 scores={label: round(float(proba[row, i]), 4) for i, label in enumerate(LABELS)},
                 model_version=self.version,
                 sense=decision.sense,
-                evidence={label: self._evidence(features, row, LABELS.index(label))
-                          for label in decision.labels},
+                evidence=evidence,
             ))
         return verdicts
 
@@ -202,20 +248,31 @@ class LearnedClassifier:
         return 1.0 - distance.min(axis=1)
 
     def _evidence(self, features, row: int, label: int) -> tuple[str, ...]:
-        """Terms with the largest positive contribution (tf-idf × weight) to a label."""
+        """Terms with the largest positive contribution (tf-idf × weight) to a label.
+
+        Words and word pairs first; character n-grams only fill in when few
+        words contributed (and never one that is part of a listed term).
+        """
         start, end = features.indptr[row], features.indptr[row + 1]
         columns = features.indices[start:end]
         contribution = features.data[start:end] * self._coef[label, columns]
-        order = np.argsort(-contribution)
+        order = [k for k in np.argsort(-contribution) if contribution[k] > 0]
+        words = [self._names[columns[k]] for k in order if not self._is_char[columns[k]]]
+        chars = [self._names[columns[k]] for k in order if self._is_char[columns[k]]]
         chosen: list[str] = []
-        for k in order:
-            if contribution[k] <= 0 or len(chosen) >= EVIDENCE_TERMS:
+        for term in words:
+            term = term.replace(" ", "")
+            if len(chosen) >= EVIDENCE_TERMS:
                 break
-            term = self._names[columns[k]].strip()
-            if not term or any(term in seen for seen in chosen):
+            if any(term in seen for seen in chosen):
                 continue
             chosen = [seen for seen in chosen if seen not in term]  # keep the longer form
             chosen.append(term)
+        for term in chars:
+            if len(chosen) >= EVIDENCE_TERMS // 2:
+                break
+            if term.strip() and not any(term in seen for seen in chosen):
+                chosen.append(term.strip())
         return tuple(chosen)
 
 
@@ -246,6 +303,10 @@ class UntrustedArtifactError(RuntimeError):
     """The artifact holds types outside TRUSTED_TYPES: it is not loaded."""
 
 
+class IncompatibleArtifactError(RuntimeError):
+    """The artifact was trained with other feature definitions than the installed code."""
+
+
 def load(directory: Path) -> LearnedClassifier:
     """Load a saved model; refuse an artifact with types not on the trusted list."""
     import skops.io as sio
@@ -254,15 +315,33 @@ def load(directory: Path) -> LearnedClassifier:
     untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
     if untrusted:
         raise UntrustedArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}")
-    pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
     card_path = directory / CARD_JSON
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
+    from .training import feature_signature
+
+    trained_with = card.get("feature_signature")
+    if trained_with and trained_with != feature_signature():
+        raise IncompatibleArtifactError(
+            f"{path} was trained with other patterns or dictionaries than this code has:"
+            " retrain it with `edualliance train`")
+    pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
     return LearnedClassifier(pipeline, version=card.get("version", "linear-unknown"), card=card)
 
 
+_SHIPPED: dict[tuple[str, int], LearnedClassifier] = {}
+
+
 def load_shipped() -> LearnedClassifier | None:
-    """The model shipped in the package, or None when no artifact is installed."""
+    """The model shipped in the package, or None when no artifact is installed.
+
+    Loaded once per process (again only if the artifact file changes).
+    """
     directory = artifacts_dir()
-    if not (directory / ARTIFACT_NAME).exists():
+    path = directory / ARTIFACT_NAME
+    if not path.exists():
         return None
-    return load(directory)
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _SHIPPED:
+        _SHIPPED.clear()
+        _SHIPPED[key] = load(directory)
+    return _SHIPPED[key]

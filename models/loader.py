@@ -1,5 +1,10 @@
 """Which classifier to use: the shipped learned model if its artifact is
-installed, else the keyword rules (so that classification always works)."""
+installed, else the keyword rules (so that classification always works).
+
+Only a missing artifact falls back to the rules. A broken installation (an
+ImportError inside the model's modules, an artifact that does not load) is an
+error, not a silent downgrade to the baseline.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +28,10 @@ def load_classifier(kind: str = "auto") -> Classifier:
 
     if kind == "keywords":
         return KeywordClassifier()
-    try:
-        from .classifier import load_shipped
-    except ImportError:
-        if kind == "model":
-            raise
-        return KeywordClassifier()
+    if kind not in ("auto", "model"):
+        raise ValueError(f"unknown classifier kind {kind!r}: use auto, model or keywords")
+    from .classifier import load_shipped
+
     model = load_shipped()
     if model is None:
         if kind == "model":

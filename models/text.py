@@ -58,6 +58,9 @@ _TAIL_MARKER = re.compile(
     r"|猜你喜欢|更多.{0,10}(?:资讯|新闻|阅读|文章)|以上内容为.{0,8}快照|本站信息快照|信息原文地址"
     r"|快照生成时间|免责声明|版权声明)"
 )
+#: A numbered section heading (一、… （二）… 3. …) inside an article.
+_SECTION_HEADING = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十]{1,3}[)）、.．]|第[一二三四五六七八九十]{1,3}[、部章节条]|\d{1,2}[、.．]\D)")
+
 #: A short first line worth keeping as the headline when no title was given.
 _HEADLINE_MIN_HAN = 8
 
@@ -74,6 +77,10 @@ def document(title: str | None, text: str) -> str:
 
 def _han_count(line: str) -> int:
     return len(_HAN.findall(line))
+
+
+def _is_prose(line: str) -> bool:
+    return bool(line) and (len(line) >= 40 or bool(_SENTENCE_END.search(line)))
 
 
 def prose(text: str, *, keep_headline: bool = True) -> str:
@@ -98,7 +105,11 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
             continue
         if not _SENTENCE_END.search(line) and len(line) < 40:
             # A short line without sentence punctuation: a menu, a headline
-            # of a list — or this article's own headline, kept once, first.
+            # of a list — or this article's own headline, kept once, first,
+            # or a numbered section heading inside the article.
+            if _SECTION_HEADING.match(line) and kept and _is_prose(following):
+                kept.append(line)
+                continue
             if (not headline_taken and not kept and _han_count(line) >= _HEADLINE_MIN_HAN
                     and len(line.split()) <= 3):
                 kept.append(line)
@@ -151,8 +162,13 @@ def _segmenter():
 
 
 def segment(text: str) -> list[str]:
-    """jieba segmentation with the domain dictionary, nothing dropped."""
-    return _segmenter().lcut(text, HMM=False)
+    """jieba segmentation with the domain dictionary, nothing dropped.
+
+    Search mode: a long word also yields the dictionary words inside it, so
+    县域教联体 gives 县域教联体, 县域 and 教联体, and 城乡教育共同体 gives 教育共同体 too;
+    regional compounds then share the core term's weight.
+    """
+    return _segmenter().lcut_for_search(text, HMM=False)
 
 
 def tokenize(text: str) -> list[str]:

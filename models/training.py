@@ -62,8 +62,20 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
                  [predicted[i][1] for i in scored], [predicted[i][2] for i in scored])
 
 
+def feature_signature() -> str:
+    """Hash of what shapes the features besides the data: patterns, dictionary, stopwords."""
+    from . import patterns, text
+
+    digest = hashlib.sha256(json.dumps(patterns.PATTERNS, ensure_ascii=False).encode())
+    for name in ("userdict.txt", "stopwords.txt"):
+        digest.update(text.dict_path(name).read_bytes())
+    return digest.hexdigest()
+
+
 def version_of(examples_hash: str, params: dict) -> str:
-    digest = hashlib.sha256(f"{examples_hash}\n{json.dumps(params, sort_keys=True)}".encode()).hexdigest()
+    """linear-1-<hash of data, parameters and feature signature>: changes whenever the model can."""
+    digest = hashlib.sha256(
+        f"{examples_hash}\n{json.dumps(params, sort_keys=True)}\n{feature_signature()}".encode()).hexdigest()
     return f"{MODEL_FAMILY}-{digest[:10]}"
 
 
@@ -92,6 +104,7 @@ def make_card(examples: Sequence[Example], params: dict, cv: Scores | None, seco
             "skipped_lines": len(problems),
         },
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+        "feature_signature": feature_signature(),
         "outputs": list(clf.OUTPUTS),
         "thresholds": {name: round(float(t), 3) for name, t in zip(clf.OUTPUTS, thresholds)},
         "cross_validation": None if cv is None else {"folds": CV_FOLDS, **cv.as_dict()},

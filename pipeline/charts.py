@@ -45,10 +45,10 @@ def _fmt(value: float) -> str:
 
 def line_chart(series: dict[str, Sequence[float]], x_labels: Sequence[str], *, title: str,
                y_title: str, highlight_last: bool = True, names: dict[str, str] | None = None,
-               width: int = 720, height: int = 320) -> str:
+               width: int = 820, height: int = 320) -> str:
     """Weekly lines, one per series (coloured by ``COLOURS``), the last x band shaded."""
     names = names or {}
-    left, right, top, bottom = 56, 180, 36, 48
+    left, right, top, bottom = 56, 250, 36, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     count = max(len(x_labels), 1)
     y_max = _nice_max(max((v for values in series.values() for v in values), default=0))
@@ -102,11 +102,11 @@ def line_chart(series: dict[str, Sequence[float]], x_labels: Sequence[str], *, t
 
 
 def bar_chart(values: dict[str, float], *, title: str, names: dict[str, str] | None = None,
-              reference: dict[str, float] | None = None, width: int = 720, height: int = 260) -> str:
+              reference: dict[str, float] | None = None, width: int = 720) -> str:
     """Horizontal bars, one per key, with an optional reference tick (e.g. the trailing mean)."""
     names = names or {}
     left, right, top, row = 230, 60, 36, 34
-    height = max(height, top + row * len(values) + 30)
+    height = top + row * len(values) + 16
     plot_w = width - left - right
     top_value = _nice_max(max([*values.values(), *(reference or {}).values(), 0]))
     parts = [

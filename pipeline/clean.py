@@ -14,13 +14,23 @@ from . import htmltext, listing, textlines
 from .decode import DecodeError, decode
 from .normalize import normalize
 from .records import Article, CleanResult, Decoded, RawPage
+from .region import find_region
 
 #: Bumped whenever a change here can change what is extracted: stored with
 #: every article so that researchers can tell which rules made a text.
-EXTRACTOR_VERSION = "clean-1"
+EXTRACTOR_VERSION = "clean-2"
 
-#: A page whose text is mostly link text is a listing (or navigation) page.
-LISTING_LINK_DENSITY = 0.6
+#: Pages larger than this are not article pages: parsing tens of MB of HTML
+#: takes seconds and a lot of memory, and the largest real article pages are ~2 MB.
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+
+#: A page without a line of prose whose text is this much link text is a
+#: listing (or navigation) page; dates and counters beside the links are the rest.
+LISTING_LINK_DENSITY = 0.4
+
+#: ... or whose extracted lines hold at least this many headlines and teasers
+#: (a list page whose dates and summaries dilute the link text).
+LISTING_MIN_ENTRIES = 2
 
 _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|script|title)\b", re.I)
 
@@ -52,6 +62,8 @@ def _article(raw: RawPage, part: int, *, title, body, published, outlet, reposte
              url) -> Article:
     text = "\n".join(body)
     normalized, script = normalize(text)
+    norm_title = normalize(title)[0] if title else None
+    region = find_region(norm_title, normalized)
     page_url = url or raw.final_url or raw.url
     return Article(
         article_id=Article.make_id(raw.page_key, part),
@@ -69,6 +81,9 @@ def _article(raw: RawPage, part: int, *, title, body, published, outlet, reposte
         reposted_from=reposted_from,
         author=author,
         script=script,
+        region_province=region.province if region else None,
+        region_city=region.city if region else None,
+        region_county=region.county if region else None,
         extractor_version=EXTRACTOR_VERSION,
     )
 
@@ -77,6 +92,10 @@ def clean_page(raw: RawPage) -> CleanResult:
     """Clean one page; raise CleaningError if it holds nothing we can read."""
     if not raw.body.strip():
         raise CleaningError("empty file")
+    if len(raw.body) > MAX_PAGE_BYTES:
+        raise CleaningError(
+            f"page is {len(raw.body) / 2**20:.1f} MB, over the {MAX_PAGE_BYTES // 2**20} MB page limit"
+        )
     try:
         decoded: Decoded = decode(raw.body, raw.content_type)
     except DecodeError as exc:
@@ -87,6 +106,8 @@ def clean_page(raw: RawPage) -> CleanResult:
             page = htmltext.extract_html(decoded.text, raw.final_url or raw.url)
         except htmltext.HtmlError as exc:
             raise CleaningError(str(exc)) from exc
+        except RecursionError as exc:
+            raise CleaningError("page nested too deeply to parse") from exc
         text_for_listing = "\n".join(page.body)
         meta = page
     else:
@@ -103,8 +124,11 @@ def clean_page(raw: RawPage) -> CleanResult:
         )
         return CleanResult(articles, True, decoded)
 
-    if not meta.body:
-        if is_html(raw, decoded.text) and meta.link_density >= LISTING_LINK_DENSITY:
+    if not textlines.has_prose(meta.body):
+        if is_html(raw, decoded.text) and (
+                meta.link_density >= LISTING_LINK_DENSITY
+                or sum(textlines.is_headline_like(x) or textlines.is_teaser(x) or textlines.is_paragraph(x)
+                       for x in meta.body) >= LISTING_MIN_ENTRIES):
             return CleanResult((), True, decoded)
         raise CleaningError("no article text found: no line of the page reads as prose")
     article = _article(

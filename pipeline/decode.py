@@ -43,11 +43,18 @@ MIN_HAN_FOR_PLAUSIBILITY = 20
 #: to be replaced: a truncated title or one stray byte, not a wrong charset.
 MAX_REPLACED_SHARE = 0.002
 
+#: Without Han characters, a decoding is accepted only if at most this share of
+#: its characters is non-ASCII: a Chinese page never decodes to mostly Latin accents.
+MAX_FOREIGN_SHARE = 0.05
+
 # GB2312 and GBK are subsets of GB18030: decoding with the superset keeps the
 # characters that pages labelled GB2312 use anyway. Big5 pages use HKSCS
 # characters under the plain label.
 _SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs",
              "cp950": "big5hkscs"}
+
+
+_SINGLE_BYTE = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252", "windows-1252", "cp437", "koi8-r"})
 
 
 class DecodeError(ValueError):
@@ -115,6 +122,14 @@ def _plausible(text: str) -> bool:
     return share is None or share >= PLAUSIBLE_COMMON_HAN
 
 
+def _readable(text: str) -> bool:
+    """Plausible Chinese, or text that is nearly all ASCII (an English page, a bare template)."""
+    share = common_han_share(text)
+    if share is not None:
+        return share >= PLAUSIBLE_COMMON_HAN
+    return sum(1 for ch in text if ord(ch) > 127) <= MAX_FOREIGN_SHARE * max(len(text), 1)
+
+
 def looks_binary(body: bytes) -> bool:
     """NUL bytes or many control characters in the head: not a text page."""
     head = body[:4096]
@@ -124,7 +139,12 @@ def looks_binary(body: bytes) -> bool:
     return controls > len(head) * 0.05
 
 
-def _best_cjk(body: bytes, declared: str | None) -> tuple[str, str] | None:
+def _single_byte(encoding: str) -> bool:
+    """Encodings in which every byte string is valid text (server defaults like ISO-8859-1)."""
+    return encoding in _SINGLE_BYTE or encoding.startswith(("iso8859", "cp125", "latin", "mac-"))
+
+
+def _best_cjk(body: bytes, declared: str | None, require_han: bool = False) -> tuple[str, str] | None:
     """GB18030 or Big5, strictly decoded, whichever reads as more plausible Chinese."""
     candidates = []
     for encoding in ("gb18030", "big5hkscs"):
@@ -134,6 +154,8 @@ def _best_cjk(body: bytes, declared: str | None) -> tuple[str, str] | None:
     if not candidates:
         return None
     share, _, text, encoding = max(candidates)
+    if require_han and share < PLAUSIBLE_COMMON_HAN:
+        return None
     if len(candidates) == 1 and not _plausible(text):
         return None
     return text, encoding
@@ -164,17 +186,22 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     text = _try(body, "utf-8")
     if text is not None:
         return Decoded(text, declared, "utf-8")
+    found = None
     if declared and declared != "utf-8":
         text = _try(body, declared)
         if text is not None and _plausible(text):
-            return Decoded(text, declared, _SUPERSET.get(declared, declared))
-    found = _best_cjk(body, declared) or _tolerant(body, declared)
+            if not _single_byte(declared):
+                return Decoded(text, declared, _SUPERSET.get(declared, declared))
+            # Latin-1 and friends decode every byte string: a Chinese page served with
+            # a server's default charset is GB18030 or Big5 when those read plausibly.
+            found = _best_cjk(body, declared, require_han=True) or (text, declared)
+    found = found or _best_cjk(body, declared) or _tolerant(body, declared)
     if found is not None:
         return Decoded(found[0], declared, found[1])
     from charset_normalizer import from_bytes
 
     best = from_bytes(body).best()
-    if best is None or not _plausible(str(best)):
+    if best is None or not _readable(str(best)):
         raise DecodeError(
             "undecodable: not UTF-8, not the declared charset, not GB18030 or Big5, "
             "and charset detection found nothing plausible"

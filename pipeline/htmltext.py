@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from . import metadata, textlines
 from .rules import DROP_ID_CLASS
 
-#: Nesting deeper than this is not an article page (and breaks recursive parsers).
-MAX_DEPTH = 400
+#: libxml2's HTML parser stops nesting at 256 levels and silently drops what lies
+#: deeper; a tree that reaches this depth has lost text, so it is refused with a
+#: message instead of yielding a wrong article.
+MAX_DEPTH = 255
 
 #: A table is data (kept as rows) only if no cell holds more text than this;
 #: layout tables hold whole paragraphs in one cell.
@@ -41,6 +43,12 @@ LINK_LIST_DENSITY = 0.6
 #: page's text: a template that calls its article "comment-wrap" still has an article.
 DROP_MAX_SHARE = 0.5
 
+#: The byline below an unmarked headline stands within this many lines above the body.
+HEADLINE_WINDOW = 10
+
+#: Body lines up to this long are credit lines (（记者 X 通讯员 Y）) where authors are named.
+CREDIT_LINE_CHARS = 60
+
 #: readability's text is used when at least this share of its tokens is also
 #: in trafilatura's text (it chose the same region) ...
 VOTE_INSIDE = 0.85
@@ -49,9 +57,14 @@ VOTE_MIN_SIZE = 0.3
 
 _BLOCK_TAGS = frozenset("p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table br section article "
                         "blockquote pre header footer form center td th".split())
+_LIST_CANDIDATES = frozenset("ul ol dl div p span td table section font".split())
 _REMOVE_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select", "textarea",
                 "button", "input", "svg", "canvas", "video", "audio", "template")
-_TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–·]+|\s{2,})\s*")
+_TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–·»«<>〖〗]+|\s{2,})\s*")
+#: Site and channel names in <title>: 新闻网, 博客, 在线, 频道, 首页, greetings.
+_SITE_NAME = re.compile(r"(?:网|网站|在线|博客|频道|首页|中心|论坛|社区|门户|blog|\.com|\.cn)$|欢迎|谢谢您?访问|^Pub\b",
+                        re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9]+")
 _META_DATE_NAMES = ("article:published_time", "pubdate", "publishdate", "publish_date", "ptime",
                     "weibo:article:create_at", "og:release_date", "datePublished", "firstpublishedtime")
@@ -78,6 +91,9 @@ def parse(html: str):
     import lxml.etree
     import lxml.html
 
+    # C0 control characters (a stray byte in a legacy page) are not allowed in
+    # lxml's text nodes; they carry no text, so they go before parsing.
+    html = _CONTROL.sub("", html)
     try:
         tree = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
@@ -86,20 +102,14 @@ def parse(html: str):
     for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
         depth += 1 if event == "start" else -1
         deepest = max(deepest, depth)
-    if deepest > MAX_DEPTH:
-        raise HtmlError(f"HTML nested {deepest} levels deep (limit {MAX_DEPTH}): not an article page")
+    if deepest >= MAX_DEPTH:
+        raise HtmlError(f"HTML nested {MAX_DEPTH} or more levels deep: not an article page "
+                        "(the parser drops text below that depth)")
     return tree
 
 
 def _text(el) -> str:
     return re.sub(r"\s+", "", el.text_content() or "")
-
-
-def link_density(root) -> float:
-    text_len = len(_text(root))
-    if not text_len:
-        return 0.0
-    return min(1.0, sum(len(_text(a)) for a in root.iter("a")) / text_len)
 
 
 def _canonical_url(tree) -> str | None:
@@ -143,58 +153,91 @@ def _unwrap_layout_tables(root) -> None:
                 el.attrib.pop(attr, None)
 
 
-def _has_prose_outside_links(el) -> bool:
-    """A text run of paragraph length that is not link text: an article, not a link list."""
-    for node in el.iter():
-        if not isinstance(node.tag, str):
-            continue
-        in_link = node.tag == "a" or any(a.tag == "a" for a in node.iterancestors())
-        texts = ([] if in_link else [node.text]) + ([node.tail] if node is not el else [])
-        if any(t and textlines.han_count(t) >= textlines.MIN_PARAGRAPH_HAN for t in texts):
-            return True
-    return False
+@dataclass(slots=True)
+class _Size:
+    """Text measures of an element, its descendants included (characters without spaces)."""
+
+    text: int = 0
+    links: int = 0  # inside <a>
+    n_links: int = 0
+    prose: bool = False  # holds a run of paragraph length that is not link text
+
+    @property
+    def link_density(self) -> float:
+        return min(1.0, self.links / self.text) if self.text else 0.0
 
 
-def _keeps_article(el, total: int) -> bool:
+def _is_prose(text: str | None) -> bool:
+    return bool(text) and len(text) >= textlines.MIN_PARAGRAPH_HAN \
+        and textlines.han_count(text) >= textlines.MIN_PARAGRAPH_HAN
+
+
+def _compact_len(text: str | None) -> int:
+    return len("".join(text.split())) if text else 0
+
+
+def _measure(elements: list) -> dict:
+    """Sizes of every element in one pass, children before parents (elements in document order)."""
+    sizes: dict = {}
+    for el in reversed(elements):
+        in_link = el.tag == "a"
+        size = _Size(text=_compact_len(el.text), n_links=int(in_link))
+        size.links = size.text if in_link else 0
+        size.prose = not in_link and _is_prose(el.text)
+        for child in el:
+            sub = sizes.get(child)
+            if sub is not None:
+                size.text += sub.text
+                size.links += sub.text if in_link else sub.links
+                size.n_links += sub.n_links
+                size.prose = size.prose or (sub.prose and not in_link)
+            tail = _compact_len(child.tail)
+            size.text += tail
+            if in_link:
+                size.links += tail
+            elif _is_prose(child.tail):
+                size.prose = True
+        sizes[el] = size
+    return sizes
+
+
+def _keeps_article(el, size: _Size, total: int) -> bool:
     """Never drop an element that holds the headline or most of the page's text."""
-    return el.find(".//h1") is not None or len(_text(el)) > total * DROP_MAX_SHARE
+    return size.text > total * DROP_MAX_SHARE or el.find(".//h1") is not None
 
 
-def _drop(el) -> None:
-    """Remove an element but keep its tail text (which belongs to the parent)."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    el.drop_tree()
+def prepare(tree) -> float:
+    """Strip what never is article text, in place (see the module docstring).
 
-
-def prepare(tree) -> None:
-    """Strip what never is article text, in place (see the module docstring)."""
+    Returns the page's link density as it was before anything was dropped.
+    """
     import lxml.etree
 
-    for el in list(tree.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
-        _drop(el)
-    for el in list(tree.iter(*_REMOVE_TAGS)):
-        _drop(el)
+    for el in list(tree.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction, *_REMOVE_TAGS)):
+        if el.getparent() is not None:
+            el.drop_tree()  # keeps the tail text, which belongs to the parent
     body = tree.find("body")
     root = body if body is not None else tree
-    total = len(_text(root)) or 1
-    for el in list(root.iter()):
-        if not isinstance(el.tag, str) or el.getparent() is None:
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    sizes = _measure(elements)
+    total = sizes[root].text or 1
+    density = sizes[root].link_density
+    for el in elements:
+        if el is root or el.getparent() is None:
             continue
         names = f"{el.get('id') or ''} {el.get('class') or ''}".split()
         style = (el.get("style") or "").replace(" ", "").lower()
         if "display:none" in style or any(DROP_ID_CLASS.search(n) for n in names):
-            if not _keeps_article(el, total):
-                _drop(el)
+            if not _keeps_article(el, sizes[el], total):
+                el.drop_tree()
+                continue
+        size = sizes[el]
+        if el.tag in _LIST_CANDIDATES and size.n_links >= LINK_LIST_MIN_LINKS \
+                and size.link_density >= LINK_LIST_DENSITY and not size.prose \
+                and not _keeps_article(el, size, total):
+            el.drop_tree()
     _unwrap_layout_tables(root)
-    for el in list(root.iter("ul", "ol", "dl", "div", "p", "span", "td", "section", "font")):
-        if el.getparent() is None:
-            continue
-        links = el.findall(".//a")
-        if len(links) >= LINK_LIST_MIN_LINKS and link_density(el) >= LINK_LIST_DENSITY \
-                and not _keeps_article(el, total) and not _has_prose_outside_links(el):
-            _drop(el)
+    return density
 
 
 # -- main text ----------------------------------------------------------------------------
@@ -222,11 +265,12 @@ def _table_row(line: str) -> str:
 
 
 def _readability_lines(tree) -> list[str]:
+    """readability's main text. It cleans the tree it is given in place: call it last."""
     import lxml.html
     from readability import Document
 
     try:
-        summary = lxml.html.fromstring(Document(lxml.html.tostring(tree, encoding="unicode")).summary())
+        summary = lxml.html.fromstring(Document(tree).summary())
     except Exception:  # readability raises its own Unparseable and lxml errors on odd trees
         return []
     for block in summary.iter(*_BLOCK_TAGS):
@@ -246,7 +290,9 @@ def vote(traf: list[str], read: list[str]) -> list[str]:
         return traf
     if not n_t:
         return read
-    inside = sum((r & t).values()) / n_r
+    # Distinct tokens: trafilatura collapses repeated paragraphs (a listing that
+    # repeats an abstract), which must not count as readability straying outside.
+    inside = sum(r[tok] for tok in r if tok in t) / n_r
     if inside >= VOTE_INSIDE and n_r >= VOTE_MIN_SIZE * n_t:
         return read
     return traf
@@ -275,8 +321,17 @@ def _page_lines(root) -> list[str]:
     return [x for x in (textlines.clean_line(x) for x in "".join(parts).splitlines()) if x]
 
 
+def _site_like(segment: str) -> bool:
+    """A <title> segment that names the site or channel, not the story."""
+    return bool(_SITE_NAME.search(segment)) or textlines.han_count(segment) < 4 and len(segment) < 12
+
+
 def headline(tree) -> str | None:
-    """The article's headline, not the site name: the heading that <title> or og:title contains."""
+    """The article's headline, not the site name: the heading that <title> or og:title contains.
+
+    None when the page names only its site (old portals print the headline in a
+    <b> or <font>): ``headline_in_page`` then looks above the byline.
+    """
     title_tag = textlines.clean_line(tree.findtext(".//title") or "")
     og = textlines.clean_line(_meta(tree, "og:title") or "")
     candidates = []
@@ -285,15 +340,31 @@ def headline(tree) -> str | None:
         if 4 <= len(text) <= 100:
             candidates.append(text)
     for text in candidates:
-        if (title_tag and text in title_tag) or (og and text in og):
+        if ((title_tag and text in title_tag) or (og and text in og)) and not _site_like(text):
             return text
-    if og:
+    if og and not _site_like(og):
         return og
-    if title_tag:
-        segments = [s for s in _TITLE_SPLIT.split(title_tag) if s]
-        return max(segments[:2], key=len) if segments else None
-    h1 = next((c for c in candidates if textlines.han_count(c) >= 6), None)
-    return h1
+    segments = [s for s in _TITLE_SPLIT.split(title_tag) if s and not _site_like(s)]
+    if segments:
+        return max(segments[:2], key=len)
+    return next((c for c in candidates if textlines.han_count(c) >= 6 and not _site_like(c)), None)
+
+
+def headline_in_page(page: list[str], body: list[str]) -> str | None:
+    """The line right above the byline that stands above the first body line."""
+    first = body[0][:20] if body else None
+    end = next((i for i, x in enumerate(page) if first and x.startswith(first)), None)
+    if end is None:
+        return None
+    window = page[max(0, end - HEADLINE_WINDOW):end]
+    for j, line in enumerate(window):
+        if textlines.is_meta(line):
+            above = window[j - 1] if j else None
+            if above and textlines.han_count(above) >= 6 and len(above) <= 80 \
+                    and not textlines.is_boilerplate(above) and not textlines.is_meta(above):
+                return above
+            return None
+    return None
 
 
 def _meta_zone(page: list[str], title: str | None, body: list[str]) -> list[str]:
@@ -311,25 +382,30 @@ def extract_html(html: str, url: str | None = None) -> HtmlPage:
     url = url or _canonical_url(tree)
     title = headline(tree)
     meta_date = _meta(tree, *_META_DATE_NAMES)
-    prepare(tree)
+    density = prepare(tree)
     body_el = tree.find("body")
     root = body_el if body_el is not None else tree
-    density = link_density(root)
-    traf = _trafilatura_lines(tree, url)
-    read = _readability_lines(tree)
-    body = textlines.filter_body(vote(traf, read), title)
-
     page = _page_lines(root)
+    traf = _trafilatura_lines(tree, url)  # works on a copy of the tree
+    read = _readability_lines(tree)  # changes the tree: the last use of it
+    body = textlines.filter_body(vote(traf, read), title)
+    if title is None:
+        title = headline_in_page(page, body)
+        body = [x for x in body if x != title]
+
     zone = "\n".join(_meta_zone(page, title, body))
     published = (metadata.labelled_date(zone) or metadata.find_date(zone)
                  or (metadata.find_date(meta_date) if meta_date else None) or metadata.url_date(url))
     repost = metadata.reposted_from(zone)
-    author = metadata.author(zone) or metadata.author("\n".join(body[:1] + body[-2:]))
+    # In the body, credits stand in short lines or open the lead (本报讯（记者 X）):
+    # a name after 记者 deep in a paragraph is someone the reporter met.
+    credits = [x for x in body[:3] + body[-3:] if len(x) <= CREDIT_LINE_CHARS] + [x[:30] for x in body[:3]]
+    author = metadata.author(zone) or metadata.author("\n".join(credits))
     return HtmlPage(
         title=title,
         body=tuple(body),
         published=published,
-        outlet=repost or metadata.outlet(zone),
+        outlet=repost or metadata.outlet(zone) or metadata.outlet_beside_date(zone.splitlines()),
         reposted_from=repost,
         author=author,
         url=url,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import dedup
 from .clean import CleaningError, clean_page
 from .records import CleanResult, RawPage
 from .store import Store
@@ -156,6 +157,7 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], classifier, *, sourc
                 flush()
         if batch:
             flush()
+        dedup.cluster_store(store)  # reposts across the whole corpus, new pages included
         status = "finished"
     finally:
         store.finish_run(run_id, status, counts.as_dict())

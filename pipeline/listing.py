@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from . import textlines
 
-#: Five numbered items in a row are a list of records; fewer can be an article's points.
-MIN_ITEMS = 5
+#: Two numbered items in a row, with no prose before the first and mostly
+#: prose summaries, are a list of records (an article's numbered points follow
+#: prose; a journal's 相似文献 list can hold two entries).
+MIN_ITEMS = 2
 
 #: Most items must be prose summaries: a numbered list of short names is a table of contents.
 MIN_PROSE_ITEMS = 0.6

@@ -21,7 +21,12 @@ _HAN_DATE = re.compile(
     r"(?P<y>[〇零○一二三四五六七八九]{4})\s*年\s*(?P<m>十[一二]?|[一二三四五六七八九])\s*月"
     r"\s*(?P<d>三十[一]?|二?十[一二三四五六七八九]?|[一二三四五六七八九])\s*日"
 )
-_LABELLED_DATE = re.compile(r"(?:发布|发表|更新|成文|印发)?(?:时间|日期)\s*[:：]")
+#: 7/5/2005 9:23:57 PM: ASP and IIS sites of the 2000s printed US-order dates.
+_US_DATE = re.compile(
+    r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AP]M)?)?", re.I
+)
+_LABELLED_DATE = re.compile(r"(?:[发發]布|[发發]表|更新|成文|印[发發])?(?:[时時][间間]|日期)\s*[:：]")
 _URL_DATE = re.compile(
     r"(?:/|t|_|-)((?:19|20)\d{2})[-_/]?(\d{2})[-_/]?(\d{2})(?=[_/.\-]|\d{0,10}[_/.])"
 )
@@ -29,14 +34,15 @@ _URL_YEAR_MONTH_DAY = re.compile(r"/((?:19|20)\d{2})[-_]?(\d{2})/(\d{2})/")
 
 #: 来源：光明日报客户端2024-04-12 15:04 — the outlet ends at a date, space or separator.
 _OUTLET = re.compile(
-    r"(?:来源|稿源|出处|来自)\s*[:：]\s*(?P<outlet>[^\s\d|｜/【】\[\]<>()（）:：,，。]{2,30}?)"
-    r"(?=\s|\d|$|[|｜/【】\[\]<>()（）:：,，。]|作者|记者|编辑|时间|发布|日期)"
+    r"(?:[来來]源|稿源|出[处處]|[来來]自)\s*[:：]\s*(?P<outlet>[^\s\d|｜/【】\[\]<>()（）:：,，。]{2,30}?)"
+    r"(?=\s|\d|$|[|｜/【】\[\]<>()（）:：,，。]|作者|[记記]者|[编編][辑輯]|[时時][间間]|[发發]布|日期)"
 )
-_REPOST = re.compile(r"(?:本文转自|转载自|转自|本文来源于|本文来自)\s*[:：]?\s*(?P<outlet>[^\s,，。|｜:：（）()]{2,30})")
+_REPOST = re.compile(r"(?:本文[转轉]自|[转轉][载載]自|[转轉]自|本文[来來]源于|本文[来來]自)\s*[:：]?\s*(?P<outlet>[^\s,，。|｜:：（）()]{2,30})")
 _NAME = r"[\u3400-\u9fff·]{2,4}"
 _AUTHOR = re.compile(
-    r"(?:(?:全媒体|融媒体|特约|首席|本报|本刊|实习)?记者|作者|撰稿|文\s*[/|｜]|文\s*[:：]|通讯员|采写|撰文)"
+    r"(?:(?:全媒体|融媒体|全媒[体體]|融媒[体體]|特约|特約|首席|本报|本報|本刊|实习|實習)?[记記]者|作者|撰稿|文\s*[/|｜]|文\s*[:：]|通[讯訊]员|通[讯訊]員|采写|採寫|撰文)"
     rf"\s*[:：/]?\s*(?P<author>{_NAME}(?:\s*[、，,和]\s*{_NAME})*)"
+    r"(?=[\s)）】\]、，,。;；|/]|$|报道|摄|通[讯訊]员|实习生)"
 )
 #: Words that follow 记者 but are not names (记者从市教育局获悉, 记者近日).
 _NOT_NAME = re.compile(r"^(?:从|在|近日|日前|获悉|了解|采访|跟随|来到|走进|调查|注意|发现|昨天|今天|前往)")
@@ -68,6 +74,14 @@ def find_date(text: str) -> str | None:
         if iso:
             best = (match.start(), iso)
             break
+    us = _US_DATE.search(text)
+    if us and (best is None or us.start() < best[0]):
+        hour = us["H"]
+        if hour is not None and us["ampm"]:
+            hour = str(int(hour) % 12 + (12 if us["ampm"].upper() == "PM" else 0))
+        iso = _iso(int(us["y"]), int(us["m"]), int(us["d"]), hour, us["M"], us["S"])
+        if iso:
+            best = (us.start(), iso)
     han = _HAN_DATE.search(text)
     if han and (best is None or han.start() < best[0]):
         year = int("".join(str(_HAN_DIGIT[c]) for c in han["y"]))
@@ -102,6 +116,27 @@ def url_date(url: str | None) -> str | None:
 def outlet(text: str) -> str | None:
     match = _OUTLET.search(text)
     return match["outlet"].strip() if match else None
+
+
+#: A short name standing alone beside the date line (portals print the outlet
+#: without a label: "2019年11月25日 18:57 参考消息", "原创 南方都市报 2019-09-09").
+_BARE_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z0-9·\-]{1,14}$")
+_DATE_NOISE = re.compile(r"原创|转载|\[[^\]]{0,6}\]|【[^】]{0,6}】|[|｜]")
+
+
+def outlet_beside_date(lines: list[str]) -> str | None:
+    """The outlet printed without 来源： next to the date line (same line, or the line after)."""
+    for i, line in enumerate(lines):
+        date = _ARABIC_DATE.search(line) or _HAN_DATE.search(line)
+        if not date:
+            continue
+        rest = _DATE_NOISE.sub(" ", line[: date.start()] + " " + line[date.end():]).split()
+        if len(rest) == 1 and _BARE_NAME.match(rest[0]) and not re.match(r"^(?:星期|周)", rest[0]):
+            return rest[0]
+        if not rest and i + 1 < len(lines) and _BARE_NAME.match(lines[i + 1]):
+            return lines[i + 1]
+        return None
+    return None
 
 
 def reposted_from(text: str) -> str | None:

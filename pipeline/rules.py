@@ -27,4 +27,5 @@ _LEAD = r"^[\s\-–—•·*▪►▶■□◆◇○●※>》【\[（(]*"
 END_OF_ARTICLE = _any(_rules()["lines"]["end_of_article"], _LEAD)
 BOILERPLATE = _any(_rules()["lines"]["boilerplate"], _LEAD)
 META_LINE = re.compile(_rules()["lines"]["meta_line"])
+TOP_BLOCK = re.compile(_LEAD + _rules()["lines"]["top_block"])
 DROP_ID_CLASS = _any(_rules()["html"]["drop_id_class"])

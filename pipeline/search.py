@@ -32,8 +32,10 @@ DOMAIN_WORDS: tuple[str, ...] = (
     "教育联合体", "家校社", "协同育人", "优质均衡", "学区房", "医共体", "医联体", "职教集团",
 )
 
-#: Candidates fetched from the scan per result asked for, to re-rank on whole words.
+#: Candidates fetched from the scan per result asked for, to re-rank on whole words;
+#: fetched again four times as many (up to MAX_CANDIDATES) while too few survive.
 OVERFETCH = 4
+MAX_CANDIDATES = 5000
 
 _SPACE = re.compile(r"\s+")
 _WORDISH = re.compile(r"[\w+]", re.UNICODE)
@@ -143,27 +145,36 @@ def highlight(text: str, spans: tuple[tuple[int, int], ...], before: str = "【"
     return "".join(out)
 
 
+def _rerank(rows: list[tuple], terms: list[str]) -> list[tuple[float, int, tuple]]:
+    """Candidates in which every term occurs as a word, scored on whole-word counts."""
+    scored = []
+    avg_len = sum(len(r[7]) for r in rows) / len(rows) if rows else 1.0
+    for rank, row in enumerate(rows):
+        title, text, bm25 = row[1], row[7], row[8]
+        counts = Counter(words(f"{title or ''}\n{text}"))
+        whole = [counts.get(t, 0) for t in terms]
+        if not all(whole):  # a term only inside a longer word (学区 in 学区房)
+            continue
+        length = max(1, len(text))
+        word_score = sum(c * 2.2 / (c + 1.2 * (0.25 + 0.75 * length / avg_len)) for c in whole)
+        scored.append((float(bm25) * word_score / len(terms), -rank, row))
+    return scored
+
+
 def search(store: Store, query: str, *, since: datetime | None = None, until: datetime | None = None,
            label: str | None = None, limit: int = 20) -> SearchResult:
     """Articles matching every word of ``query``, best first, with snippets."""
     terms = query_terms(query)
     if not terms:
         return SearchResult(query, (), 0, ())
-    searched, rows = store.search_candidates(terms, since=since, until=until, label=label,
-                                             limit=limit * OVERFETCH)
-    scored = []
-    avg_len = sum(len(r[7]) for r in rows) / len(rows) if rows else 1.0
-    for rank, row in enumerate(rows):
-        article_id, title, published, outlet, province, primary, labels, text, bm25 = row
-        counts = Counter(words(f"{title or ''}\n{text}"))
-        whole = [counts.get(t, 0) for t in terms]
-        # Every term must occur as a word (not only inside a longer word).
-        if not all(whole):
-            continue
-        length = max(1, len(text))
-        # Whole-word BM25 with the scan's ranking as the idf-weighted base.
-        word_score = sum(c * 2.2 / (c + 1.2 * (0.25 + 0.75 * length / avg_len)) for c in whole)
-        scored.append((float(bm25) * word_score / len(terms), -rank, row))
+    fetch = limit * OVERFETCH
+    while True:
+        searched, rows = store.search_candidates(terms, since=since, until=until, label=label, limit=fetch)
+        scored = _rerank(rows, terms)
+        # Too many candidates held a term only inside longer words: look further down.
+        if len(scored) >= limit or len(rows) < fetch or fetch >= MAX_CANDIDATES:
+            break
+        fetch = min(fetch * 4, MAX_CANDIDATES)
     scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
     hits = []
     for score, _, row in scored[:limit]:
@@ -172,4 +183,3 @@ def search(store: Store, query: str, *, since: datetime | None = None, until: da
         hits.append(Hit(article_id, title, published, outlet, province, primary, tuple(labels or ()),
                         round(score, 4), snip, spans))
     return SearchResult(query, tuple(terms), searched, tuple(hits))
-

@@ -66,7 +66,7 @@ def open_snapshot(db_path: str | Path) -> Store:
     path = snapshot_path(db_path)
     if not path.exists():
         raise StoreError(
-            f"no published snapshot at {path}: every `edualliance ingest`, `crawl` or `demo` run"
-            " publishes one; `edualliance publish` publishes one now"
+            f"no published snapshot at {path}: run `edualliance demo` or `edualliance ingest` first"
+            " (every run publishes one), or `edualliance publish` for a database that has none yet"
         )
     return Store(path, read_only=True)

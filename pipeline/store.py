@@ -72,6 +72,8 @@ class Store:
 
         self.path = Path(path)
         self.read_only = read_only
+        #: finish_run publishes the snapshot (see publish_snapshot); off for stores that only load.
+        self.publish_on_finish = not read_only
         if read_only and not self.path.exists():
             raise StoreError(f"no database at {self.path}: run `edualliance demo` or `edualliance ingest` first")
         if not read_only:
@@ -159,6 +161,25 @@ class Store:
             "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
             [utcnow(), status, json.dumps(counts, ensure_ascii=False), run_id],
         )
+        if self.publish_on_finish:
+            self.publish_snapshot()
+
+    def publish_snapshot(self) -> Path | None:
+        """Publish the read-only snapshot researchers read (pipeline/snapshot.py).
+
+        Runs end with it (``finish_run``). The run's data is committed before,
+        so a failure here is logged and recorded in ``errors``, never raised.
+        """
+        from .snapshot import publish_snapshot
+
+        try:
+            return publish_snapshot(self)
+        except Exception as exc:  # noqa: BLE001 - the run's own data is safe; say so and go on
+            import logging
+
+            logging.getLogger(__name__).warning("could not publish the snapshot of %s: %s", self.path, exc)
+            self.record_error(None, str(self.path), "publish", f"snapshot not published: {exc}")
+            return None
 
     def record_error(self, run_id: int | None, target: str, stage: str, message: str) -> None:
         self.conn.execute(
@@ -262,6 +283,58 @@ class Store:
             "SELECT article_id, title, text_normalized FROM articles ORDER BY article_id"
         ).fetchall()
 
+    # -- researchers' labels (migration 0003) ------------------------------------------
+
+    def save_label(self, article_id: str, labels: Sequence[str], primary: str, sense: str | None,
+                   labeler: str | None, model_version: str | None = None, note: str | None = None) -> int:
+        """Store one researcher's judgement of an article; return its label_id."""
+        row = self.conn.execute(
+            "INSERT INTO labels (article_id, labels, primary_label, sense, labeler, model_version, note,"
+            " labeled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING label_id",
+            [article_id, list(labels), primary, sense, labeler, model_version, note, utcnow()],
+        ).fetchone()
+        return int(row[0])
+
+    def researcher_labels(self) -> list[tuple[str, str | None, str, list[str], str, str | None]]:
+        """(article_id, title, normalized text, labels, primary, sense): each article's latest judgement."""
+        return self.conn.execute(
+            "SELECT a.article_id, a.title, a.text_normalized, l.labels, l.primary_label, l.sense"
+            " FROM (SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY labeled_at DESC,"
+            "       label_id DESC) AS rn FROM labels) l"
+            " JOIN articles a ON a.article_id = l.article_id"
+            " WHERE l.rn = 1 ORDER BY a.article_id"
+        ).fetchall()
+
+    def label_count(self) -> int:
+        return self.conn.execute("SELECT count(DISTINCT article_id) FROM labels").fetchone()[0]
+
+    def unlabeled_articles(self, limit: int) -> list[tuple[str, str | None, str]]:
+        """(article_id, title, normalized text) of the most recently stored articles no one labeled."""
+        return self.conn.execute(
+            "SELECT a.article_id, a.title, a.text_normalized FROM articles a"
+            " WHERE NOT EXISTS (SELECT 1 FROM labels l WHERE l.article_id = a.article_id)"
+            " ORDER BY a.stored_at DESC, a.article_id LIMIT ?",
+            [limit],
+        ).fetchall()
+
+    # -- near-duplicate clusters (migration 0002) ------------------------------------
+
+    def articles_for_dedup(self) -> list[tuple[str, str, datetime | None]]:
+        """(article_id, normalized text, published_at) of every stored article."""
+        return self.conn.execute(
+            "SELECT article_id, text_normalized, published_at FROM articles ORDER BY article_id"
+        ).fetchall()
+
+    def save_clusters(self, rows: Sequence[tuple[str, bool, str]]) -> None:
+        """Write (cluster_id, is_canonical, article_id) rows in one transaction."""
+        if not rows:
+            return
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE articles SET cluster_id = ?, is_canonical = ? WHERE article_id = ?",
+                [list(r) for r in rows],
+            )
+
     # -- crawl state and inbox (migration 0004) -------------------------------------
 
     def save_source(self, name: str, kind: str, config: dict[str, Any]) -> None:
@@ -285,15 +358,28 @@ class Store:
             [url],
         ).fetchone()
 
-    def save_crawl_state(self, *, url: str, source: str, role: str, verdict: str, status: int | None,
-                         etag: str | None, last_modified: str | None, lastmod: datetime | None,
-                         content_hash: str | None, page_id: str | None, fetched_at: datetime,
-                         run_id: int | None) -> None:
-        fetched = _as_naive_utc(fetched_at)
+    def save_crawl_states(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Upsert many URLs' crawl state in one statement (single-row upserts are slow in DuckDB).
+
+        Each row: url, source, role, verdict, status, etag, last_modified, lastmod, content_hash,
+        page_id, fetched_at, run_id. A URL given twice keeps its last row.
+        """
+        latest = {row["url"]: row for row in rows}
+        if not latest:
+            return
+        rows = list(latest.values())
+
+        def col(name: str, convert=lambda v: v) -> list:
+            return [convert(row[name]) for row in rows]
+
+        fetched = col("fetched_at", _as_naive_utc)
         self.conn.execute(
             "INSERT INTO crawl_state (url, source, role, verdict, status, etag, last_modified, lastmod,"
             " content_hash, page_id, first_seen, last_fetched, last_checked, run_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]),"
+            " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[]),"
+            " unnest(?::TIMESTAMP[]), unnest(?::BIGINT[])"
             " ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,"
             " verdict = excluded.verdict, status = excluded.status, etag = excluded.etag,"
             " last_modified = excluded.last_modified,"
@@ -301,8 +387,9 @@ class Store:
             " content_hash = excluded.content_hash, page_id = excluded.page_id,"
             " last_fetched = excluded.last_fetched, last_checked = excluded.last_checked,"
             " run_id = excluded.run_id",
-            [url, source, role, verdict, status, etag, last_modified, _as_naive_utc(lastmod),
-             content_hash, page_id, fetched, fetched, fetched, run_id],
+            [col("url"), col("source"), col("role"), col("verdict"), col("status"), col("etag"),
+             col("last_modified"), col("lastmod", _as_naive_utc), col("content_hash"), col("page_id"),
+             fetched, fetched, fetched, col("run_id")],
         )
 
     def touch_crawl_state(self, url: str, checked_at: datetime, lastmod: datetime | None,
@@ -315,13 +402,21 @@ class Store:
         )
 
     def inbox_add(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Raw captures as received: (source, role, url, final_url, status, content_type, etag,
-        last_modified, lastmod, anchor, fetched_at, body, run_id)."""
-        self.conn.executemany(
+        """Raw captures as received, in one statement: (source, role, url, final_url, status,
+        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id)."""
+        if not rows:
+            return
+        columns = [list(column) for column in zip(*rows)]
+        columns[8] = [_as_naive_utc(v) for v in columns[8]]
+        columns[10] = [_as_naive_utc(v) for v in columns[10]]
+        self.conn.execute(
             "INSERT INTO crawl_inbox (source, role, url, final_url, status, content_type, etag,"
             " last_modified, lastmod, anchor, fetched_at, body, run_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [list(row) for row in rows],
+            " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::BLOB[]),"
+            " unnest(?::BIGINT[])",
+            columns,
         )
 
     def inbox_take(self, limit: int) -> list[tuple]:
@@ -439,13 +534,17 @@ class Store:
             self.conn.unregister("bulk_articles")
         return table.num_rows
 
-    def bulk_load_classifications(self, table: Any) -> int:
-        """Insert (or replace) classification rows from an Arrow table named as in ``classifications``."""
+    def bulk_load_classifications(self, table: Any, *, replace: bool = False) -> int:
+        """Insert classification rows from an Arrow table named as in ``classifications``;
+        with ``replace`` a row already stored (same article, version, label) is overwritten."""
         self.conn.register("bulk_classifications", table)
         try:
-            self.conn.execute(
-                "INSERT OR REPLACE INTO classifications BY NAME SELECT * FROM bulk_classifications"
-            )
+            if replace:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO classifications BY NAME SELECT * FROM bulk_classifications"
+                )
+            else:
+                self.conn.execute("INSERT INTO classifications BY NAME SELECT * FROM bulk_classifications")
         finally:
             self.conn.unregister("bulk_classifications")
         return table.num_rows
@@ -463,10 +562,8 @@ class Store:
             self.conn.execute(f"COPY FROM DATABASE {quoted} TO snapshot_target")
             for view in self.MATERIALIZED_VIEWS:
                 # Names from the constant above, never from input.
-                order = " ORDER BY week_start" if view in ("research_articles", "article_labels") else ""
                 self.conn.execute(
-                    f"CREATE TABLE snapshot_target.materialized_{view} AS"
-                    f" SELECT * FROM snapshot_target.{view}{order}"
+                    f"CREATE TABLE snapshot_target.materialized_{view} AS SELECT * FROM snapshot_target.{view}"
                 )
                 self.conn.execute(f"DROP VIEW snapshot_target.{view}")
                 self.conn.execute(f"ALTER TABLE snapshot_target.materialized_{view} RENAME TO {view}")
@@ -498,17 +595,18 @@ class Store:
             where.append("list_contains(labels, ?)")
             params.append(label)
         n = len(terms)
-        df = ", ".join(
-            f"count(*) FILTER (WHERE contains(text_normalized, $t{i}) OR contains(coalesce(title, ''), $t{i}))"
-            f" AS df{i}" for i in range(n)
+        # One scan: each row's byte length and whether it holds each term (title or text);
+        # document frequencies from that, term frequencies only for rows holding every term.
+        # strlen (bytes) rather than length (characters): same ranking, no UTF-8 counting.
+        hit = ", ".join(
+            f"(contains(text_normalized, $t{i}) OR contains(coalesce(title, ''), $t{i})) AS h{i}" for i in range(n)
         )
+        df = ", ".join(f"count(*) FILTER (WHERE h{i}) AS df{i}" for i in range(n))
+        every = " AND ".join(f"h{i}" for i in range(n))
         tf = ", ".join(
-            f"(length(text_normalized) - length(replace(text_normalized, $t{i}, ''))) // length($t{i})"
-            f" + 2 * ((length(coalesce(title, '')) - length(replace(coalesce(title, ''), $t{i}, '')))"
-            f" // length($t{i})) AS tf{i}" for i in range(n)
-        )
-        match = " AND ".join(
-            f"(contains(text_normalized, $t{i}) OR contains(coalesce(title, ''), $t{i}))" for i in range(n)
+            f"(strlen(text_normalized) - strlen(replace(text_normalized, $t{i}, ''))) // strlen($t{i})"
+            f" + 2 * ((strlen(coalesce(title, '')) - strlen(replace(coalesce(title, ''), $t{i}, '')))"
+            f" // strlen($t{i})) AS tf{i}" for i in range(n)
         )
         bm25 = " + ".join(
             f"ln(1 + (s.n - s.df{i} + 0.5) / (s.df{i} + 0.5)) * m.tf{i} * 2.2"
@@ -522,12 +620,12 @@ class Store:
             named[f"p{i}"] = value
         named["limit"] = limit
         sql = (
-            "WITH base AS ("
+            "WITH base AS MATERIALIZED ("
             "  SELECT article_id, title, published_at, outlet, region_province, primary_label, labels,"
-            "   text_normalized FROM research_articles WHERE " + filters + "),"
-            " stats AS (SELECT count(*) AS n, greatest(avg(length(text_normalized)), 1) AS avglen, "
-            + df + " FROM base),"
-            " matched AS (SELECT *, length(text_normalized) AS len, " + tf + " FROM base WHERE " + match + ")"
+            "   text_normalized, strlen(text_normalized) AS len, " + hit +
+            "  FROM research_articles WHERE " + filters + "),"
+            " stats AS (SELECT count(*) AS n, greatest(avg(len), 1) AS avglen, " + df + " FROM base),"
+            " matched AS (SELECT *, " + tf + " FROM base WHERE " + every + ")"
             " SELECT m.article_id, m.title, m.published_at, m.outlet, m.region_province, m.primary_label,"
             "  m.labels, m.text_normalized, " + bm25 + " AS score, s.n"
             " FROM matched m, stats s ORDER BY score DESC, m.published_at DESC NULLS LAST, m.article_id"
@@ -566,8 +664,33 @@ class Store:
                 [str(path)],
             )
 
+    def weekly_label_province_since(self, since: datetime) -> list[tuple]:
+        """Rows of the ``weekly_label_province`` view (a table in the snapshot) from ``since`` on."""
+        return self.conn.execute(
+            "SELECT iso_week, label, region_province, articles, stories, share_of_week"
+            " FROM weekly_label_province WHERE week_start >= ? ORDER BY week_start, label, region_province",
+            [since],
+        ).fetchall()
+
+    def count_week_label_province(self, since: datetime) -> list[tuple]:
+        """The week × label × province counts computed afresh from ``article_labels`` (the
+        aggregation behind ``weekly_label_province``), from ``since`` on."""
+        return self.conn.execute(
+            "WITH totals AS (SELECT week_start, count(DISTINCT story_id) AS week_stories"
+            "  FROM research_articles WHERE week_start >= ? GROUP BY week_start)"
+            " SELECT l.week_start, l.label, l.region_province, count(*) AS articles,"
+            "  count(DISTINCT l.story_id) AS stories, count(DISTINCT l.story_id) / any_value(t.week_stories)"
+            " FROM article_labels l JOIN totals t ON t.week_start = l.week_start"
+            " WHERE l.week_start >= ? GROUP BY l.week_start, l.label, l.region_province ORDER BY 1, 2, 3",
+            [since, since],
+        ).fetchall()
+
     def latest_week_start(self) -> datetime | None:
-        row = self.conn.execute("SELECT max(week_start) FROM research_articles").fetchone()
+        """Monday of the latest week with a dated article (else with any article)."""
+        row = self.conn.execute(
+            "SELECT coalesce(CAST(date_trunc('week', max(published_at)) AS DATE), max(week_start))"
+            " FROM research_articles"
+        ).fetchone()
         return row[0]
 
     def week_label_counts(self, first_week: datetime, last_week: datetime) -> list[tuple]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import metadata
-from .rules import BOILERPLATE, END_OF_ARTICLE, META_LINE
+from .rules import BOILERPLATE, END_OF_ARTICLE, META_LINE, TOP_BLOCK
 
 _LIST_ITEM = re.compile(r"^(?:[-•·*▪◆■●]\s*)+")
 _SENTENCE_END = re.compile(r"[。！？!?；;…”\"’）)』」：:]$")
@@ -20,6 +20,11 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 #: Teaser snippets of other articles on aggregators begin mid-sentence with an ellipsis.
 _TEASER = re.compile(r"^(?:\.{3}|…|。。。)")
 _DATE_ONLY = re.compile(r"^[\d\s:：/年月日.\-]+$")
+#: A summary cut short by a list page: 加速教育发展从基本均衡迈向…
+_CLAUSE = re.compile(r"[，。；,;]")
+#: A sentence really ends here (a headline may end in a closing quote: 有了“结对校”).
+_FULL_STOP = re.compile(r"[。！？!?；;…](?:[”\"’）)』」]*)$")
+_TRUNCATED = re.compile(r"(?:…|\.{3}|。。。)$")
 
 #: A body paragraph is prose: this many Han characters, or a shorter line that
 #: ends a sentence. Headline-list items are shorter and end without punctuation.
@@ -31,6 +36,9 @@ MIN_SENTENCE_HAN = 8
 #: An end marker (相关新闻) with less prose than this above it opens a block at
 #: the top of the article: what stood above it (promos, video titles) is dropped.
 MIN_HAN_ABOVE_END = 150
+
+#: ... and only when the prose below it is this many times the prose above.
+TOP_BLOCK_RATIO = 3
 
 #: This many headline-like lines in a row after the body are a list of other
 #: articles (one or two short lines are subheadings).
@@ -52,7 +60,7 @@ class TextPage:
 def clean_line(line: str) -> str:
     line = line.replace("\ufffd", "").replace("\u00a0", " ").replace("\u3000", " ")
     line = line.replace("\u200b", "").replace("\ufeff", "")
-    return re.sub(r"[ \t]{2,}", " ", line).strip()
+    return " ".join(line.split())
 
 
 def han_count(line: str) -> int:
@@ -72,6 +80,25 @@ def is_paragraph(line: str) -> bool:
 def is_headline_like(line: str) -> bool:
     """Short, no sentence punctuation at the end: a link or list entry."""
     return not _SENTENCE_END.search(line) and len(line) <= 60 and not is_paragraph(line)
+
+
+def is_teaser(line: str) -> bool:
+    """A summary of another page, cut short (list pages, aggregators)."""
+    return bool(_TEASER.match(line) or _TRUNCATED.search(line))
+
+
+def has_prose(lines: list[str]) -> bool:
+    """At least one paragraph of an article, not an entry of a list of articles.
+
+    List entries are headlines, possibly long (with a date on the next line) and
+    teasers cut short; an article's paragraph ends a sentence or runs over clauses.
+    """
+    for line, after in zip(lines, [*lines[1:], ""]):
+        if not is_paragraph(line) or is_teaser(line) or _DATE_ONLY.match(after):
+            continue
+        if _FULL_STOP.search(line) or len(_CLAUSE.findall(line)) >= 2:
+            return True
+    return False
 
 
 def is_boilerplate(line: str) -> bool:
@@ -107,8 +134,10 @@ def filter_body(lines: list[str], title: str | None = None) -> list[str]:
             continue
         if ends_article(line):
             above = sum(han_count(x) for x in body if is_paragraph(x))
-            below = sum(han_count(x) for x in lines[i + 1:] if is_paragraph(x))
-            if above >= MIN_HAN_ABOVE_END or (above and above >= below):
+            below = sum(han_count(x) for x in lines[i + 1:]
+                        if is_paragraph(x) and not ends_article(x) and not is_boilerplate(x))
+            if above and (above >= MIN_HAN_ABOVE_END or below < TOP_BLOCK_RATIO * above
+                          or not TOP_BLOCK.match(line)):
                 break
             body.clear()
             skipping = True
@@ -121,7 +150,9 @@ def filter_body(lines: list[str], title: str | None = None) -> list[str]:
         if not body and is_meta(line):
             continue
         body.append(line)
-    while body and (is_boilerplate(body[-1]) or _DATE_ONLY.match(body[-1])):
+    # Headline-like list entries after the last paragraph are a list of other articles.
+    while body and (is_boilerplate(body[-1]) or _DATE_ONLY.match(body[-1])
+                    or (is_list_item(body[-1]) and is_headline_like(_LIST_ITEM.sub("", body[-1])))):
         body.pop()
     return body
 

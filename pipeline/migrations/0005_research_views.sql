@@ -1,5 +1,7 @@
 -- 0005: research views (issue 6): what researchers query, read from the published snapshot.
 -- Every view and column is documented in docs/data-dictionary.md.
+-- A story is a near-duplicate cluster (articles.cluster_id, migration 0002); an article
+-- not clustered yet is its own story.
 -- Weeks are ISO weeks in Asia/Shanghai: published_at is Beijing time already; an
 -- article without a date counts in the week it was stored (UTC + 8 h; China keeps no DST).
 
@@ -8,38 +10,43 @@ CREATE VIEW current_classifications AS
 SELECT c.article_id, c.model_version, c.label, c.score, c.assigned, c.is_primary, c.sense, c.classified_at
 FROM classifications c
 JOIN (
-    SELECT article_id, arg_max(model_version, classified_at) AS model_version
+    SELECT article_id, arg_max(model_version, (classified_at, model_version)) AS model_version
     FROM classifications GROUP BY article_id
 ) latest ON latest.article_id = c.article_id AND latest.model_version = c.model_version;
 
 CREATE VIEW research_articles AS
-WITH verdict AS (
+WITH per_version AS (
+    -- One row per article and model version: its labels and scores side by side.
     SELECT
         article_id,
-        any_value(model_version) AS model_version,
+        model_version,
+        max(classified_at) AS classified_at,
         coalesce(max(label) FILTER (WHERE is_primary AND assigned), 'none') AS primary_label,
-        list(label ORDER BY array_position(['jiaolianti', 'group_run', 'district_community', 'urban_rural'], label))
-            FILTER (WHERE assigned) AS labels,
+        bool_or(assigned) FILTER (WHERE label = 'jiaolianti') AS has_jiaolianti,
+        bool_or(assigned) FILTER (WHERE label = 'group_run') AS has_group_run,
+        bool_or(assigned) FILTER (WHERE label = 'district_community') AS has_district_community,
+        bool_or(assigned) FILTER (WHERE label = 'urban_rural') AS has_urban_rural,
         max(score) FILTER (WHERE label = 'jiaolianti') AS score_jiaolianti,
         max(score) FILTER (WHERE label = 'group_run') AS score_group_run,
         max(score) FILTER (WHERE label = 'district_community') AS score_district_community,
         max(score) FILTER (WHERE label = 'urban_rural') AS score_urban_rural,
         max(sense) AS sense
-    FROM current_classifications
-    GROUP BY article_id
-), dated AS (
-    SELECT a.*, CAST(date_trunc('week', coalesce(a.published_at, a.stored_at + INTERVAL 8 HOUR)) AS DATE) AS week_start
-    FROM articles a
+    FROM classifications
+    GROUP BY article_id, model_version
+), verdict AS (
+    -- The article's current model version: the one that classified it last.
+    SELECT * FROM per_version
+    QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY classified_at DESC, model_version DESC) = 1
 )
 SELECT
     a.article_id,
-    a.article_id AS story_id,
-    TRUE AS is_canonical,
+    coalesce(a.cluster_id, a.article_id) AS story_id,
+    a.is_canonical,
     a.title,
     a.published_at,
     CAST(a.published_at AS DATE) AS published_date,
-    a.week_start,
-    strftime(a.week_start, '%G-W%V') AS iso_week,
+    CAST(date_trunc('week', coalesce(a.published_at, a.stored_at + INTERVAL 8 HOUR)) AS DATE) AS week_start,
+    strftime(date_trunc('week', coalesce(a.published_at, a.stored_at + INTERVAL 8 HOUR)), '%G-W%V') AS iso_week,
     a.source,
     a.site,
     a.outlet,
@@ -50,7 +57,12 @@ SELECT
     a.region_city,
     a.region_county,
     coalesce(v.primary_label, 'none') AS primary_label,
-    coalesce(v.labels, []::VARCHAR[]) AS labels,
+    [x FOR x IN [
+        CASE WHEN v.has_jiaolianti THEN 'jiaolianti' END,
+        CASE WHEN v.has_group_run THEN 'group_run' END,
+        CASE WHEN v.has_district_community THEN 'district_community' END,
+        CASE WHEN v.has_urban_rural THEN 'urban_rural' END
+    ] IF x IS NOT NULL] AS labels,
     v.score_jiaolianti,
     v.score_group_run,
     v.score_district_community,
@@ -59,7 +71,7 @@ SELECT
     v.model_version,
     a.text_normalized,
     a.stored_at
-FROM dated a
+FROM articles a
 LEFT JOIN verdict v ON v.article_id = a.article_id;
 
 -- One row per article and assigned label (an article with two labels has two rows).
@@ -91,19 +103,32 @@ SELECT
     canonical.region_city AS region_city,
     articles, outlets, outlet_names, first_published, last_published, first_week_start
 FROM (
-SELECT
-    story_id,
-    arg_min({'title': title, 'primary_label': primary_label, 'labels': labels,
-             'region_province': region_province, 'region_city': region_city},
-            (NOT is_canonical, published_at, article_id)) AS canonical,
-    count(*) AS articles,
-    count(DISTINCT outlet) AS outlets,
-    coalesce(list(DISTINCT outlet) FILTER (WHERE outlet IS NOT NULL), []::VARCHAR[]) AS outlet_names,
-    min(published_at) AS first_published,
-    max(published_at) AS last_published,
-    min(week_start) AS first_week_start
-FROM research_articles
-GROUP BY story_id
+    SELECT
+        story_id,
+        arg_min(canonical, canonical_key) AS canonical,
+        sum(articles) AS articles,
+        count(outlet) AS outlets,
+        coalesce(list_sort(list(outlet) FILTER (WHERE outlet IS NOT NULL)), []::VARCHAR[]) AS outlet_names,
+        min(first_published) AS first_published,
+        max(last_published) AS last_published,
+        min(first_week_start) AS first_week_start
+    FROM (
+        -- One row per story and outlet first, so that outlets need no DISTINCT.
+        SELECT
+            story_id,
+            outlet,
+            count(*) AS articles,
+            arg_min({'title': title, 'primary_label': primary_label, 'labels': labels,
+                     'region_province': region_province, 'region_city': region_city},
+                    (NOT is_canonical, published_at, article_id)) AS canonical,
+            min((NOT is_canonical, published_at, article_id)) AS canonical_key,
+            min(published_at) AS first_published,
+            max(published_at) AS last_published,
+            min(week_start) AS first_week_start
+        FROM research_articles
+        GROUP BY story_id, outlet
+    )
+    GROUP BY story_id
 );
 
 -- When each province (level 'province') and city (level 'city') first reported each model.

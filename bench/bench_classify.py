@@ -1,0 +1,66 @@
+"""Classification throughput and training time of the learned model.
+
+Usage:
+    python bench/bench_classify.py [--repeat N] [--no-train]
+
+Texts: the training corpus (corpus/training/*.jsonl and the seeds), which is
+what ships with the package. Prints documents per second for
+``LearnedClassifier.classify`` (prose extraction, normalization, features,
+seven calibrated SVMs, decisions and evidence), for jieba segmentation alone
+(the domain dictionary, search mode: what the word features use) on the
+same texts, their ratio, and the time of one full fit on the corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes over the texts (best is kept)")
+    parser.add_argument("--no-train", action="store_true", help="skip timing a full fit")
+    args = parser.parse_args()
+
+    from edualliance.models import classifier as clf
+    from edualliance.models import corpus, training
+    from edualliance.models.text import segment
+
+    examples, _ = corpus.load_corpus()
+    items = [(e.title, e.text) for e in examples]
+    chars = sum(len(t or "") + len(x) for t, x in items)
+    model = clf.load_shipped()
+    if model is None:
+        raise SystemExit("no trained model installed: run `edualliance train` first")
+    model.classify(items[:5])  # warm up (jieba dictionary, OpenCC)
+    segment("预热")
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    classify_s = best(lambda: model.classify(items))
+    segment_s = best(lambda: [segment(f"{t or ''}\n{x}") for t, x in items])
+    result = {
+        "texts": len(items),
+        "characters": chars,
+        "classify_docs_per_s": round(len(items) / classify_s, 1),
+        "jieba_docs_per_s": round(len(items) / segment_s, 1),
+        "classify_vs_jieba_time_ratio": round(classify_s / segment_s, 2),
+        "model_version": model.version,
+    }
+    if not args.no_train:
+        start = time.perf_counter()
+        training.fit(examples)
+        result["train_seconds"] = round(time.perf_counter() - start, 1)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Crawl benchmark on a loopback site of generated pages (issue 5).
+
+    python bench/bench_crawl.py [--pages 3000]
+
+One run, four measurements, each in its own process (so that peak memory is
+that configuration's own), against one fixture server in another process:
+
+  scrapy-alone   a bare Scrapy spider following every link, keeping nothing
+  crawl+capture  `run_crawl` storing every response raw (crawl_inbox), cleaning
+                 deferred until the crawl is over: the crawl's own throughput
+  end-to-end     `run_crawl` as `edualliance crawl` runs it: raw capture at once,
+                 cleaning, classification and storage in batches alongside the
+                 crawl, until every page is stored
+  trafilatura    bare trafilatura.extract() over the same article pages
+
+Figures: pages/s (article pages), ratios (goals: crawl+capture ≥ 0.8 ×
+scrapy-alone; end-to-end ≥ 0.7 × trafilatura), peak RSS (MiB; for the
+crawls: this process plus the crawl child process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY_JITTER": 0,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "LOG_LEVEL": "ERROR",
+}
+
+
+def peak_mib() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024
+
+
+# -- phases (each runs in a fresh process) ----------------------------------------------------
+
+
+def phase_scrapy_alone(base: str, pages: int) -> dict:
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.linkextractors import LinkExtractor
+
+    got = {"articles": 0, "responses": 0}
+
+    class Bare(scrapy.Spider):
+        name = "bare"
+        start_urls = [base + "/gen/"]
+        links = LinkExtractor(allow=[r"/gen/"])
+
+        def parse(self, response):
+            got["responses"] += 1
+            if "/gen/a/" in response.url:
+                got["articles"] += 1
+            for link in self.links.extract_links(response):
+                yield scrapy.Request(link.url)
+
+    settings = {**SETTINGS, "ROBOTSTXT_OBEY": True, "USER_AGENT": "bench-scrapy-alone", "TELNETCONSOLE_ENABLED": False}
+    process = CrawlerProcess(settings)
+    process.crawl(Bare)
+    started = time.monotonic()
+    process.start()
+    seconds = time.monotonic() - started
+    return {"seconds": seconds, "articles": got["articles"], "responses": got["responses"]}
+
+
+def _our_crawl(base: str, pages: int, clean_during_crawl: bool) -> dict:
+    from edualliance.crawler.registry import Source
+    from edualliance.crawler.run import run_crawl
+    from edualliance.models.loader import load_classifier
+    from edualliance.pipeline.store import Store
+
+    source = Source(name="gen", kind="listing", start_urls=(base + "/gen/",), allow=("/gen/",),
+                    max_pages=pages + pages // 10 + 100, focused=False)
+    classifier = load_classifier()
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
+        started = time.monotonic()
+        report = run_crawl(store, [source], classifier, settings=SETTINGS, clean_during_crawl=clean_during_crawl)
+        seconds = time.monotonic() - started
+        stored = store.article_count()
+        captured = store.conn.execute("SELECT count(*) FROM pages").fetchone()[0]
+    counts = report.counts
+    return {"seconds": seconds, "crawl_seconds": counts["crawl_seconds"], "articles": stored,
+            "pages_stored": captured, "status": report.status, "stage_seconds": counts["stage_seconds"],
+            "fetched": counts["totals"]["fetched"], "classifier": classifier.version}
+
+
+def phase_capture(base: str, pages: int) -> dict:
+    return _our_crawl(base, pages, clean_during_crawl=False)
+
+
+def phase_end_to_end(base: str, pages: int) -> dict:
+    return _our_crawl(base, pages, clean_during_crawl=True)
+
+
+def phase_trafilatura(base: str, pages: int) -> dict:
+    import trafilatura
+
+    from edualliance.crawler.fixture_server import generated_article
+
+    bodies = [generated_article(i, pages) for i in range(pages)]
+    started = time.monotonic()
+    extracted = sum(1 for html in bodies if trafilatura.extract(html))
+    return {"seconds": time.monotonic() - started, "articles": extracted}
+
+
+PHASES = {
+    "scrapy-alone": phase_scrapy_alone,
+    "crawl+capture": phase_capture,
+    "end-to-end": phase_end_to_end,
+    "trafilatura": phase_trafilatura,
+}
+
+
+def run_phase(name: str, base: str, pages: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--phase", name, "--base", base, "--pages", str(pages)],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"phase {name} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=3000, help="generated article pages (default 3000)")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        result = PHASES[args.phase](args.base, args.pages)
+        result["peak_mib"] = round(peak_mib(), 1)
+        print(json.dumps(result))
+        return
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "edualliance.pipeline.cli", "fixture-web", "--generated", str(args.pages)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        base = line.split(" at ", 1)[1].split()[0]
+        print(f"site: {args.pages} generated article pages (+{-(-args.pages // 50)} list pages) at {base};"
+              f" {os.cpu_count()} cores")
+        results = {name: run_phase(name, base, args.pages) for name in PHASES}
+    finally:
+        server.terminate()
+        server.wait()
+
+    def rate(r: dict, seconds_key: str = "seconds") -> float:
+        return r["articles"] / r[seconds_key] if r[seconds_key] else 0.0
+
+    scrapy_rate = rate(results["scrapy-alone"])
+    capture = results["crawl+capture"]
+    capture_rate = capture["fetched"] / capture["crawl_seconds"]
+    e2e = results["end-to-end"]
+    e2e_rate = rate(e2e)
+    traf_rate = rate(results["trafilatura"])
+    print()
+    print(f"{'configuration':<16} {'articles':>8} {'seconds':>8} {'pages/s':>8} {'peak MiB':>9}")
+    print(f"{'scrapy-alone':<16} {results['scrapy-alone']['articles']:>8} "
+          f"{results['scrapy-alone']['seconds']:>8.1f} {scrapy_rate:>8.1f} {results['scrapy-alone']['peak_mib']:>9.0f}")
+    print(f"{'crawl+capture':<16} {capture['fetched']:>8} {capture['crawl_seconds']:>8.1f} {capture_rate:>8.1f}"
+          f" {capture['peak_mib']:>9.0f}   (then cleaning: {capture['seconds'] - capture['crawl_seconds']:.1f} s)")
+    print(f"{'end-to-end':<16} {e2e['articles']:>8} {e2e['seconds']:>8.1f} {e2e_rate:>8.1f} {e2e['peak_mib']:>9.0f}"
+          f"   (stages: {e2e['stage_seconds']}, classifier {e2e['classifier']})")
+    print(f"{'trafilatura':<16} {results['trafilatura']['articles']:>8} {results['trafilatura']['seconds']:>8.1f}"
+          f" {traf_rate:>8.1f} {results['trafilatura']['peak_mib']:>9.0f}")
+    print()
+    print(f"(a) crawl with raw capture / Scrapy alone: {capture_rate / scrapy_rate:.2f}x  (goal >= 0.8)")
+    print(f"(b) end-to-end / bare trafilatura.extract: {e2e_rate / traf_rate:.2f}x  (goal >= 0.7)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The research layer at scale: load, snapshot, week × label × province, search, digest.
+
+Usage:
+    python bench/bench_store.py [--n 1000000] [--years 5] [--dir DIR] [--repeat 5]
+
+Generates a corpus of N articles over YEARS years (pipeline/synthetic.py:
+template sentences naming provinces, cities, outlets and the four models,
+about 30% reposts clustered with their story, four classification rows per
+article), then measures, in this process:
+
+- load: ``Store.bulk_load_articles`` + ``bulk_load_classifications`` (Arrow)
+  in one transaction, articles/s (goal ≥ 50,000) and rows/s of both tables;
+- publish: the read-only snapshot researchers read (copy + research tables);
+- the week × label × province query on the snapshot, (a) reading
+  ``weekly_label_province`` for the last year (what researchers run; goal
+  ≤ 0.5 s) and (b) the same counts aggregated afresh from ``article_labels``
+  over all years — and, for comparison, (a) on the writer's live views;
+- search: ``城乡 共同体`` with --since/--label as in the README, and
+  ``教联体`` over everything (first call and median of the next ones);
+- digest: the full weekly digest of the latest week on the snapshot (goal ≤ 5 s);
+- peak memory (max RSS of the process, DuckDB included) after each step.
+
+Timings are the median of --repeat runs unless marked first. Prints a table
+and the goals met or missed; exits 0 either way (figures are for reading).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+GOALS = {"load": 50_000.0, "query": 0.5, "digest": 5.0}
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, float, object]:
+    """(first run s, median of the runs after it (or the first) s, last result)."""
+    start = time.perf_counter()
+    result = fn()
+    first = time.perf_counter() - start
+    rest = []
+    for _ in range(repeat - 1):
+        start = time.perf_counter()
+        result = fn()
+        rest.append(time.perf_counter() - start)
+    return first, (statistics.median(rest) if rest else first), result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="articles to generate")
+    parser.add_argument("--years", type=float, default=5.0, help="years the articles span")
+    parser.add_argument("--dir", type=Path, default=None, help="folder for the database (default: a temp dir)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per timed query")
+    args = parser.parse_args(argv)
+
+    from edualliance.pipeline.digest import write_digest
+    from edualliance.pipeline.search import search, tokenizer
+    from edualliance.pipeline.snapshot import open_snapshot, publish_snapshot
+    from edualliance.pipeline.store import Store
+    from edualliance.pipeline.synthetic import generate
+
+    rows: list[tuple[str, str, str]] = []
+
+    def report(step: str, figure: str) -> None:
+        rows.append((step, figure, f"{peak_mb():,.0f} MB"))
+        print(f"{step:<58} {figure:>26}   peak {peak_mb():,.0f} MB", flush=True)
+
+    work = args.dir or Path(tempfile.mkdtemp(prefix="bench-store-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "bench.duckdb"
+    for stale in (db, db.with_name(db.name + ".wal"), db.with_name("bench.snapshot.duckdb")):
+        stale.unlink(missing_ok=True)
+    print(f"{args.n:,} articles over {args.years:g} years in {work}", flush=True)
+
+    start = time.perf_counter()
+    articles, labels = generate(args.n, years=args.years, with_clusters=True)
+    report("generate (not part of the load)", f"{time.perf_counter() - start:.1f} s")
+    figures: dict[str, float] = {}
+
+    with Store(db) as store:
+        store.publish_on_finish = False
+        start = time.perf_counter()
+        with store.transaction():
+            store.bulk_load_articles(articles)
+            store.bulk_load_classifications(labels)
+        load_s = time.perf_counter() - start
+        figures["load"] = args.n / load_s
+        figures["load_rows"] = (args.n + labels.num_rows) / load_s
+        report(f"load {args.n:,} articles + {labels.num_rows:,} label rows (Arrow)",
+               f"{load_s:.1f} s = {figures['load']:,.0f} articles/s")
+        report("  the same, rows of both tables", f"{figures['load_rows']:,.0f} rows/s")
+        del articles, labels
+
+        start = time.perf_counter()
+        publish_snapshot(store)
+        report("publish the snapshot (copy + research tables)", f"{time.perf_counter() - start:.1f} s")
+
+        latest = store.latest_week_start()
+        last_year = datetime.combine(latest, datetime.min.time()) - timedelta(weeks=52)
+        first, med, result = timed(lambda: store.weekly_label_province_since(last_year), 1)
+        report("week × label × province, last year, live views (writer)", f"{first:.2f} s ({len(result):,} rows)")
+
+    with open_snapshot(db) as snap:
+        first, med, result = timed(lambda: snap.weekly_label_province_since(last_year), args.repeat)
+        report("week × label × province, last year, snapshot", f"{med:.3f} s ({len(result):,} rows)")
+        figures["query"] = med
+        since = datetime(1970, 1, 1)
+        first, med, result = timed(lambda: snap.count_week_label_province(since), args.repeat)
+        report("week × label × province, all years, aggregated afresh", f"{med:.3f} s ({len(result):,} rows)")
+        figures["query_fresh"] = med
+
+        tokenizer()  # jieba's dictionary loads once per process (~1 s); not a query cost
+        first, med, result = timed(
+            lambda: search(snap, "城乡 共同体", since=datetime(2024, 1, 1), label="urban_rural"), args.repeat)
+        report("search 城乡 共同体 --since 2024-01-01 --label urban_rural",
+               f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
+        figures["search"] = med
+        first, med, result = timed(lambda: search(snap, "教联体"), args.repeat)
+        report("search 教联体 (all articles)", f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
+
+        out = work / "digest"
+        first, med, paths = timed(lambda: write_digest(snap, week=None, out_dir=out), max(1, args.repeat // 2))
+        report(f"digest of the latest week ({paths[0].stem})", f"{med:.2f} s (first {first:.2f})")
+        figures["digest"] = med
+
+    print()
+    print("goals:")
+    print(f"  load   ≥ {GOALS['load']:,.0f} articles/s: {figures['load']:,.0f}"
+          f" {'met' if figures['load'] >= GOALS['load'] else 'MISSED'}"
+          f" ({figures['load_rows']:,.0f} rows/s counting the label rows)")
+    print(f"  query  ≤ {GOALS['query']} s on the snapshot: {figures['query']:.3f} s"
+          f" {'met' if figures['query'] <= GOALS['query'] else 'MISSED'}"
+          f" (aggregated afresh over all years: {figures['query_fresh']:.3f} s)")
+    print(f"  digest ≤ {GOALS['digest']} s: {figures['digest']:.2f} s"
+          f" {'met' if figures['digest'] <= GOALS['digest'] else 'MISSED'}")
+    print(f"  peak memory: {peak_mb():,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

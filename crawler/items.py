@@ -1,0 +1,55 @@
+"""What the spider yields: typed items, one class per kind of event."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class PageItem:
+    """A response as received (HTML page or attachment): the raw capture."""
+
+    source: str
+    role: str  # article | listing | attachment
+    url: str
+    final_url: str
+    status: int
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    lastmod: str | None  # ISO 8601 (UTC) from the sitemap or feed that listed it
+    anchor: str | None  # text of the link that led here
+    fetched_at: str  # ISO 8601, UTC
+    body: bytes
+
+    def header(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("body")
+        return {"type": "page", **data}
+
+
+@dataclass
+class NotModifiedItem:
+    """A conditional request answered 304."""
+
+    source: str
+    url: str
+    lastmod: str | None
+    checked_at: str
+
+    def header(self) -> dict[str, Any]:
+        return {"type": "not_modified", **asdict(self)}
+
+
+@dataclass
+class ErrorItem:
+    """A request or response that failed: logged for the source, never raised."""
+
+    source: str
+    url: str
+    stage: str  # fetch | sitemap | feed | parse
+    message: str
+
+    def header(self) -> dict[str, Any]:
+        return {"type": "error", **asdict(self)}

@@ -1,0 +1,101 @@
+"""Item pipelines: small, because the work happens in ``sink.CrawlSink``.
+
+``ChannelPipeline`` (used by ``edualliance crawl``): the spider runs in a
+child process and this pipeline hands every item to the parent over a pipe;
+the parent is the only process that opens the database.
+
+``StorePipeline`` (used by a plain ``scrapy crawl sources``): writes raw
+captures to the store in batches as they come, and cleans, classifies and
+stores them in batches when enough are waiting and at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import BinaryIO
+
+from .channel import write_message
+from .items import ErrorItem, NotModifiedItem, PageItem
+
+#: Set by the worker process before the crawl starts: where messages go.
+CHANNEL: BinaryIO | None = None
+
+
+class ChannelPipeline:
+    def __init__(self, crawler=None) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if CHANNEL is None:
+            raise RuntimeError("ChannelPipeline needs the worker's channel (run through `edualliance crawl`)")
+        try:
+            if isinstance(item, PageItem):
+                write_message(CHANNEL, item.header(), item.body)
+            elif isinstance(item, (NotModifiedItem, ErrorItem)):
+                write_message(CHANNEL, item.header())
+        except BrokenPipeError:
+            os._exit(3)  # the storing process is gone: nothing more can be kept
+        return item
+
+    def close_spider(self):
+        spider = self.crawler.spider
+        if CHANNEL is None:
+            return
+        try:
+            write_message(CHANNEL, {"type": "stats", "sources": spider.source_stats()})
+        except BrokenPipeError:
+            os._exit(3)
+
+
+class StorePipeline:
+    """Direct database writes for `scrapy crawl sources -a sources=FILE` ($EDUALLIANCE_DB)."""
+
+    CAPTURE_EVERY = 20
+
+    def __init__(self, crawler=None) -> None:
+        self.crawler = crawler
+        self.sink = None
+        self.store = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        spider = self.crawler.spider
+        from edualliance.models.loader import load_classifier
+        from edualliance.pipeline.cli import DB_ENV, default_db_path
+        from edualliance.pipeline.store import Store
+
+        from .spiders.sources import known_from_rows
+
+        self.store = Store(os.environ.get(DB_ENV) or default_db_path())
+        run_id = self.store.start_run("crawl")
+        sources = {name: run.source for name, run in spider.runs.items()}
+        for source in sources.values():
+            self.store.save_source(source.name, source.kind, source.as_config())
+        from .sink import CrawlSink
+
+        self.sink = CrawlSink(self.store, load_classifier(), run_id, sources)
+        self.sink.process_all()  # captures a killed run left behind
+        spider.known = known_from_rows(self.store.crawl_state())
+
+    def process_item(self, item):
+        header = item.header()
+        self.sink.receive(header, getattr(item, "body", b"") if isinstance(item, PageItem) else b"")
+        if self.sink.waiting >= self.CAPTURE_EVERY:
+            self.sink.capture()
+        return item
+
+    def close_spider(self):
+        spider = self.crawler.spider
+        self.sink.receive({"type": "stats", "sources": spider.source_stats()}, b"")
+        self.sink.capture()
+        self.sink.process_all()
+        counts = {"sources": {n: c.as_dict() for n, c in self.sink.counts.items()}}
+        self.store.finish_run(self.sink.run_id, "finished", counts)
+        self.store.close()

@@ -1,0 +1,99 @@
+"""Re-clean and reclassify stored captures without crawling (``edualliance reprocess``).
+
+Every page in ``pages`` keeps its bytes as received, so when the cleaning
+rules or the classifier improve, the corpus is rebuilt from the archive:
+the newest capture of each page is cleaned again (attachments turned into
+text again), and its articles and labels are updated in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timezone
+
+from edualliance.pipeline.clean import CleaningError, clean_page
+from edualliance.pipeline.decode import DecodeError
+from edualliance.pipeline.records import RawPage
+
+from . import docfiles
+from .sink import attachment_articles
+
+BATCH = 100
+
+
+@dataclass
+class ReprocessCounts:
+    pages: int = 0
+    skipped_listing: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    errors: int = 0
+    labels: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def reprocess(store, classifier, *, on_progress: Callable[[ReprocessCounts], None] = lambda c: None,
+              ) -> tuple[int, ReprocessCounts]:
+    run_id = store.start_run("reprocess")
+    counts = ReprocessCounts()
+    latest = store.latest_page_ids()
+    status = "failed"
+    try:
+        after = None
+        while True:
+            rows = store.stored_pages(after, BATCH)
+            if not rows:
+                break
+            after = rows[-1][0]
+            _batch(store, classifier, [r for r in rows if r[0] in latest], run_id, counts)
+            on_progress(counts)
+        status = "finished"
+    finally:
+        store.finish_run(run_id, status, counts.as_dict())
+    return run_id, counts
+
+
+def _batch(store, classifier, rows, run_id, counts: ReprocessCounts) -> None:
+    work = []
+    errors = []
+    for page_id, url, final_url, path, source, fetched_at, status, content_type, etag, lm, body in rows:
+        raw = RawPage(body=bytes(body), source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc),
+                      url=url, final_url=final_url, path=path, status=status, content_type=content_type,
+                      etag=etag, last_modified=lm)
+        role = store.crawl_role_of(url) if url else None
+        counts.pages += 1
+        if role == "listing":
+            counts.skipped_listing += 1
+            continue
+        try:
+            if role == "attachment" or docfiles.kind_of(url, content_type, raw.body[:8]):
+                _, articles = attachment_articles(raw, None)
+            else:
+                result = clean_page(raw)
+                if role == "article" and result.is_listing:
+                    counts.skipped_listing += 1
+                    continue
+                articles = result.articles
+        except (CleaningError, DecodeError, docfiles.AttachmentError, RecursionError) as exc:
+            errors.append((raw.name, str(exc) or type(exc).__name__))
+            continue
+        work.append((page_id, articles))
+    articles = [a for _, batch in work for a in batch]
+    verdicts = classifier.classify([(a.title, a.text_normalized) for a in articles]) if articles else []
+    by_id = dict(zip((a.article_id for a in articles), verdicts))
+    with store.transaction():
+        for page_id, batch in work:
+            for article in batch:
+                outcome = store.save_article(page_id, article)
+                key = f"articles_{outcome}"
+                setattr(counts, key, getattr(counts, key) + 1)
+                verdict = by_id[article.article_id]
+                store.save_classification(article.article_id, verdict)
+                counts.labels[verdict.primary] = counts.labels.get(verdict.primary, 0) + 1
+        for target, message in errors:
+            store.record_error(run_id, target, "clean", message)
+    counts.errors += len(errors)

@@ -1,0 +1,190 @@
+"""Run a crawl: the crawling child process, and this process storing what it sends.
+
+``run_crawl`` is the whole weekly job for a set of sources: captures left by a
+killed run are processed first, the crawl state is handed to a Scrapy child
+process, every response it sends is captured raw at once and cleaned,
+classified and stored in batches alongside the crawl (on the other core),
+and one ``runs`` row records per-source counts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .channel import ChannelError, read_messages
+from .registry import Source, taxonomy_keywords
+from .sink import PROCESS_BATCH, CrawlSink
+
+log = logging.getLogger(__name__)
+
+#: Settings for crawling the loopback fixture web: no delays, short timeouts.
+LOOPBACK_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY_JITTER": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "DOWNLOAD_TIMEOUT": 2,
+    "RETRY_TIMES": 1,
+}
+
+_EOF = object()
+
+#: Raw captures are written when this many are waiting, or this often.
+CAPTURE_BATCH = 64
+CAPTURE_SECONDS = 0.5
+
+
+@dataclass
+class CrawlReport:
+    run_id: int
+    status: str
+    counts: dict[str, Any]
+    exit_code: int
+
+    @property
+    def flags(self) -> list[str]:
+        return self.counts.get("flags", [])
+
+
+def _totals(per_source: dict[str, dict]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for counts in per_source.values():
+        for key, value in counts.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
+              settings: dict[str, Any] | None = None, keywords: tuple[str, ...] | None = None,
+              echo: Callable[[str], None] = lambda message: None,
+              worker_log: Path | None = None, clean_during_crawl: bool = True) -> CrawlReport:
+    """Crawl ``sources`` into ``store`` (this process writes; a child process crawls).
+
+    ``clean_during_crawl=False`` only captures raw pages while the crawl runs
+    and cleans them after it (the benchmark uses this to time the crawl alone).
+    """
+    run_id = store.start_run(kind)
+    by_name = {s.name: s for s in sources}
+    sink = CrawlSink(store, classifier, run_id, by_name,
+                     on_error=lambda source, url, message: log.info("%s: %s: %s", source, url, message))
+    status, exit_code = "failed", -1
+    previous = store.last_run_counts(("crawl", "run", "demo"))
+    try:
+        leftover = store.inbox_count()
+        if leftover:
+            echo(f"processing {leftover} captures left by an interrupted run …")
+            sink.process_all()
+        with store.transaction():
+            for source in sources:
+                store.save_source(source.name, source.kind, source.as_config())
+        exit_code = _crawl_child(store, sink, sources, settings or {}, keywords, echo, worker_log,
+                                 clean_during_crawl)
+        sink.crawl_seconds = time.monotonic() - sink.started
+        sink.capture()
+        sink.process_all()
+        status = "finished" if exit_code == 0 and sink.crawl_completed else "failed"
+    finally:
+        flags = sink.flag_silent_sources(previous, [s.name for s in sources]) if status == "finished" else []
+        per_source = {name: c.as_dict() for name, c in sink.counts.items()}
+        counts = {"sources": per_source, "totals": _totals(per_source), "flags": flags,
+                  "worker_exit_code": exit_code,
+                  "crawl_seconds": round(sink.crawl_seconds, 3) if sink.crawl_seconds is not None else None,
+                  "seconds": round(time.monotonic() - sink.started, 3),
+                  "stage_seconds": {k: round(v, 3) for k, v in sink.seconds.items()}}
+        store.finish_run(run_id, status, counts)
+    return CrawlReport(run_id, status, counts, exit_code)
+
+
+def _crawl_child(store, sink: CrawlSink, sources: list[Source], settings: dict[str, Any],
+                 keywords: tuple[str, ...] | None, echo, worker_log: Path | None,
+                 clean_during_crawl: bool = True) -> int:
+    with tempfile.TemporaryDirectory(prefix="edualliance-crawl-") as tmp:
+        known_file = Path(tmp) / "known.jsonl"
+        with known_file.open("w", encoding="utf-8") as handle:
+            for url, source, role, verdict, etag, lm, lastmod, checked in store.crawl_state():
+                handle.write(json.dumps({
+                    "url": url, "source": source, "role": role, "verdict": verdict, "etag": etag,
+                    "last_modified": lm, "lastmod": lastmod.isoformat() if lastmod else None,
+                    "last_checked": checked.isoformat() if checked else None,
+                }, ensure_ascii=False) + "\n")
+        plan = {
+            "sources": [s.as_config() for s in sources],
+            "known_file": str(known_file),
+            "keywords": list(keywords or taxonomy_keywords()),
+            "settings": {"LOG_LEVEL": "WARNING", **settings},
+            "parent_pid": os.getpid(),
+        }
+        plan_file = Path(tmp) / "plan.json"
+        plan_file.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+        stderr = open(worker_log, "ab") if worker_log else None
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "edualliance.crawler.worker", str(plan_file)],
+                stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
+            )
+            return _receive(proc, sink, echo, clean_during_crawl)
+        finally:
+            if stderr:
+                stderr.close()
+
+
+def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: bool = True) -> int:
+    messages: queue.Queue = queue.Queue()
+
+    def reader() -> None:
+        try:
+            for message in read_messages(proc.stdout):
+                messages.put(message)
+        except ChannelError as exc:
+            messages.put(({"type": "error", "source": "?", "url": "", "stage": "crawl",
+                           "message": str(exc)}, b""))
+        finally:
+            messages.put(_EOF)
+
+    thread = threading.Thread(target=reader, name="crawl-reader", daemon=True)
+    thread.start()
+    last_report = last_capture = time.monotonic()
+    done = False
+    try:
+        while not done:
+            try:
+                message = messages.get(timeout=0.0 if sink.inbox and clean_during_crawl else 0.1)
+            except queue.Empty:
+                message = None
+            while message is not None:
+                if message is _EOF:
+                    done = True
+                    break
+                sink.receive(*message)
+                try:
+                    message = messages.get_nowait()
+                except queue.Empty:
+                    message = None
+            if sink.waiting >= CAPTURE_BATCH or done or time.monotonic() - last_capture >= CAPTURE_SECONDS:
+                sink.capture()  # one transaction per batch: a commit costs milliseconds
+                last_capture = time.monotonic()
+            if sink.inbox and clean_during_crawl:
+                sink.process(PROCESS_BATCH)
+            if time.monotonic() - last_report > 5:
+                fetched = sum(c.fetched for c in sink.counts.values())
+                echo(f"… {fetched} articles fetched, {sink.inbox} waiting to be cleaned")
+                last_report = time.monotonic()
+    finally:
+        if proc.poll() is None and not done:
+            proc.kill()
+        code = proc.wait()
+        thread.join(timeout=5)
+    return code

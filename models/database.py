@@ -1,0 +1,156 @@
+"""What the classifier does with the corpus database: reclassify, and the labeling loop."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from edualliance.pipeline.records import LABELS, NONE_LABEL
+
+#: Keys of the labeling prompt.
+KEYS = {"j": "jiaolianti", "g": "group_run", "d": "district_community", "u": "urban_rural"}
+SENSE_KEYS = {"a": "school_alliance", "h": "home_school_society"}
+PROMPT = "labels: j=jiaolianti g=group_run d=district_community u=urban_rural n=none (s=skip q=quit; '# note' after)"
+#: Characters of text shown per article.
+SHOW_CHARS = 700
+
+
+def reclassify(store, classifier, *, batch: int = 200,
+               progress: Callable[[int, int], None] = lambda done, total: None) -> tuple[int, dict]:
+    """Label every stored article with ``classifier``'s version; other versions' rows stay.
+
+    Returns (run id, counts). Each batch is written in one transaction.
+    """
+    run_id = store.start_run("reclassify")
+    counts: dict = {"articles": 0, "model_version": classifier.version, "labels": {}}
+    primaries: Counter = Counter()
+    status = "failed"
+    try:
+        rows = store.articles_for_classification()
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            verdicts = classifier.classify([(title, text) for _, title, text in chunk])
+            with store.transaction():
+                for (article_id, _, _), verdict in zip(chunk, verdicts):
+                    store.save_classification(article_id, verdict)
+                    primaries[verdict.primary] += 1
+            counts["articles"] += len(chunk)
+            progress(counts["articles"], len(rows))
+        status = "finished"
+    finally:
+        counts["labels"] = dict(primaries)
+        store.finish_run(run_id, status, counts)
+    return run_id, counts
+
+
+def uncertainty(classifier, items) -> np.ndarray:
+    """1 at a decision boundary, 0 far from all: the learned model's own, or from the scores."""
+    if hasattr(classifier, "uncertainty"):
+        return classifier.uncertainty(items)
+    verdicts = classifier.classify(items)
+    return np.array([1.0 - min(abs(v.scores.get(label, 0.0) - 0.5) for label in LABELS) * 2 for v in verdicts])
+
+
+def most_uncertain(store, classifier, limit: int, pool: int) -> list[tuple[str, str | None, str, float]]:
+    """(article_id, title, text, uncertainty) of unlabeled articles, least certain first.
+
+    ``pool`` bounds how many recently stored unlabeled articles are scored.
+    """
+    candidates = store.unlabeled_articles(pool)
+    if not candidates:
+        return []
+    scores = uncertainty(classifier, [(title, text) for _, title, text in candidates])
+    order = np.argsort(-scores, kind="stable")[:limit]
+    return [(*candidates[i], float(scores[i])) for i in order]
+
+
+@dataclass
+class Judgement:
+    labels: tuple[str, ...]
+    primary: str
+    sense: str | None
+    note: str | None
+
+
+class Quit(Exception):
+    pass
+
+
+def parse_labels(answer: str) -> tuple[tuple[str, ...] | None, str | None]:
+    """'g d # note' → ((group_run, district_community), 'note'); None labels for skip."""
+    answer, _, note = answer.partition("#")
+    keys = answer.replace(",", " ").replace(" ", "").lower()
+    note = note.strip() or None
+    if keys in ("q", "quit"):
+        raise Quit
+    if keys in ("s", "skip", ""):
+        return None, note
+    if keys in ("n", "none"):
+        return (), note
+    if any(k not in KEYS for k in keys):
+        raise ValueError(f"unknown key in {answer.strip()!r}: use {', '.join(KEYS)} or n, s, q")
+    chosen = {KEYS[k] for k in keys}
+    return tuple(label for label in LABELS if label in chosen), note
+
+
+def label_loop(store, classifier, *, limit: int, pool: int, labeler: str | None,
+               echo: Callable[[str], None], prompt: Callable[..., str]) -> Counter:
+    """Show the least certain unlabeled articles one at a time; store each answer.
+
+    ``prompt(text, default=…)`` asks (click.prompt in the CLI). Returns counts
+    of stored, skipped and the labels given.
+    """
+    done: Counter = Counter()
+    queue = most_uncertain(store, classifier, limit, pool)
+    if not queue:
+        echo("No unlabeled articles: ingest or crawl some first.")
+        return done
+    verdicts = classifier.classify([(title, text) for _, title, text, _ in queue])
+    for number, ((article_id, title, text, doubt), verdict) in enumerate(zip(queue, verdicts), 1):
+        echo("")
+        echo(f"── {number}/{len(queue)}  article {article_id}  (uncertainty {doubt:.2f})")
+        echo(f"title: {title or '(none)'}")
+        shown = text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + " …"
+        echo(shown)
+        guess = ", ".join(verdict.labels) or NONE_LABEL
+        scores = " ".join(f"{label}={verdict.scores.get(label, 0):.2f}" for label in LABELS)
+        echo(f"model {classifier.version}: {guess}" + (f" ({verdict.sense})" if verdict.sense else "")
+             + f"  [{scores}]")
+        while True:
+            try:
+                labels, note = parse_labels(prompt(PROMPT, default="s"))
+                break
+            except ValueError as exc:
+                echo(str(exc))
+            except Quit:
+                echo(f"stopped: {done['stored']} stored, {done['skipped']} skipped")
+                return done
+        if labels is None:
+            done["skipped"] += 1
+            continue
+        primary = labels[0] if labels else NONE_LABEL
+        if len(labels) > 1:
+            while True:
+                answer = prompt(f"primary label ({'/'.join(k for k, v in KEYS.items() if v in labels)})",
+                                default=next(k for k, v in KEYS.items() if v == labels[0])).strip().lower()
+                if KEYS.get(answer) in labels:
+                    primary = KEYS[answer]
+                    break
+                echo(f"choose one of the labels given: {', '.join(labels)}")
+        sense = None
+        if "jiaolianti" in labels:
+            default = "h" if verdict.sense == "home_school_society" else "a"
+            while True:
+                answer = prompt("教联体 sense: a=school_alliance h=home_school_society", default=default)
+                if answer.strip().lower() in SENSE_KEYS:
+                    sense = SENSE_KEYS[answer.strip().lower()]
+                    break
+                echo("answer a or h")
+        store.save_label(article_id, labels, primary, sense, labeler, classifier.version, note)
+        done["stored"] += 1
+        done[primary] += 1
+    echo(f"done: {done['stored']} stored, {done['skipped']} skipped")
+    return done

@@ -1,0 +1,138 @@
+"""The learned classifier: shipped artifact, round-trip, seeds, loader, cross-validated floor."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from edualliance.models import classifier as clf
+from edualliance.models import corpus, training
+from edualliance.models.loader import load_classifier
+from edualliance.pipeline.clean import clean_page
+from edualliance.pipeline.ingest import read_page_file
+from edualliance.pipeline.records import LABELS
+
+#: Cross-validated macro-F1 the shipped model's card must not fall below.
+SHIPPED_CV_FLOOR = 0.95
+#: Floor for the quick cross-validation on a subset of the corpus, run here.
+SUBSET_CV_FLOOR = 0.85
+
+
+@pytest.fixture(scope="module")
+def shipped() -> clf.LearnedClassifier:
+    model = clf.load_shipped()
+    assert model is not None, "models/artifacts/classifier.skops is not installed"
+    return model
+
+
+def small_corpus(n_per_class: int = 30, seed: int = 0) -> list[corpus.Example]:
+    """A stratified subset with every output (labels, relevance, both senses) represented."""
+    examples, _ = corpus.load_corpus(seeds=False)
+    rng = random.Random(seed)
+    chosen: list[corpus.Example] = []
+    groups = {
+        "hss": [e for e in examples if e.sense == "home_school_society"],
+        "sa": [e for e in examples if "jiaolianti" in e.labels and e.sense != "home_school_society"],
+        **{label: [e for e in examples if e.primary == label and label != "jiaolianti"] for label in LABELS},
+        "none": [e for e in examples if not e.labels],
+    }
+    for group in groups.values():
+        chosen.extend(rng.sample(group, min(n_per_class, len(group))))
+    return list(dict.fromkeys(chosen))
+
+
+def test_loader_prefers_the_shipped_model(shipped):
+    assert isinstance(load_classifier(), clf.LearnedClassifier)
+    assert load_classifier("keywords").version == "keywords-1"
+
+
+def test_shipped_artifact_is_small_and_carded(shipped):
+    directory = clf.artifacts_dir()
+    assert (directory / clf.ARTIFACT_NAME).stat().st_size < 5 * 2**20
+    card = json.loads((directory / clf.CARD_JSON).read_text(encoding="utf-8"))
+    assert card["version"] == shipped.version
+    assert len(card["training_data"]["sha256"]) == 64
+    assert (directory / clf.CARD_MD).read_text(encoding="utf-8").startswith(f"# Model card: {card['version']}")
+
+
+def test_shipped_cross_validated_macro_f1_floor(shipped):
+    figures = shipped.card["cross_validation"]
+    assert figures["macro_f1"] >= SHIPPED_CV_FLOOR
+    assert all(m["f1"] >= SHIPPED_CV_FLOOR - 0.05 for m in figures["per_label"].values())
+
+
+def test_cross_validated_macro_f1_on_a_corpus_subset_stays_above_floor():
+    examples = small_corpus()
+    scores = training.cross_validate(examples, {"threshold_cv": 3}, folds=3)
+    assert scores.macro_f1 >= SUBSET_CV_FLOOR, scores.as_dict()
+
+
+def test_round_trip_gives_the_same_verdicts(tmp_path: Path):
+    examples = small_corpus(n_per_class=12)
+    pipeline = training.fit(examples, {"threshold_cv": 3})
+    card = training.make_card(examples, {}, None, 0.0, pipeline)
+    clf.save(pipeline, card, tmp_path)
+    loaded = clf.load(tmp_path)
+    before = clf.LearnedClassifier(pipeline, card["version"])
+    items = [(e.title, e.text) for e in examples[:15]]
+    assert [v.labels for v in before.classify(items)] == [v.labels for v in loaded.classify(items)]
+    assert [v.scores for v in before.classify(items)] == [v.scores for v in loaded.classify(items)]
+    assert loaded.version == card["version"]
+
+
+def test_untrusted_types_are_refused(tmp_path: Path, monkeypatch):
+    examples = small_corpus(n_per_class=8)
+    pipeline = training.fit(examples, {"threshold_cv": 2})
+    clf.save(pipeline, training.make_card(examples, {}, None, 0.0, pipeline), tmp_path)
+    monkeypatch.setattr(clf, "TRUSTED_TYPES", tuple(t for t in clf.TRUSTED_TYPES if "tokenize" not in t))
+    with pytest.raises(clf.UntrustedArtifactError, match="tokenize"):
+        clf.load(tmp_path)
+
+
+def _seed(seeds_dir: Path, prefix: str):
+    path = next(seeds_dir.glob(f"{prefix}_*.txt"))
+    return clean_page(read_page_file(path)).articles
+
+
+def test_seed_pages(shipped, seeds_dir):
+    expect = {"000": {"jiaolianti"}, "001": {"group_run"}, "003": {"group_run"}, "004": {"district_community"}}
+    for prefix, needed in expect.items():
+        (article,) = _seed(seeds_dir, prefix)
+        verdict = shipped.classify([(article.title, article.text_normalized)])[0]
+        assert needed <= set(verdict.labels), (prefix, verdict)
+        assert verdict.primary in needed, (prefix, verdict)
+    (article,) = _seed(seeds_dir, "004")
+    verdict = shipped.classify([(article.title, article.text_normalized)])[0]
+    assert "urban_rural" not in verdict.labels  # only the teasers after the disclaimer mention it
+    (article,) = _seed(seeds_dir, "000")
+    assert shipped.classify([(article.title, article.text_normalized)])[0].sense == "school_alliance"
+    records = _seed(seeds_dir, "002")
+    verdicts = shipped.classify([(a.title, a.text_normalized) for a in records])
+    assert sum("urban_rural" in v.labels for v in verdicts) >= 0.7 * len(records)
+
+
+def test_evidence_names_the_terms_that_drove_each_label(shipped):
+    verdict = shipped.classify([("", "本市深化集团化办学改革，新组建紧密型教育集团12个，集团内实行总校长负责制，"
+                                     "成员校统一管理、教师统一调配、课程共建共享。")])[0]
+    assert verdict.labels == ("group_run",)
+    assert set(verdict.evidence) == {"group_run"}
+    assert any("集团" in term for term in verdict.evidence["group_run"])
+
+
+def test_home_school_society_sense(shipped):
+    verdict = shipped.classify([("", "根据教育部等十七部门印发的家校社协同育人“教联体”工作方案，本区以学校为圆心，"
+                                     "联动家庭、社区、妇联、公安和文化场馆，建设家校社协同育人教联体。")])[0]
+    assert "jiaolianti" in verdict.labels and verdict.sense == "home_school_society"
+
+
+def test_link_list_mentions_do_not_label_a_text(shipped):
+    page = ("学校开展秋季运动会，全体师生参加了田径、跳绳和拔河比赛，家长志愿者协助组织，活动圆满结束。\n"
+            "相关新闻：\n• 集团化办学推进会召开\n• 城乡教共体结对学校联合教研\n• 学区制改革试点扩大\n• 教联体建设现场会")
+    assert shipped.classify([(None, page)])[0].labels == ()
+
+
+def test_empty_input(shipped):
+    assert shipped.classify([]) == []

@@ -1,0 +1,117 @@
+"""edualliance search: segmented, every word required, ranked, with snippets; reads the snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+
+from edualliance.pipeline.cli import main
+from edualliance.pipeline.records import LABELS
+from edualliance.pipeline.search import highlight, query_terms, search, snippet, words
+from edualliance.pipeline.snapshot import open_snapshot, publish_snapshot
+from edualliance.pipeline.store import Store
+
+DOCS = [
+    # (id, title, text, published, labels)
+    ("u1", "杭州推进城乡教育共同体", "杭州市城乡教育共同体建设全面铺开。城乡学校结对，共同体内教师交流。", "2025-03-01", ["urban_rural"]),
+    ("u2", "乡村学校新气象", "城乡学校共同体让乡村孩子受益。", "2024-06-01", ["urban_rural"]),
+    ("u3", "旧闻：城乡共同体起步", "城乡共同体试点启动。", "2023-02-01", ["urban_rural"]),
+    ("g1", "集团化办学提质", "城乡之间推进集团化办学，组建学习共同体。", "2025-01-10", ["group_run"]),
+    ("h1", "学区房价格走低", "某地学区房价格下降，买房者观望。", "2025-05-01", []),
+    ("d1", "学区制改革", "全面推行学区制，每个学区设学区长。", "2025-05-02", ["district_community"]),
+    ("j1", "教联体建设", "推进教联体建设，家校社协同育人。", "2025-04-01", ["jiaolianti"]),
+]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("search") / "corpus.duckdb"
+    articles, labels = [], []
+    for i, (aid, title, text, day, assigned) in enumerate(DOCS):
+        when = datetime.fromisoformat(day) + timedelta(hours=9)
+        articles.append({
+            "article_id": aid, "page_id": f"p{i}", "page_key": f"k{i}", "part": 0, "url": f"https://ex.cn/{aid}",
+            "source": "t", "title": title, "published_at": when, "outlet": "中国教育报", "text": text,
+            "text_normalized": text, "content_hash": aid, "script": "simplified", "extractor_version": "t",
+            "region_province": "浙江省", "stored_at": when, "updated_at": when,
+        })
+        labels += [{"article_id": aid, "model_version": "t-1", "label": lab, "score": 0.9 if lab in assigned else 0.1,
+                    "assigned": lab in assigned, "is_primary": bool(assigned) and lab == assigned[0],
+                    "sense": None, "classified_at": when} for lab in LABELS]
+    with Store(path) as store:
+        store.bulk_load_articles(pa.Table.from_pylist(articles))
+        store.bulk_load_classifications(pa.Table.from_pylist(labels))
+        publish_snapshot(store)
+    return path
+
+
+def test_query_is_segmented_into_words():
+    assert query_terms("城乡 共同体") == ["城乡", "共同体"]
+    assert query_terms("城乡共同体") == ["城乡", "共同体"]
+    assert query_terms("教联体") == ["教联体"]  # a domain word stays whole
+    assert query_terms("  ") == []
+    assert "共同体" in words("城乡教育共同体建设")
+
+
+def test_every_word_must_occur_and_filters_apply(db):
+    with open_snapshot(db) as store:
+        everything = search(store, "城乡 共同体")
+        recent = search(store, "城乡 共同体", since=datetime(2024, 1, 1), label="urban_rural")
+    assert {h.article_id for h in everything.hits} == {"u1", "u2", "u3", "g1"}
+    assert [h.article_id for h in recent.hits][0] == "u1"  # most matches ranks first
+    assert {h.article_id for h in recent.hits} == {"u1", "u2"}
+    assert recent.searched == 2  # articles from 2024 on with the label: u1, u2
+
+
+def test_whole_words_only_a_false_friend_does_not_match(db):
+    with open_snapshot(db) as store:
+        hits = search(store, "学区").hits
+    ids = [h.article_id for h in hits]
+    assert "d1" in ids and "h1" not in ids  # 学区房 is not 学区
+
+
+def test_snippet_marks_the_terms():
+    text, spans = snippet("前文。杭州市城乡教育共同体建设全面铺开。", ["城乡", "共同体"], width=12)
+    marked = highlight(text, spans)
+    assert "【城乡】" in marked and "【共同体】" in marked
+
+
+def test_no_match_and_empty_query(db):
+    with open_snapshot(db) as store:
+        assert search(store, "医共体").hits == ()
+        assert search(store, "   ").hits == ()
+
+
+def test_cli_search_prints_ranked_snippets_while_the_writer_holds_the_database(db):
+    with Store(db):
+        result = CliRunner().invoke(main, ["--db", str(db), "search", "城乡 共同体", "--since", "2024-01-01",
+                                           "--label", "urban_rural"])
+    assert result.exit_code == 0, result.output
+    assert "杭州推进城乡教育共同体" in result.output and "【城乡】" in result.output
+    assert "旧闻" not in result.output
+    as_json = CliRunner().invoke(main, ["--db", str(db), "search", "教联体", "--json"])
+    assert '"article_id": "j1"' in as_json.output
+
+
+def test_whole_word_matches_are_found_beyond_the_first_candidates(tmp_path: Path):
+    """Many articles say 学区房 (substring 学区, not the word): the one about 学区 still comes back."""
+    path = tmp_path / "c.duckdb"
+    articles, labels = [], []
+    for i in range(30):
+        text = "学区房学区房学区房价格上涨。" if i else "本市推行学区管理。"
+        when = datetime(2025, 1, 1) + timedelta(days=i)
+        articles.append({"article_id": f"x{i}", "page_id": f"p{i}", "page_key": f"k{i}", "part": 0, "source": "t",
+                         "title": None, "published_at": when, "text": text, "text_normalized": text,
+                         "content_hash": f"x{i}", "script": "simplified", "extractor_version": "t",
+                         "stored_at": when, "updated_at": when})
+        labels += [{"article_id": f"x{i}", "model_version": "t-1", "label": lab, "score": 0.1, "assigned": False,
+                    "is_primary": False, "sense": None, "classified_at": when} for lab in LABELS]
+    with Store(path) as store:
+        store.bulk_load_articles(pa.Table.from_pylist(articles))
+        store.bulk_load_classifications(pa.Table.from_pylist(labels))
+        hits = search(store, "学区", limit=1).hits
+    assert [h.article_id for h in hits] == ["x0"]
