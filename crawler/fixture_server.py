@@ -52,7 +52,7 @@ TYPES = {
 }
 
 #: How long /hostile/ slow pages keep the client waiting (the crawler's timeout is shorter).
-SLOW_SECONDS = 4.0
+SLOW_SECONDS = 8.0
 
 
 @dataclass(frozen=True)

@@ -86,14 +86,14 @@ def _batch(store, classifier, rows, run_id, counts: ReprocessCounts) -> None:
     verdicts = classifier.classify([(a.title, a.text_normalized) for a in articles]) if articles else []
     by_id = dict(zip((a.article_id for a in articles), verdicts))
     with store.transaction():
-        for page_id, batch in work:
-            for article in batch:
-                outcome = store.save_article(page_id, article)
-                key = f"articles_{outcome}"
-                setattr(counts, key, getattr(counts, key) + 1)
-                verdict = by_id[article.article_id]
-                store.save_classification(article.article_id, verdict)
-                counts.labels[verdict.primary] = counts.labels.get(verdict.primary, 0) + 1
+        pairs = [(page_id, article) for page_id, batch in work for article in batch]
+        for outcome in store.save_articles(pairs):
+            key = f"articles_{outcome}"
+            setattr(counts, key, getattr(counts, key) + 1)
+        store.save_classifications([(a.article_id, by_id[a.article_id]) for _, a in pairs])
+        for _, article in pairs:
+            primary = by_id[article.article_id].primary
+            counts.labels[primary] = counts.labels.get(primary, 0) + 1
         for target, message in errors:
             store.record_error(run_id, target, "clean", message)
     counts.errors += len(errors)

@@ -35,7 +35,7 @@ LOOPBACK_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY_JITTER": 0,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    "DOWNLOAD_TIMEOUT": 2,
+    "DOWNLOAD_TIMEOUT": 10,
     "RETRY_TIMES": 1,
 }
 
@@ -81,8 +81,9 @@ def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
     sink = CrawlSink(store, classifier, run_id, by_name,
                      on_error=lambda source, url, message: log.info("%s: %s: %s", source, url, message))
     status, exit_code = "failed", -1
-    previous = store.last_run_counts(("crawl", "run", "demo"))
+    previous = _previous_counts(store, [s.name for s in sources])
     try:
+        store.fail_dead_runs(run_id, ("crawl", "run"))  # we hold the only write lock: those were killed
         leftover = store.inbox_count()
         if leftover:
             echo(f"processing {leftover} captures left by an interrupted run …")
@@ -106,6 +107,16 @@ def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
                   "stage_seconds": {k: round(v, 3) for k, v in sink.seconds.items()}}
         store.finish_run(run_id, status, counts)
     return CrawlReport(run_id, status, counts, exit_code)
+
+
+def _previous_counts(store, names: list[str]) -> dict[str, Any]:
+    """Each source's counts from the latest finished run that crawled it."""
+    found: dict[str, Any] = {}
+    for counts in store.recent_run_counts(("crawl", "run", "demo")):
+        for name, per_source in (counts.get("sources") or {}).items():
+            if name in names and name not in found:
+                found[name] = per_source
+    return {"sources": found}
 
 
 def _crawl_child(store, sink: CrawlSink, sources: list[Source], settings: dict[str, Any],

@@ -43,6 +43,7 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DEPTH_LIMIT = 0  # the spider counts hops per source itself (max_depth)
 DNS_TIMEOUT = 20
+CLOSESPIDER_TIMEOUT = 8 * 3600  # a weekly run ends, whatever a site does
 
 # -- what is kept: pages go to the corpus database through the item pipeline ------------------
 # `scrapy crawl sources -a sources=FILE` writes to $EDUALLIANCE_DB (StorePipeline);

@@ -154,11 +154,22 @@ class CrawlSink:
         for p in prepared:
             p.verdicts = [next(it) for _ in p.articles]
         self._states: list[dict[str, Any]] = []
+        self._pages: list[tuple[RawPage, CleanResult]] = []
+        self._articles: list[tuple[str, Article, Classification]] = []
+        self._failed: list[tuple[str, str]] = []
+        for p in prepared:
+            self._plan(p)
         with self.store.transaction():
-            for p in prepared:
-                self._store(p)
+            for target, message in self._failed:
+                self.store.record_error(self.run_id, target, "clean", message)
+            self.store.save_pages(self._pages, self.run_id)
+            outcomes = self.store.save_articles([(page_id, a) for page_id, a, _ in self._articles])
+            self.store.save_classifications([(a.article_id, v) for _, a, v in self._articles])
             self.store.save_crawl_states(self._states)
             self.store.inbox_delete([p.capture_id for p in prepared])
+        for (_, article, _), outcome in zip(self._articles, outcomes):
+            counts = self.count(article.source)
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
         self.seconds["store"] += time.monotonic() - classified
         self.inbox = max(0, self.inbox - len(rows))
         return len(rows)
@@ -197,13 +208,14 @@ class CrawlSink:
             p.error = "page nested too deeply to parse"
         return p
 
-    def _store(self, p: Prepared) -> None:
+    def _plan(self, p: Prepared) -> None:
+        """Decide what one capture becomes; the writes happen together in ``process``."""
         raw, counts = p.raw, self.count(p.raw.source)
         if p.role in ("article", "attachment"):
             counts.fetched += 1
         if p.error is not None:
             counts.errors += 1
-            self.store.record_error(self.run_id, raw.url or raw.name, p.stage, f"[{raw.source}] {p.error}")
+            self._failed.append((raw.url or raw.name, f"[{raw.source}] {p.error}"))
             self.on_error(raw.source, raw.url or "", p.error)
             return
         source = self.sources.get(raw.source)
@@ -211,23 +223,19 @@ class CrawlSink:
         state = dict(url=raw.url, source=raw.source, role=p.role, status=raw.status, etag=raw.etag,
                      last_modified=raw.last_modified, lastmod=p.lastmod, content_hash=raw.content_hash,
                      fetched_at=raw.fetched_at, run_id=self.run_id)
-        save_state = self._states.append
         if p.role == "listing":
-            self.store.save_page(raw, p.result, self.run_id)
-            save_state({**state, "verdict": "listing", "page_id": raw.page_id})
+            self._pages.append((raw, p.result))
+            self._states.append({**state, "verdict": "listing", "page_id": raw.page_id})
             return
         if focused and all(v.primary == NONE_LABEL and not v.labels for v in p.verdicts):
             counts.off_topic += 1
-            save_state({**state, "verdict": "off_topic", "page_id": None})
+            self._states.append({**state, "verdict": "off_topic", "page_id": None})
             return
-        self.store.save_page(raw, p.result, self.run_id)
-        for article, verdict in zip(p.articles, p.verdicts):
-            outcome = self.store.save_article(raw.page_id, article)
-            setattr(counts, outcome, getattr(counts, outcome) + 1)
-            self.store.save_classification(article.article_id, verdict)
+        self._pages.append((raw, p.result))
+        self._articles.extend((raw.page_id, a, v) for a, v in zip(p.articles, p.verdicts))
         if p.role == "attachment":
             counts.attachments += 1
-        save_state({**state, "verdict": "stored", "page_id": raw.page_id})
+        self._states.append({**state, "verdict": "stored", "page_id": raw.page_id})
 
     # -- the end of a run -----------------------------------------------------------------
 

@@ -19,10 +19,13 @@ def card_markdown(card: dict) -> str:
         "",
         "scikit-learn Pipeline built by `edualliance.models.classifier.build_pipeline`: prose",
         "extraction (navigation, link lists and teaser lists dropped; Traditional script and pinyin",
-        "annotations normalized) → word TF-IDF over jieba tokens with the domain dictionary plus",
-        "character n-gram TF-IDF → one calibrated linear SVM per output (four labels, relevance gate,",
-        "two 教联体 senses), thresholds chosen by cross-validation on the training data.",
-        "Saved with skops; loaded only with an explicit list of trusted types.",
+        "annotations normalized) → word TF-IDF over jieba tokens with the domain dictionary,",
+        "character n-gram TF-IDF and counts of the taxonomy's patterns → one calibrated linear SVM",
+        "per output (four labels, relevance gate, two 教联体 senses), thresholds chosen by",
+        "cross-validation on the training data. Decisions: a label needs its threshold and the gate",
+        "(or a probability of at least 0.5); a school-alliance 教联体 text whose prose discusses the",
+        "urban–rural aim also gets `urban_rural` (docs/taxonomy.md). Saved with skops; loaded only",
+        "with an explicit list of trusted types.",
         "",
         f"- created: {card.get('created_at', '?')}",
         f"- family: {card.get('family', '?')}",
@@ -70,6 +73,25 @@ def card_markdown(card: dict) -> str:
             f"- exact label-set match: {cv['exact_match']:.3f}",
             f"- 教联体 sense accuracy: {cv['sense_accuracy']} (on {cv['sense_support']} texts)",
         ]
+    gold = card.get("evaluation")
+    if gold:
+        lines += ["", f"## Measured on real texts: `{gold['file']}` ({gold['all']['n']} texts)", "",
+                  "Never trained on. Its errors were studied while the features, decisions and the kinds of"
+                  " training text in texts_extra.jsonl were chosen, so these figures are optimistic for"
+                  " sites the model has not seen.", "",
+                  "| | this model | keyword baseline |", "|---|---|---|"]
+        base = gold.get("baseline", {})
+        for label in LABELS:
+            lines.append(f"| {label} F1 | {gold['all']['per_label'][label]['f1']:.3f} |"
+                         f" {base.get('per_label', {}).get(label, {}).get('f1', float('nan')):.3f} |")
+        for key, title in (("macro_f1", "macro-F1"), ("relevance_accuracy", "relevance accuracy"),
+                           ("primary_accuracy", "primary accuracy")):
+            lines.append(f"| {title} | {gold['all'][key]:.3f} | {base.get(key, float('nan')):.3f} |")
+        lines.append(f"| 教联体 sense accuracy | {gold['all']['sense_accuracy']} | {base.get('sense_accuracy')} |")
+        if gold.get("traditional_pinyin"):
+            tp = gold["traditional_pinyin"]
+            lines.append(f"| Traditional/pinyin items ({tp['n']}): macro-F1 | {tp['macro_f1']:.3f} |"
+                         f" {gold.get('baseline_traditional_pinyin', {}).get('macro_f1', float('nan')):.3f} |")
     lines += [
         "",
         "## Intended use and limits",

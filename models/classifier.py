@@ -22,6 +22,7 @@ types (:data:`TRUSTED_TYPES`); nothing is ever unpickled.
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from collections.abc import Sequence
@@ -264,7 +265,7 @@ class LearnedClassifier:
             term = term.replace(" ", "")
             if len(chosen) >= EVIDENCE_TERMS:
                 break
-            if any(term in seen for seen in chosen):
+            if len(term) < 2 or any(term in seen for seen in chosen):
                 continue
             chosen = [seen for seen in chosen if seen not in term]  # keep the longer form
             chosen.append(term)
@@ -287,16 +288,21 @@ def save(pipeline, card: dict, directory: Path) -> Path:
 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / ARTIFACT_NAME
-    sio.dump(pipeline, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    partial = directory / f".{ARTIFACT_NAME}.partial"
+    sio.dump(pipeline, partial, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     save_card(card, directory)
+    os.replace(partial, path)  # a reader never sees half an artifact
     return path
 
 
 def save_card(card: dict, directory: Path) -> None:
     from .card import card_markdown
 
-    (directory / CARD_JSON).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (directory / CARD_MD).write_text(card_markdown(card), encoding="utf-8")
+    for name, content in ((CARD_JSON, json.dumps(card, ensure_ascii=False, indent=2) + "\n"),
+                          (CARD_MD, card_markdown(card))):
+        partial = directory / f".{name}.partial"
+        partial.write_text(content, encoding="utf-8")
+        os.replace(partial, directory / name)
 
 
 class UntrustedArtifactError(RuntimeError):

@@ -92,7 +92,8 @@ def full_report(items: list[GoldItem], classifiers: dict, *, errors: bool = Fals
         text.append("")
         text.append(f"Traditional-script and pinyin-annotated items alone ({n}):")
         for name, s in mirrors.items():
-            per = ", ".join(f"{label} {s.per_label[label]['f1']:.3f}" for label in LABELS)
+            per = ", ".join(f"{label} {s.per_label[label]['f1']:.3f}" if s.per_label[label]["support"]
+                            or s.per_label[label]["predicted"] else f"{label} n/a" for label in LABELS)
             text.append(f"  {name}: macro-F1 {s.macro_f1:.3f}; relevance accuracy {s.relevance_accuracy:.3f}; {per}")
     if errors:
         for name, vs in verdicts.items():

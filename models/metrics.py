@@ -56,8 +56,11 @@ def score(gold: Sequence[Gold], labels: Sequence[Sequence[str]], primaries: Sequ
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
-    macro = sum(v["f1"] for v in per_label.values()) / len(LABELS)
+        per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn,
+                            "predicted": tp + fp}
+    # A label neither in the gold nor predicted (possible in a small subset) has no F1: left out of the mean.
+    scored = [v["f1"] for v in per_label.values() if v["support"] or v["predicted"]]
+    macro = sum(scored) / len(scored) if scored else 0.0
     relevance = sum(bool(g.labels) == bool(p) for g, p in zip(gold, labels)) / n if n else 0.0
     primary = sum(g.primary == p for g, p in zip(gold, primaries)) / n if n else 0.0
     exact = sum(set(g.labels) == set(p) for g, p in zip(gold, labels)) / n if n else 0.0

@@ -28,6 +28,10 @@ from edualliance.pipeline.normalize import normalize
 
 _DICT_PACKAGE = "edualliance.corpus"
 
+#: Bumped whenever a change here changes what the features see; part of the
+#: model's feature signature (a model trained under another version is refused).
+PREP_VERSION = 2
+
 #: A bullet-list item (link list, menu).
 _LIST_LINE = re.compile(r"^\s*(?:[-•·*▪►>»]\s*)+\S")
 #: Sentence-final punctuation: a line ending so is prose, however short.
@@ -83,10 +87,22 @@ def _is_prose(line: str) -> bool:
     return bool(line) and (len(line) >= 40 or bool(_SENTENCE_END.search(line)))
 
 
+#: When the sentence rule keeps less than this share of the text's Han
+#: characters (a page hard-wrapped into short lines), the short lines are kept.
+_HARD_WRAP_SHARE = 0.25
+_HARD_WRAP_MIN_HAN = 200
+
+
 def prose(text: str, *, keep_headline: bool = True) -> str:
-    """The article's own sentences: page furniture, lists and trailing blocks dropped."""
+    """The article's own sentences: page furniture, lists and trailing blocks dropped.
+
+    A page hard-wrapped into short lines would lose nearly everything to the
+    short-line rule; then the short lines are kept (furniture, list items and
+    what follows a tail marker are still dropped).
+    """
     lines = [line.strip() for line in text.splitlines()]
     kept: list[str] = []
+    candidates: list[str] = []  # lines that are not furniture or list items
     headline_taken = not keep_headline
     for index, line in enumerate(lines):
         if not line:
@@ -103,6 +119,7 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
         if _DATE_ONLY.match(following):
             # The headline or teaser of a list item: its date comes next.
             continue
+        candidates.append(line)
         if not _SENTENCE_END.search(line) and len(line) < 40:
             # A short line without sentence punctuation: a menu, a headline
             # of a list — or this article's own headline, kept once, first,
@@ -117,6 +134,9 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
             continue
         headline_taken = True
         kept.append(line)
+    available = sum(_han_count(line) for line in candidates)
+    if available >= _HARD_WRAP_MIN_HAN and sum(_han_count(line) for line in kept) < _HARD_WRAP_SHARE * available:
+        return "\n".join(candidates)
     return "\n".join(kept)
 
 

@@ -63,10 +63,11 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
 
 
 def feature_signature() -> str:
-    """Hash of what shapes the features besides the data: patterns, dictionary, stopwords."""
+    """Hash of what shapes the features besides the data: prose rules' version, patterns, dictionary, stopwords."""
     from . import patterns, text
 
     digest = hashlib.sha256(json.dumps(patterns.PATTERNS, ensure_ascii=False).encode())
+    digest.update(f"prep-{text.PREP_VERSION}".encode())
     for name in ("userdict.txt", "stopwords.txt"):
         digest.update(text.dict_path(name).read_bytes())
     return digest.hexdigest()
@@ -116,8 +117,14 @@ def make_card(examples: Sequence[Example], params: dict, cv: Scores | None, seco
 
 
 def train(examples: Sequence[Example], out_dir: Path, *, params: dict | None = None, cv: bool = True,
-          problems: Sequence[str] = (), progress: Callable[[str], None] = lambda m: None) -> dict:
-    """Cross-validate (optionally), fit on everything, save artifact and card; return the card."""
+          problems: Sequence[str] = (), gold: Path | None = None,
+          progress: Callable[[str], None] = lambda m: None) -> dict:
+    """Cross-validate (optionally), fit on everything, save artifact and card; return the card.
+
+    ``gold``: a labeled JSON Lines file to measure the new model on (and the
+    keyword baseline next to it); the figures go into the card. It is only
+    measured, never trained on.
+    """
     params = params or {}
     if not examples:
         raise ValueError("no training examples")
@@ -127,8 +134,28 @@ def train(examples: Sequence[Example], out_dir: Path, *, params: dict | None = N
     pipeline = fit(examples, params)
     seconds = time.perf_counter() - started
     card = make_card(examples, params, cv_scores, seconds, pipeline, problems)
+    if gold is not None:
+        progress(f"measuring on {gold}")
+        card["evaluation"] = measure(pipeline, card["version"], gold)
     path = clf.save(pipeline, card, out_dir)
     card["artifact"] = {"file": path.name, "bytes": path.stat().st_size,
                         "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     clf.save_card(card, out_dir)
     return card
+
+
+def measure(pipeline, version: str, gold: Path) -> dict:
+    """Figures of a fitted pipeline and of the keyword baseline on a gold file."""
+    from .evaluation import evaluate, read_gold
+    from .keywords import KeywordClassifier
+
+    items = read_gold(gold)
+    overall, mirrors, _ = evaluate(items, {"model": clf.LearnedClassifier(pipeline, version),
+                                           "keywords": KeywordClassifier()})
+    return {
+        "file": Path(gold).name,
+        "all": overall["model"].as_dict(),
+        "traditional_pinyin": mirrors["model"].as_dict() if "model" in mirrors else None,
+        "baseline": overall["keywords"].as_dict(),
+        "baseline_traditional_pinyin": mirrors["keywords"].as_dict() if "keywords" in mirrors else None,
+    }

@@ -425,9 +425,11 @@ def demo(out_dir: str) -> None:
               help="Add weak labels: stored unlabeled articles the keyword rules label confidently.")
 @click.option("--cv/--no-cv", default=True, show_default=True,
               help="Cross-validate on the training data first (figures go into the model card).")
+@click.option("--gold", "gold_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Labeled JSON Lines to measure the new model on (never trained on); figures go into the card.")
 @click.pass_context
 def train(ctx: click.Context, corpus_dir: str | None, out_dir: str | None, use_db: bool, weak: bool,
-          cv: bool) -> None:
+          cv: bool, gold_path: str | None) -> None:
     """Train the learned classifier and write its artifact and model card.
 
     Trains on corpus/training/*.jsonl, the seed pages and (with --use-db)
@@ -455,7 +457,8 @@ def train(ctx: click.Context, corpus_dir: str | None, out_dir: str | None, use_d
                 click.echo(f"{len(extra)} weak labels from the keyword rules", err=True)
     target = Path(out_dir) if out_dir else clf.artifacts_dir()
     click.echo(f"training on {len(examples)} examples …", err=True)
-    card = training.train(examples, target, cv=cv, problems=problems, progress=lambda m: _err(m))
+    card = training.train(examples, target, cv=cv, problems=problems, progress=lambda m: _err(m),
+                          gold=Path(gold_path) if gold_path else None)
     click.echo(f"model {card['version']} → {target / clf.ARTIFACT_NAME} ({card['artifact']['bytes']:,} bytes)")
     click.echo(f"final fit: {card['training_seconds']} s on {card['training_data']['examples']} examples")
     if card["cross_validation"]:
@@ -463,6 +466,11 @@ def train(ctx: click.Context, corpus_dir: str | None, out_dir: str | None, use_d
         per = ", ".join(f"{k} {v['f1']:.3f}" for k, v in figures["per_label"].items())
         click.echo(f"cross-validated macro-F1 {figures['macro_f1']:.3f} ({per}); relevance accuracy"
                    f" {figures['relevance_accuracy']:.3f}; sense accuracy {figures['sense_accuracy']}")
+    if card.get("evaluation"):
+        measured = card["evaluation"]
+        click.echo(f"on {measured['file']}: macro-F1 {measured['all']['macro_f1']:.3f} (keyword baseline"
+                   f" {measured['baseline']['macro_f1']:.3f}); relevance accuracy"
+                   f" {measured['all']['relevance_accuracy']:.3f}")
 
 
 @main.command()

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .charts import COLOURS, bar_chart, esc, line_chart
+from .charts import COLOURS, bar_chart, diffusion_chart, esc, line_chart
 from .records import LABELS, NONE_LABEL
 from .store import Store
 
@@ -107,6 +107,8 @@ class Digest:
     active_sources: list[tuple[str, int]] = field(default_factory=list)
     errors: list[tuple[str, str, int, str]] = field(default_factory=list)
     failed_runs: list[tuple] = field(default_factory=list)
+    #: label → (first report, province) up to the end of the week, for labels that spread this week
+    diffusion: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -154,6 +156,10 @@ def build_digest(store: Store, week_start: date) -> Digest:
         emerging=[],
     )
     digest.emerging, digest.sampled = emerging_terms(store, week_start, first)
+    for label in LABELS:
+        if after.get((label, "province"), 0) > before.get((label, "province"), 0):
+            digest.diffusion[label] = [(row[2], row[0]) for row in store.diffusion(label, "province")
+                                       if row[2] < end_dt]
     # Sources: collected this week against the trailing weeks; errors and failed runs (UTC in the db).
     for source, now, trailing, last in store.source_activity(week_start, first):
         if now:
@@ -283,7 +289,7 @@ def render_markdown(d: Digest) -> str:
         for title, label, n_articles, n_outlets, _names, published, _url in d.top_stories:
             lines.append(f"| {_md(title)} | {label} | {n_outlets} | {n_articles} | {_date(published)} |")
     else:
-        lines.append("No stories this week.")
+        lines.append("No story about a reform model this week.")
 
     lines += ["", "## Emerging terms", "",
               f"Words in more of this week's stories than in the previous {TRAILING_WEEKS} weeks"
@@ -392,6 +398,9 @@ def render_html(d: Digest) -> str:
             f"<td class=n>{d.reporting_before.get((label, 'city'), 0)}</td>"
             f"<td class=n>{d.reporting_after.get((label, 'city'), 0)}</td></tr>")
     out.append("</table>")
+    for label, points in d.diffusion.items():
+        out.append(diffusion_chart(points, title=f"{LABEL_NAMES[label]}: provinces reporting it (cumulative)",
+                                   colour=COLOURS[label], until=end))
 
     out.append("<h2>Top stories</h2>")
     if d.top_stories:
@@ -406,7 +415,7 @@ def render_html(d: Digest) -> str:
                        f"<td class=n>{n_outlets}</td><td class=n>{n_articles}</td><td>{_date(published)}</td></tr>")
         out.append("</table>")
     else:
-        out.append("<p>No stories this week.</p>")
+        out.append("<p>No story about a reform model this week.</p>")
 
     out.append("<h2>Emerging terms</h2>")
     out.append(f"<p class=muted>Words in more of this week's stories than in the previous {TRAILING_WEEKS} weeks"

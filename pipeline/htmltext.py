@@ -62,8 +62,7 @@ _REMOVE_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "sel
                 "button", "input", "svg", "canvas", "video", "audio", "template")
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–·»«<>〖〗]+|\s{2,})\s*")
 #: Site and channel names in <title>: 新闻网, 博客, 在线, 频道, 首页, greetings.
-_SITE_NAME = re.compile(r"(?:网|网站|在线|博客|频道|首页|中心|论坛|社区|门户|blog|\.com|\.cn)$|欢迎|谢谢您?访问|^Pub\b",
-                        re.I)
+_SITE_NAME = re.compile(r"(?:网|网站|在线|博客|频道|首页|门户|blog|\.com|\.cn)$|欢迎(?:您|光临|访问)|谢谢您?访问", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9]+")
 _META_DATE_NAMES = ("article:published_time", "pubdate", "publishdate", "publish_date", "ptime",

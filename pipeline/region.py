@@ -23,6 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .rules import _rules
+
 #: How much of the body after the title is read: the lead says where the story is.
 LEAD_CHARS = 200
 
@@ -38,15 +40,8 @@ POSITION_DECAY = 0.5 / LEAD_CHARS
 #: county in the title (weight 3) outweighs one other county in the lead.
 COUNTY_LEAD_SHARE = 0.75
 
-#: Short forms (the name without 省/市/区/县) that are everyday words, or
-#: that are names only in rare places. Full forms (合作市, 城区) still match.
-STOP_SHORT = frozenset(
-    "合作 城区 郊区 矿区 东区 西区 南区 北区 市中 中山 和平 新华 前进 新城 朝阳 长安 永安 新兴 "
-    "开发 高新 新区 向阳 红旗 胜利 团结 友谊 建设 城关 工农 解放 光明 青山 白云 金平 安定 "
-    "平安 吉利 和田 通化 东方 长寿 宝山 龙华 江南 江北 河东 河西 河南 城中 铁东 铁西 城东 城西 "
-    "大同 太平 清河 永和 和平 普宁 会同 大方 共和 文化 临夏 阿克苏 尖山 立山 海港 新市 丰满 东山 "
-    "西安 南开 南山 北海 上街 中原 二七 金水 惠农 民和 吉安 安顺 正安 新民 兴安 康平 德惠 前郭".split()
-)
+#: Short forms (the name without 省/市/区/县) that are everyday words: data in rules.toml.
+STOP_SHORT = frozenset(_rules()["region"]["stop_short"].split())
 
 #: A name right before one of these names a school, street or company, not the place.
 _NOT_PLACE_AFTER = re.compile(

@@ -10,13 +10,15 @@ it closes); the next reader opens the new one. No reader ever sees a half
 written file and no reader ever holds a lock the writer needs.
 
 In the snapshot the heavy research views (``Store.MATERIALIZED_VIEWS``) are
-tables with the same columns, so researchers' queries are fast.
+tables with the same columns, so researchers' queries are fast, and the raw
+page bytes are left out (NULL), so that a copy costs what the text costs.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from .store import Store, StoreError
@@ -43,6 +45,7 @@ def publish_snapshot(store: Store, target: str | Path | None = None) -> Path:
         raise StoreError("publishing a snapshot needs the writer's (read-write) store")
     target = Path(target) if target is not None else snapshot_path(store.path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(target)
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     temp = Path(temp_name)
@@ -59,6 +62,17 @@ def publish_snapshot(store: Store, target: str | Path | None = None) -> Path:
             leftover.unlink(missing_ok=True)
         raise
     return target
+
+
+def _remove_stale_temps(target: Path, older_than_s: float = 3600) -> None:
+    """Temp copies a killed publisher left behind (one writer per database: an old one is no one's)."""
+    now = time.time()
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+        try:
+            if now - leftover.stat().st_mtime > older_than_s:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def open_snapshot(db_path: str | Path) -> Store:

@@ -72,8 +72,11 @@ class Store:
 
         self.path = Path(path)
         self.read_only = read_only
-        #: finish_run publishes the snapshot (see publish_snapshot); off for stores that only load.
+        #: finish_run publishes the snapshot (see publish_snapshot); set False to publish
+        #: yourself (a bulk load that publishes once at its end).
         self.publish_on_finish = not read_only
+        self._in_transaction = False
+        self._publish_pending = False  # asked inside a transaction: publish after its commit
         if read_only and not self.path.exists():
             raise StoreError(f"no database at {self.path}: run `edualliance demo` or `edualliance ingest` first")
         if not read_only:
@@ -103,13 +106,18 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """All or nothing: a failure inside leaves the database as it was."""
         self.conn.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
         try:
             yield
         except BaseException:
+            self._in_transaction = False
             self.conn.execute("ROLLBACK")
             raise
         else:
+            self._in_transaction = False
             self.conn.execute("COMMIT")
+            if self._publish_pending:
+                self.publish_snapshot()
 
     # -- schema --------------------------------------------------------------------
 
@@ -170,15 +178,22 @@ class Store:
         Runs end with it (``finish_run``). The run's data is committed before,
         so a failure here is logged and recorded in ``errors``, never raised.
         """
+        import logging
+
         from .snapshot import publish_snapshot
 
+        if self._in_transaction:  # a copy would miss what is not committed yet
+            self._publish_pending = True
+            return None
+        self._publish_pending = False
         try:
             return publish_snapshot(self)
         except Exception as exc:  # noqa: BLE001 - the run's own data is safe; say so and go on
-            import logging
-
             logging.getLogger(__name__).warning("could not publish the snapshot of %s: %s", self.path, exc)
-            self.record_error(None, str(self.path), "publish", f"snapshot not published: {exc}")
+            try:
+                self.record_error(None, str(self.path), "publish", f"snapshot not published: {exc}")
+            except Exception:  # noqa: BLE001 - the warning above is all that can be done
+                pass
             return None
 
     def record_error(self, run_id: int | None, target: str, stage: str, message: str) -> None:
@@ -436,14 +451,129 @@ class Store:
     def inbox_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM crawl_inbox").fetchone()[0]
 
-    def last_run_counts(self, kinds: Sequence[str]) -> dict[str, Any] | None:
-        """counts of the latest finished run of one of these kinds."""
-        row = self.conn.execute(
+    # Batch writes for the crawler: the same rows as save_page / save_article /
+    # save_classification (tests/test_crawl_parts.py checks that), one statement per
+    # batch instead of several per page, because DuckDB statements cost milliseconds.
+
+    def save_pages(self, items: Sequence[tuple[RawPage, CleanResult]], run_id: int | None) -> set[str]:
+        """save_page for many captures; return the page_ids that were new."""
+        rows = {}
+        for raw, result in items:
+            rows.setdefault(raw.page_id, [
+                raw.page_id, raw.page_key, raw.url, raw.final_url, raw.path, raw.source,
+                _as_naive_utc(raw.fetched_at), raw.status, raw.content_type,
+                result.decoded.declared_encoding, result.decoded.used_encoding, raw.content_hash,
+                raw.etag, raw.last_modified, result.is_listing, raw.body, run_id,
+            ])
+        if not rows:
+            return set()
+        inserted = self.conn.execute(
+            "INSERT INTO pages (page_id, page_key, url, final_url, path, source, fetched_at, status,"
+            " content_type, declared_encoding, detected_encoding, content_hash, etag, last_modified,"
+            " is_listing, body, run_id)"
+            " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::INTEGER[]),"
+            " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), unnest(?::BLOB[]),"
+            " unnest(?::BIGINT[])"
+            " ON CONFLICT (page_id) DO NOTHING RETURNING page_id",
+            [list(column) for column in zip(*rows.values())],
+        ).fetchall()
+        return {row[0] for row in inserted}
+
+    def save_articles(self, items: Sequence[tuple[str, Article]]) -> list[str]:
+        """save_article for many (page_id, article) pairs; return each one's outcome, in order."""
+        if not items:
+            return []
+        known = dict(self.conn.execute(
+            "SELECT article_id, content_hash FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[article.article_id for _, article in items]],
+        ).fetchall())
+        now = utcnow()
+        outcomes, rows = [], {}
+        for page_id, article in items:
+            before = known.get(article.article_id)
+            if before is not None and before == article.content_hash:
+                outcomes.append("unchanged")
+                continue
+            outcomes.append("new" if before is None else "updated")
+            known[article.article_id] = article.content_hash
+            rows[article.article_id] = [
+                article.article_id, page_id, article.page_key, article.part, article.url, article.path,
+                article.source, article.site, article.title, _as_beijing(article.published),
+                article.outlet, article.reposted_from, article.author, article.text,
+                article.text_normalized, article.content_hash, article.script, article.extractor_version,
+                article.region_province, article.region_city, article.region_county, now, now,
+            ]
+        if rows:
+            self.conn.execute(
+                "INSERT INTO articles (article_id, page_id, page_key, part, url, path, source, site, title,"
+                " published_at, outlet, reposted_from, author, text, text_normalized, content_hash, script,"
+                " extractor_version, region_province, region_city, region_county, stored_at, updated_at)"
+                " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::INTEGER[]),"
+                " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+                " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+                " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+                " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+                " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[])"
+                " ON CONFLICT (article_id) DO UPDATE SET page_id = excluded.page_id, title = excluded.title,"
+                " published_at = excluded.published_at, outlet = excluded.outlet,"
+                " reposted_from = excluded.reposted_from, author = excluded.author, text = excluded.text,"
+                " text_normalized = excluded.text_normalized, content_hash = excluded.content_hash,"
+                " script = excluded.script, extractor_version = excluded.extractor_version,"
+                " region_province = excluded.region_province, region_city = excluded.region_city,"
+                " region_county = excluded.region_county, updated_at = excluded.updated_at",
+                [list(column) for column in zip(*rows.values())],
+            )
+        return outcomes
+
+    def save_classifications(self, items: Sequence[tuple[str, Classification]]) -> None:
+        """save_classification for many (article_id, verdict) pairs."""
+        latest = {(article_id, verdict.model_version): (article_id, verdict) for article_id, verdict in items}
+        if not latest:
+            return
+        now = utcnow()
+        self.conn.execute(
+            "DELETE FROM classifications c USING (SELECT unnest(?::VARCHAR[]) AS article_id,"
+            " unnest(?::VARCHAR[]) AS model_version) d"
+            " WHERE c.article_id = d.article_id AND c.model_version = d.model_version",
+            [[k[0] for k in latest], [k[1] for k in latest]],
+        )
+        rows = [
+            [
+                article_id, verdict.model_version, label, float(verdict.scores.get(label, 0.0)),
+                label in verdict.labels, label == verdict.primary,
+                verdict.sense if label == "jiaolianti" else None, now,
+            ]
+            for article_id, verdict in latest.values()
+            for label in LABELS
+        ]
+        self.conn.execute(
+            "INSERT INTO classifications (article_id, model_version, label, score, assigned,"
+            " is_primary, sense, classified_at)"
+            " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::DOUBLE[]),"
+            " unnest(?::BOOLEAN[]), unnest(?::BOOLEAN[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[])",
+            [list(column) for column in zip(*rows)],
+        )
+
+    def fail_dead_runs(self, current_run_id: int, kinds: Sequence[str]) -> int:
+        """Runs of these kinds still 'running' while this process holds the only write lock died
+        (killed): mark them failed. Their finished_at stays NULL."""
+        rows = self.conn.execute(
+            "UPDATE runs SET status = 'failed' WHERE status = 'running' AND run_id <> ?"
+            " AND kind IN (SELECT unnest(?::VARCHAR[])) RETURNING run_id",
+            [current_run_id, list(kinds)],
+        ).fetchall()
+        return len(rows)
+
+    def recent_run_counts(self, kinds: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
+        """counts of the latest finished runs of these kinds, newest first."""
+        rows = self.conn.execute(
             "SELECT counts FROM runs WHERE kind IN (SELECT unnest(?::VARCHAR[])) AND status = 'finished'"
-            " ORDER BY run_id DESC LIMIT 1",
-            [list(kinds)],
-        ).fetchone()
-        return json.loads(row[0]) if row and row[0] else None
+            " AND counts IS NOT NULL ORDER BY run_id DESC LIMIT ?",
+            [list(kinds), limit],
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
 
     def stored_pages(self, after: str | None, limit: int) -> list[tuple]:
         """Stored captures with bytes, in page_id order after ``after``: (page_id, url, final_url, path,
@@ -550,16 +680,47 @@ class Store:
         return table.num_rows
 
     def copy_database_to(self, target: Path) -> None:
-        """Write a complete copy of this database into the new file ``target``.
+        """Write a read-only copy of this database into the new file ``target``.
 
-        The views of ``MATERIALIZED_VIEWS`` become tables of the same name and
-        columns in the copy. The copy is checkpointed and closed on return.
+        Every table with every row and column, except that BLOB columns (the
+        raw captures: ``pages.body``, ``crawl_inbox.body``) are NULL: they are
+        the pipeline's to re-extract from, and would make every copy as large
+        as the crawl. Views come along; those of ``MATERIALIZED_VIEWS`` become
+        tables of the same name and columns. No keys or indexes: nothing
+        writes to a copy. Checkpointed and closed on return.
         """
         name = self.conn.execute("SELECT current_database()").fetchone()[0]
-        quoted = '"' + name.replace('"', '""') + '"'
+        tables = self.conn.execute(
+            "SELECT t.table_name, list(c.column_name ORDER BY c.column_index)"
+            "  FILTER (WHERE c.data_type = 'BLOB')"
+            " FROM duckdb_tables() t LEFT JOIN duckdb_columns() c"
+            "   ON c.table_oid = t.table_oid"
+            " WHERE t.database_name = current_database() AND t.schema_name = 'main' AND NOT t.temporary"
+            " GROUP BY t.table_name, t.table_oid ORDER BY t.table_oid"
+        ).fetchall()
+        views = self.conn.execute(
+            "SELECT sql FROM duckdb_views() WHERE database_name = current_database()"
+            " AND schema_name = 'main' AND NOT internal ORDER BY view_oid"
+        ).fetchall()
+
+        def ident(text: str) -> str:  # catalog names, quoted as identifiers
+            return '"' + text.replace('"', '""') + '"'
+
         self.conn.execute("ATTACH ? AS snapshot_target", [str(target)])
         try:
-            self.conn.execute(f"COPY FROM DATABASE {quoted} TO snapshot_target")
+            for table, blobs in tables:
+                blank = (" REPLACE (" + ", ".join(f"NULL::BLOB AS {ident(c)}" for c in blobs) + ")") if blobs else ""
+                self.conn.execute(
+                    f"CREATE TABLE snapshot_target.{ident(table)} AS"
+                    f" SELECT *{blank} FROM {ident(name)}.main.{ident(table)}"
+                )
+            # A view's stored statement binds its names in the database it is run in.
+            self.conn.execute("USE snapshot_target")
+            try:
+                for (statement,) in views:
+                    self.conn.execute(statement)
+            finally:
+                self.conn.execute(f"USE {ident(name)}")
             for view in self.MATERIALIZED_VIEWS:
                 # Names from the constant above, never from input.
                 self.conn.execute(
@@ -740,7 +901,7 @@ class Store:
 
     def top_stories(self, week_start: datetime, limit: int) -> list[tuple]:
         """(title, primary_label, articles, outlets, outlet names, first published, url) of the
-        week's stories, most widely carried first."""
+        week's stories about a reform model, most widely carried first."""
         return self.conn.execute(
             "SELECT arg_min(title, (NOT is_canonical, published_at, article_id)),"
             "  arg_min(primary_label, (NOT is_canonical, published_at, article_id)),"
@@ -748,7 +909,7 @@ class Store:
             "  list(DISTINCT outlet ORDER BY outlet) FILTER (WHERE outlet IS NOT NULL),"
             "  min(published_at) AS first_published,"
             "  arg_min(coalesce(url, path), (NOT is_canonical, published_at, article_id))"
-            " FROM research_articles WHERE week_start = ? GROUP BY story_id"
+            " FROM research_articles WHERE week_start = ? AND len(labels) > 0 GROUP BY story_id"
             " ORDER BY outlets DESC, articles DESC, first_published, 1 LIMIT ?",
             [week_start, limit],
         ).fetchall()
@@ -775,9 +936,12 @@ class Store:
         ).fetchall()
 
     def week_errors(self, start_utc: datetime, end_utc: datetime) -> list[tuple]:
-        """(source or host, stage, errors, one message) for errors recorded in [start_utc, end_utc)."""
+        """(who, stage, errors, one message) for errors recorded in [start_utc, end_utc): who is the
+        source of a stored page, else the host of a URL, else the target itself (a crawl's source
+        flags name the source), with local files together."""
         return self.conn.execute(
-            "SELECT coalesce(p.source, regexp_extract(e.target, '^[a-z]+://([^/]+)', 1), 'local') AS who,"
+            "SELECT coalesce(p.source, nullif(regexp_extract(e.target, '^[a-z]+://([^/]+)', 1), ''),"
+            "  CASE WHEN e.target LIKE '/%' OR e.target LIKE '%\\%' THEN 'local files' ELSE e.target END) AS who,"
             "  e.stage, count(*), min(e.message)"
             " FROM errors e LEFT JOIN (SELECT DISTINCT url, source FROM pages WHERE url IS NOT NULL) p"
             "   ON p.url = e.target"

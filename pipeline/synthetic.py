@@ -108,7 +108,7 @@ def generate(n: int, *, end: datetime = datetime(2026, 11, 22, 12, 0), years: fl
     start = end - timedelta(seconds=span)
     published = np.datetime64(start, "s") + offsets.astype("timedelta64[s]")
     province_idx = rng.integers(0, len(PROVINCE_LIST), n)
-    # A model reaches a province at some point: before it, that province reports it rarely.
+    # Each model reaches each province at some point (diffusion): before it, articles there carry no label.
     label_choice = rng.choice(5, n, p=[0.2, 0.2, 0.15, 0.25, 0.2])  # 4 = none
     adoption = rng.random((4, len(PROVINCE_LIST))) * span * 0.8
     labelled = label_choice < 4

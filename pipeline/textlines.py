@@ -21,6 +21,8 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _TEASER = re.compile(r"^(?:\.{3}|…|。。。)")
 _DATE_ONLY = re.compile(r"^[\d\s:：/年月日.\-]+$")
 #: A summary cut short by a list page: 加速教育发展从基本均衡迈向…
+#: A closing 来源：新华网 line is metadata (read from the byline), not a reporter's credit.
+_SOURCE_LINE = re.compile(r"^[(（【\[]?\s*(?:[来來]源|稿源|出[处處])\s*[:：][^。！？]{0,30}$")
 _CLAUSE = re.compile(r"[，。；,;]")
 #: A sentence really ends here (a headline may end in a closing quote: 有了“结对校”).
 _FULL_STOP = re.compile(r"[。！？!?；;…](?:[”\"’）)』」]*)$")
@@ -151,7 +153,7 @@ def filter_body(lines: list[str], title: str | None = None) -> list[str]:
             continue
         body.append(line)
     # Headline-like list entries after the last paragraph are a list of other articles.
-    while body and (is_boilerplate(body[-1]) or _DATE_ONLY.match(body[-1])
+    while body and (is_boilerplate(body[-1]) or _DATE_ONLY.match(body[-1]) or _SOURCE_LINE.match(body[-1])
                     or (is_list_item(body[-1]) and is_headline_like(_LIST_ITEM.sub("", body[-1])))):
         body.pop()
     return body

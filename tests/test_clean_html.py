@@ -143,3 +143,19 @@ def test_search_results_text_page_yields_one_record_per_item():
 def test_every_fixture_records_both_encodings(name):
     decoded = clean(name).decoded
     assert decoded.used_encoding
+
+
+def test_journal_similar_list_in_html_yields_each_item_also_repeated_ones():
+    result = clean("journal_similar_list.html")
+    assert result.is_listing
+    assert [a.outlet for a in result.articles] == ["教育研究与实验", "上海教育科研", "教育研究与实验"]
+    assert [a.author for a in result.articles] == ["赵明", "钱芳", "赵明"]
+    assert result.articles[0].text == result.articles[2].text  # the repeat keeps its abstract
+    for article in result.articles:
+        assert_text(article.text, [], ["相似文献", "Copyright", "高级检索", "设为首页"])
+
+
+def test_a_list_of_headlines_with_teasers_and_dates_is_a_listing():
+    result = clean("list_with_teasers.html")
+    assert result.is_listing
+    assert result.articles == ()

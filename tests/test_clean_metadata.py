@@ -119,3 +119,15 @@ def test_reposts_cluster_and_the_earliest_is_canonical():
     assert got["early"].is_canonical and not got["late"].is_canonical and not got["short"].is_canonical
     assert got["undated"].cluster_id == "undated" and got["undated"].is_canonical
     assert got["tiny"].cluster_id == "tiny"
+
+
+def test_a_traditional_pinyin_mirror_clusters_with_the_simplified_original():
+    original = ("近年来，各地积极探索集团化办学，通过名校带弱校、强校带新校，推动区域内教育资源共享，"
+                "促进义务教育优质均衡发展，取得了明显成效。集团内学校实行统一管理、统一教研、统一考核。")
+    mirror = ("近年來，各地積極探索集團化辦學，通過名校帶弱校、強校帶新校，推動區(qū)域內教育資源共享，"
+              "促進義務教育優(yōu)質均衡發(fā)展，取得了明顯成效。集團內學校實行統(tǒng)一管理、統(tǒng)一教研、統(tǒng)一考核。")
+    normalized, script = normalize(mirror)
+    assert script == "pinyin"
+    got = {a.article_id: a for a in cluster([Member("original", original, datetime(2022, 5, 1)),
+                                             Member("mirror", normalized, datetime(2022, 5, 3))])}
+    assert got["mirror"].cluster_id == "original" and got["original"].is_canonical

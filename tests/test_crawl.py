@@ -177,3 +177,17 @@ def test_a_source_that_stops_listing_is_flagged(site: Path, db_path: Path):
         assert second.status == "finished"
         assert len(second.flags) == 1 and "fanwen" in second.flags[0]
         assert any("fanwen" in target and stage == "crawl" for target, stage, _ in store.errors(second.run_id))
+
+
+def test_unfocused_source_stores_off_topic_articles_too(site: Path, db_path: Path):
+    with FixtureServer(site) as server, Store(db_path) as store:
+        sources = [replace(s, focused=False) for s in load_registry(demo_registry_path(), base_url=server.base_url)
+                   if s.name == "jynews"]
+        report = run_crawl(store, sources, load_classifier("keywords"), settings=LOOPBACK_SETTINGS)
+        assert report.counts["sources"]["jynews"]["new"] == 6
+        assert report.counts["sources"]["jynews"]["off_topic"] == 0
+        labels = dict(store.conn.execute(
+            "SELECT a.url, coalesce(c.label, 'none') FROM articles a LEFT JOIN classifications c"
+            " ON c.article_id = a.article_id AND c.is_primary AND c.assigned").fetchall())
+        expected = {server.base_url + e["path"]: e["label"] for e in EXPECTED if e["site"] == "jynews"}
+        assert labels == expected

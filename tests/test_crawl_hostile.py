@@ -16,7 +16,7 @@ REGISTRY = Path(__file__).parent / "fixtures" / "hostile_sources.toml"
 def test_hostile_pages_and_sitemaps_are_logged_not_fatal(db_path: Path):
     with FixtureServer(hostile=True) as server, Store(db_path) as store:
         sources = load_registry(REGISTRY, base_url=server.base_url)
-        settings = {**LOOPBACK_SETTINGS, "DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}
+        settings = {**LOOPBACK_SETTINGS, "DOWNLOAD_TIMEOUT": 3, "RETRY_TIMES": 0}
         report = run_crawl(store, sources, load_classifier("keywords"), settings=settings)
         assert report.status == "finished", report.counts
         errors = {target.rsplit("/", 1)[-1]: message for target, _stage, message in store.errors(report.run_id)}

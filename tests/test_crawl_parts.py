@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,43 @@ def test_crawl_demo_then_reprocess_from_the_archive(tmp_path: Path):
         assert after == before
         kinds = [k for (k,) in store.conn.execute("SELECT kind FROM runs ORDER BY run_id").fetchall()]
         assert kinds == ["demo", "reprocess"]
+
+
+def test_batch_writes_match_single_row_writes(tmp_path: Path):
+    """Store.save_pages/save_articles/save_classifications (crawler) ≡ save_page/save_article/save_classification."""
+    from datetime import datetime, timezone
+
+    from edualliance.models.loader import load_classifier
+    from edualliance.pipeline.clean import clean_page
+    from edualliance.pipeline.records import RawPage
+    from edualliance.pipeline.store import Store
+
+    site = web_root() / "site"
+    raws = [RawPage(body=(site / rel).read_bytes(), source="t", fetched_at=datetime(2024, 5, 1, tzinfo=timezone.utc),
+                    url=f"http://127.0.0.1:1/{rel}", content_type="text/html")
+            for rel in ("jynews/edu/2024-05/20/content_81231.html", "kd/news/20230315/8812345.html",
+                        "gov/jyj/gzdt/202403/t20240312_5012345.html")]
+    results = [clean_page(raw) for raw in raws]
+    articles = [(raw.page_id, a) for raw, r in zip(raws, results) for a in r.articles]
+    verdicts = load_classifier("keywords").classify([(a.title, a.text_normalized) for _, a in articles])
+    tables = {
+        "pages": "SELECT * EXCLUDE (run_id) FROM pages ORDER BY page_id",
+        "articles": "SELECT * EXCLUDE (stored_at, updated_at) FROM articles ORDER BY article_id",
+        "classifications": "SELECT * EXCLUDE (classified_at) FROM classifications ORDER BY ALL",
+    }
+    with Store(tmp_path / "one.duckdb") as one, Store(tmp_path / "many.duckdb") as many:
+        single = [one.save_page(raw, r, None) for raw, r in zip(raws, results)]
+        outcomes_one = [one.save_article(pid, a) for pid, a in articles]
+        for (_, a), v in zip(articles, verdicts):
+            one.save_classification(a.article_id, v)
+        new = many.save_pages(list(zip(raws, results)), None)
+        outcomes_many = many.save_articles(articles)
+        many.save_classifications([(a.article_id, v) for (_, a), v in zip(articles, verdicts)])
+        assert single == [raw.page_id in new for raw in raws]
+        assert outcomes_one == outcomes_many == ["new"] * len(articles)
+        for sql in tables.values():
+            assert one.conn.execute(sql).fetchall() == many.conn.execute(sql).fetchall()
+        assert many.save_articles(articles) == ["unchanged"] * len(articles)
+        changed = [(pid, replace(a, text_normalized=a.text_normalized + "。")) for pid, a in articles[:1]]
+        assert many.save_articles(changed) == ["updated"]
+

@@ -118,6 +118,7 @@ def build_corpus(db: Path, week: datetime) -> None:
         store.bulk_load_classifications(pa.Table.from_pylist(labels))
         run = store.start_run("crawl")
         store.record_error(run, "https://broken.example.cn/list.html", "fetch", "HTTP 503 <b>oops</b>")
+        store.record_error(run, "moe-news", "crawl", "source 'moe-news' listed 12 article URLs last run and none now")
         store.finish_run(run, "failed", {})
         publish_snapshot(store)
 
@@ -158,6 +159,7 @@ def test_counts_are_per_story_and_shares_of_the_week(corpus):
     assert d.reporting_after[("urban_rural", "province")] == d.reporting_before.get(("urban_rural", "province"), 0) + 1
     assert [s for s, *_ in d.silent_sources] == ["silent-source"]
     assert any(who == "broken.example.cn" and stage == "fetch" for who, stage, *_ in d.errors)
+    assert any(who == "moe-news" and stage == "crawl" for who, stage, *_ in d.errors)
     assert len(d.failed_runs) == 1
 
 
@@ -217,7 +219,7 @@ def test_digest_of_an_empty_week_still_writes(corpus, tmp_path):
     with open_snapshot(db) as store:
         paths = write_digest(store, week=week_name(week - timedelta(weeks=60)), out_dir=tmp_path)
     md = paths[0].read_text(encoding="utf-8")
-    assert "No stories this week." in md and "0 stories" in md
+    assert "No story about a reform model this week." in md and "0 stories" in md
 
 
 # -- e-mail over a real SMTP server on 127.0.0.1 ------------------------------------------

@@ -76,3 +76,22 @@ def test_export_reads_the_snapshot_too(tmp_path: Path):
     with open_snapshot(tmp_path / "corpus.duckdb") as snap:
         files = export_parquet(snap, tmp_path / "out")
     assert ds.dataset(files, format="parquet").count_rows() == 30
+
+
+def test_cli_export_reads_the_snapshot_while_the_writer_holds_the_database(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from edualliance.pipeline.cli import main
+
+    db = tmp_path / "corpus.duckdb"
+    with _store(tmp_path, 25) as store:
+        publish_snapshot(store)
+        # The writer stays open: export must not need its file.
+        csv_out = CliRunner().invoke(main, ["--db", str(db), "export", "--format", "csv", "--bom",
+                                            "--no-text", "--out", str(tmp_path / "x.csv")])
+        pq_out = CliRunner().invoke(main, ["--db", str(db), "export", "--format", "parquet",
+                                           "--out", str(tmp_path / "pq")])
+    assert csv_out.exit_code == 0, csv_out.output
+    assert pq_out.exit_code == 0, pq_out.output
+    assert (tmp_path / "x.csv").read_bytes().startswith(BOM)
+    assert ds.dataset(tmp_path / "pq", format="parquet", partitioning="hive").count_rows() == 25

@@ -136,3 +136,30 @@ def test_link_list_mentions_do_not_label_a_text(shipped):
 
 def test_empty_input(shipped):
     assert shipped.classify([]) == []
+
+
+def test_a_broken_model_module_is_an_error_not_a_silent_fallback(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "edualliance.models.classifier", None)  # import raises ImportError
+    with pytest.raises(ImportError):
+        load_classifier("auto")
+    assert load_classifier("keywords").version == "keywords-1"
+
+
+def test_missing_artifact_falls_back_to_the_rules(monkeypatch, tmp_path: Path):
+    monkeypatch.setattr(clf, "artifacts_dir", lambda: tmp_path)
+    assert clf.load_shipped() is None
+    assert load_classifier("auto").version == "keywords-1"
+    with pytest.raises(FileNotFoundError):
+        load_classifier("model")
+
+
+def test_artifact_trained_with_other_patterns_is_refused(tmp_path: Path, monkeypatch):
+    examples = small_corpus(n_per_class=8)
+    pipeline = training.fit(examples, {"threshold_cv": 2})
+    card = training.make_card(examples, {}, None, 0.0, pipeline)
+    clf.save(pipeline, card, tmp_path)
+    monkeypatch.setattr(training, "feature_signature", lambda: "something else")
+    with pytest.raises(clf.IncompatibleArtifactError):
+        clf.load(tmp_path)

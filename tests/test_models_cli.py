@@ -79,18 +79,21 @@ def test_train_on_a_small_corpus_and_db_labels(tmp_path: Path, seeded_db: Path):
                                      "sense": e.sense}, ensure_ascii=False) + "\n")
         handle.write('{"text": "cut off mid-wri')  # a file still being written
     run("--db", str(seeded_db), "label", "--limit", "1", "--classifier", "keywords", input="g\n")
-    out = tmp_path / "model"
-    result = run("--db", str(seeded_db), "train", "--corpus", str(tmp_path / "corpus"), "--out", str(out),
-                 "--no-cv")
-    assert result.exit_code == 0, result.output
-    assert "1 researcher labels" in result.output and "skipped texts.jsonl" in result.output
-    card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
-    assert card["training_data"]["by_source"].get("db") == 1
-    assert card["cross_validation"] is None
     gold = tmp_path / "gold.jsonl"
     gold.write_text("".join(
         json.dumps({"id": i, "text": e.text, "labels": list(e.labels), "script": e.script}, ensure_ascii=False) + "\n"
         for i, e in enumerate(small_corpus(n_per_class=2, seed=1))), encoding="utf-8")
+    out = tmp_path / "model"
+    result = run("--db", str(seeded_db), "train", "--corpus", str(tmp_path / "corpus"), "--out", str(out),
+                 "--no-cv", "--gold", str(gold))
+    assert result.exit_code == 0, result.output
+    assert "1 researcher labels" in result.output and "skipped texts.jsonl" in result.output
+    assert "on gold.jsonl: macro-F1" in result.output
+    card = json.loads((out / "model_card.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["by_source"].get("db") == 1
+    assert card["cross_validation"] is None
+    assert card["evaluation"]["file"] == "gold.jsonl" and "macro_f1" in card["evaluation"]["baseline"]
+    assert "Measured on real texts" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     result = run("evaluate", "--gold", str(gold), "--model", str(out), "--json", str(tmp_path / "fig.json"))
     assert result.exit_code == 0, result.output
     assert "macro-F1" in result.output and "keywords (keywords-1)" in result.output
@@ -112,3 +115,21 @@ def test_corpus_files_are_valid():
         examples, problems = corpus.read_jsonl(path)
         assert examples, path
         assert len(problems) <= 1, problems  # at most a last line still being written
+
+
+def test_weak_labels_only_where_the_rules_are_confident(seeded_db: Path):
+    with Store(seeded_db) as store:
+        weak = corpus.weak_examples(store)
+        run_ids = {row[0] for row in store.researcher_labels()}
+    assert not run_ids
+    assert weak and all(e.weight == corpus.WEAK_WEIGHT and e.origin.startswith("weak:") for e in weak)
+    assert all(len(e.labels) <= 1 and "jiaolianti" not in e.labels and e.sense is None for e in weak)
+    from edualliance.models.keywords import THRESHOLD, score_text
+
+    for e in weak:
+        hits, _ = score_text(e.title, e.text)
+        if e.labels:
+            assert hits[e.labels[0]] >= 2 * THRESHOLD
+            assert all(hits[label] == 0 for label in hits if label != e.labels[0])
+        else:
+            assert not any(hits.values())

@@ -61,3 +61,12 @@ def test_tokenizer_is_a_module_level_function_skops_can_name():
     module = importlib.import_module(textprep.tokenize.__module__)
     assert getattr(module, textprep.tokenize.__qualname__) is textprep.tokenize
     assert getattr(module, textprep.prepare_texts.__qualname__) is textprep.prepare_texts
+
+
+def test_hard_wrapped_page_keeps_its_text():
+    sentence = "本县深化集团化办学改革，由城区优质学校牵头组建教育集团，集团内统一管理、教师统一调配、课程共建共享，新建学校全部纳入集团。"
+    wrapped = "\n".join(sentence[i:i + 18] for i in range(0, len(sentence), 18))
+    page = "\n".join([wrapped] * 4)
+    assert "教育集团" in textprep.prose(page)
+    menu = "\n".join(["首页", "新闻中心", "集团化办学", "学区动态", "城乡教共体", "政策文件"])
+    assert textprep.prose(menu) == ""

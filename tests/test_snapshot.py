@@ -29,18 +29,19 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from edualliance.pipeline.snapshot import publish_snapshot
     from edualliance.pipeline.store import Store
     from edualliance.pipeline.synthetic import generate
 
     db, go, batch, batches = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     with Store(db) as store:
         for i in range(batches):
+            # A run: its batch committed, then finish_run publishes the snapshot, as every run does.
+            run = store.start_run("test")
             articles, labels = generate(batch, seed=100 + i)
             with store.transaction():
                 store.bulk_load_articles(articles)
                 store.bulk_load_classifications(labels)
-            publish_snapshot(store)
+            store.finish_run(run, "finished", {"articles": batch})
             if i == 0:
                 go.write_text("published")  # the reader may start
                 deadline = time.monotonic() + 60
@@ -146,6 +147,8 @@ def test_writer_and_reader_processes_do_not_break_each_other(tmp_path: Path):
     # And the writer's database has everything.
     with Store(db, read_only=True) as store:
         assert store.article_count() == BATCH * BATCHES
+        assert store.run_user_query("SELECT count(*) FROM errors WHERE stage = 'publish'")[1] == [(0,)]
+        assert store.run_user_query("SELECT count(*) FROM runs WHERE status = 'finished'")[1] == [(BATCHES,)]
 
 
 def test_an_open_reader_does_not_block_publishing(tmp_path: Path):
@@ -204,3 +207,77 @@ def test_reading_the_writers_file_is_what_snapshots_avoid(tmp_path: Path):
         )
     assert probe.returncode != 0
     assert "lock" in probe.stderr.lower()
+
+
+def test_a_run_finished_inside_a_transaction_publishes_after_the_commit(tmp_path: Path):
+    db = tmp_path / "corpus.duckdb"
+    with Store(db) as store:
+        with store.transaction():
+            run = store.start_run("test")
+            articles, labels = generate(20, seed=4)
+            store.bulk_load_articles(articles)
+            store.bulk_load_classifications(labels)
+            store.finish_run(run, "finished", {})
+            assert not snapshot_path(db).exists()  # not while uncommitted
+        with open_snapshot(db) as snap:
+            assert snap.article_count() == 20
+
+
+def test_a_failed_publish_keeps_the_run_and_the_old_snapshot(tmp_path: Path, monkeypatch):
+    db = tmp_path / "corpus.duckdb"
+    with Store(db) as store:
+        run = store.start_run("test")
+        store.finish_run(run, "finished", {})  # publishes the first snapshot
+        articles, labels = generate(10, seed=6)
+        store.bulk_load_articles(articles)
+        store.bulk_load_classifications(labels)
+
+        def broken(target):
+            raise OSError("disk full")
+
+        monkeypatch.setattr(store, "copy_database_to", broken)
+        run = store.start_run("test")
+        store.finish_run(run, "finished", {})  # must not raise
+        assert store.article_count() == 10
+        _, recorded = store.run_user_query("SELECT message FROM errors WHERE stage = 'publish'")
+        assert recorded and "disk full" in recorded[0][0]
+    with open_snapshot(db) as snap:
+        assert snap.article_count() == 0  # the previous snapshot, whole
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_stale_temp_copies_are_cleaned_up(tmp_path: Path):
+    import os
+
+    db = tmp_path / "corpus.duckdb"
+    stale = tmp_path / ".corpus.snapshot.duckdb.abc123.tmp"
+    fresh = tmp_path / ".corpus.snapshot.duckdb.def456.tmp"
+    stale.write_bytes(b"half a copy")
+    fresh.write_bytes(b"maybe in progress")
+    os.utime(stale, (0, 0))
+    with Store(db) as store:
+        publish_snapshot(store)
+    assert not stale.exists() and fresh.exists()
+
+
+def test_snapshot_leaves_out_the_raw_bytes_and_keeps_everything_else(tmp_path: Path, seeds_dir: Path):
+    from edualliance.models.keywords import KeywordClassifier
+    from edualliance.pipeline.ingest import ingest_paths
+
+    db = tmp_path / "corpus.duckdb"
+    with Store(db) as store:
+        ingest_paths(store, [seeds_dir], KeywordClassifier())  # the run publishes the snapshot
+        live = {table: store.run_user_query(f"SELECT count(*) FROM {table}")[1][0][0]
+                for table in ("pages", "articles", "classifications", "runs", "sources")}
+        pages = store.run_user_query("SELECT page_id, url, path, content_hash FROM pages ORDER BY page_id")[1]
+    with open_snapshot(db) as snap:
+        for table, count in live.items():
+            assert snap.run_user_query(f"SELECT count(*) FROM {table}")[1][0][0] == count
+        assert snap.run_user_query("SELECT count(*) FROM pages WHERE body IS NOT NULL")[1] == [(0,)]
+        assert snap.run_user_query(
+            "SELECT page_id, url, path, content_hash FROM pages ORDER BY page_id")[1] == pages
+        kinds = dict(snap.run_user_query(
+            "SELECT table_name, table_type FROM information_schema.tables")[1])
+        assert kinds["current_classifications"] == "VIEW"
+        assert snap.run_user_query("SELECT count(*) FROM current_classifications")[1] == [
+            (live["classifications"],)]
