@@ -49,9 +49,10 @@ COLUMNS = ("listed", "fetched", "new", "updated", "off_topic", "not_modified", "
 def _print_report(report, echo=click.echo) -> None:
     per_source = report.counts["sources"]
     width = max([len("source")] + [len(n) for n in per_source])
-    echo(f"{'source':<{width}}  " + "  ".join(f"{c.replace('_', '-'):>13}" for c in COLUMNS))
+    heads = [c.replace("_", "-") for c in COLUMNS]
+    echo(f"{'source':<{width}}  " + "  ".join(heads))
     for name, counts in per_source.items():
-        echo(f"{name:<{width}}  " + "  ".join(f"{counts.get(c, 0):>13}" for c in COLUMNS))
+        echo(f"{name:<{width}}  " + "  ".join(f"{counts.get(c, 0):>{len(h)}}" for c, h in zip(COLUMNS, heads)))
     for flag in report.flags:
         click.echo(f"FLAG: {flag}", err=True)
     for name, counts in per_source.items():
@@ -78,13 +79,23 @@ def _crawl(ctx: click.Context, kind: str, names: tuple[str, ...], sources_file: 
     settings = _overrides(overrides)
     if verbose:
         settings.setdefault("LOG_LEVEL", "INFO")
+    elif not log_file:
+        # every failure is recorded per source in the errors table; Scrapy's own
+        # tracebacks go to --log FILE, or to the terminal with --verbose
+        settings.setdefault("LOG_LEVEL", "CRITICAL")
     classifier = load_classifier(classifier_kind)
     started = time.monotonic()
     with _open_store(ctx) as store:
         report = run_crawl(store, sources, classifier, kind=kind, settings=settings,
                            echo=lambda m: click.echo(m, err=True),
                            worker_log=Path(log_file) if log_file else None)
+        errors = store.errors(report.run_id)
     _print_report(report)
+    for target, stage, message in errors[:5]:
+        click.echo(f"error ({stage}): {target}: {message}", err=True)
+    if len(errors) > 5:
+        click.echo(f"… and {len(errors) - 5} more: edualliance sql \"SELECT * FROM errors"
+                   f" WHERE run_id = {report.run_id}\"", err=True)
     totals = report.counts["totals"]
     click.echo(f"run {report.run_id} ({kind}, {report.status}) in {time.monotonic() - started:.0f} s:"
                f" {totals.get('new', 0)} new and {totals.get('updated', 0)} updated articles,"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timezone
 
+from edualliance.pipeline import dedup
 from edualliance.pipeline.clean import CleaningError, clean_page
 from edualliance.pipeline.decode import DecodeError
 from edualliance.pipeline.records import RawPage
@@ -51,6 +52,7 @@ def reprocess(store, classifier, *, on_progress: Callable[[ReprocessCounts], Non
             after = rows[-1][0]
             _batch(store, classifier, [r for r in rows if r[0] in latest], run_id, counts)
             on_progress(counts)
+        dedup.cluster_store(store)
         status = "finished"
     finally:
         store.finish_run(run_id, status, counts.as_dict())

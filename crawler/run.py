@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edualliance.pipeline import dedup
+
 from .channel import ChannelError, read_messages
 from .registry import Source, taxonomy_keywords
 from .sink import PROCESS_BATCH, CrawlSink
@@ -96,6 +98,7 @@ def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
         sink.crawl_seconds = time.monotonic() - sink.started
         sink.capture()
         sink.process_all()
+        dedup.cluster_store(store)  # reposts across the whole corpus, this run's articles included
         status = "finished" if exit_code == 0 and sink.crawl_completed else "failed"
     finally:
         flags = sink.flag_silent_sources(previous, [s.name for s in sources]) if status == "finished" else []

@@ -14,7 +14,6 @@ and text are not stored, unless its source says ``focused = false``.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Callable
@@ -29,8 +28,6 @@ from edualliance.pipeline.store import Store
 
 from . import docfiles
 from .registry import Source, SourceCounts
-
-log = logging.getLogger(__name__)
 
 #: Captures cleaned per transaction.
 PROCESS_BATCH = 50

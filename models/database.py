@@ -119,6 +119,9 @@ def label_loop(store, classifier, *, limit: int, pool: int, labeler: str | None,
         scores = " ".join(f"{label}={verdict.scores.get(label, 0):.2f}" for label in LABELS)
         echo(f"model {classifier.version}: {guess}" + (f" ({verdict.sense})" if verdict.sense else "")
              + f"  [{scores}]")
+        for label, terms in verdict.evidence.items():
+            if terms:
+                echo(f"  {label}: {' '.join(terms)}")
         while True:
             try:
                 labels, note = parse_labels(prompt(PROMPT, default="s"))

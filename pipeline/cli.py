@@ -359,11 +359,15 @@ def export(ctx: click.Context, fmt: str, out: str | None, bom: bool, no_text: bo
               required=True, help="The reform model.")
 @click.option("--level", type=click.Choice(["province", "city"]), default="province", show_default=True,
               help="Regions to list.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Also write the table and chart (Markdown, SVG, HTML) into this folder.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder for the chart and table files (SVG, self-contained HTML, Markdown).")
+@click.option("--no-files", is_flag=True, help="Print the table only; write no files.")
 @click.pass_context
-def diffusion(ctx: click.Context, label: str, level: str, out_dir: str | None) -> None:
-    """When each province (or city) first reported a reform model: a table, and a chart with --out.
+def diffusion(ctx: click.Context, label: str, level: str, out_dir: str, no_files: bool) -> None:
+    """When each province (or city) first reported a reform model: a table, and a chart.
+
+    Prints the table and writes diffusion-LABEL-LEVEL.svg, .html and .md.
+    Reads the published snapshot.
 
     Example: edualliance diffusion --label jiaolianti --level city --out charts/
     """
@@ -372,7 +376,7 @@ def diffusion(ctx: click.Context, label: str, level: str, out_dir: str | None) -
 
     with _open_snapshot(ctx) as store:
         reports = first_reports(store, label, level)
-        paths = write_diffusion(store, label, Path(out_dir), level) if out_dir else []
+        paths = [] if no_files else write_diffusion(store, label, Path(out_dir), level)
     click.echo(format_table(
         ["#", "first report", level, "stories", "first article", "outlet"],
         [(n, f"{r.first_published:%Y-%m-%d}", r.region, r.stories, r.title, r.outlet)

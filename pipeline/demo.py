@@ -1,4 +1,9 @@
-"""`edualliance demo`: the main job, end to end, on the data that ships in corpus/."""
+"""`edualliance demo`: the main job, end to end, on the data that ships in corpus/:
+the fixture web (corpus/web/, seeds 000, 001, 003 and 004 among its articles)
+is crawled on loopback; the pages a researcher saved by hand are ingested
+(seed 002, a journal platform's 相似文献 list — such platforms block
+crawlers — and the pages in corpus/pages/); then the latest week's digest.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +22,20 @@ EXAMPLE_QUERIES = (
 )
 
 
-def bundled_pages() -> list[Path]:
-    """The seeds and the fixture pages that ship in corpus/."""
+def saved_pages() -> list[Path]:
+    """Pages that ship as files: seed 002 and the hand-saved pages in corpus/pages/."""
     root = Path(str(resources.files("edualliance.corpus")))
-    return [root / "seeds", root / "pages"]
+    return [*sorted((root / "seeds").glob("002_*.txt")), root / "pages"]
 
 
 def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> tuple[Path, list[Path]]:
+    """Crawl the bundled fixture web (served on 127.0.0.1 for the run) into a fresh database."""
+    from edualliance.crawler.demo import crawl_demo
     from edualliance.models.loader import load_classifier
 
     from .digest import write_digest
     from .ingest import ingest_paths
+    from .snapshot import snapshot_path
     from .store import Store
 
     if out_dir.exists():
@@ -37,14 +45,18 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> tuple[Path, 
     classifier = load_classifier()
     echo(f"Building a fresh corpus in {db_path} with classifier {classifier.version} …")
     with Store(db_path) as store:
-        run_id, counts = ingest_paths(
-            store, bundled_pages(), classifier, source="demo",
-            on_error=lambda e: echo(f"  skipped {e.target}: {e.message}"),
-        )
-        echo(f"Stored {counts.articles_new} articles from {counts.pages} pages"
-             f" ({counts.listing} listing pages split into items); labels: {counts.labels}")
+        report = crawl_demo(store, classifier=classifier, echo=echo)
+        if report.status != "finished":
+            raise RuntimeError(f"the demo crawl did not finish (run {report.run_id}: {report.status})")
+        _, counts = ingest_paths(store, saved_pages(), classifier, source="saved",
+                                 on_error=lambda e: echo(f"  skipped {e.target}: {e.message}"))
+        echo(f"Ingested {counts.pages} saved pages: {counts.articles_new} articles"
+             f" ({counts.listing} listing page split into items)")
+        labels = store.primary_label_counts(classifier.version)
+        echo("Primary labels: " + ", ".join(f"{label} {n}" for label, n in labels))
         digests = write_digest(store, week=None, out_dir=out_dir)
     echo(f"\nDatabase: {db_path}")
+    echo(f"Snapshot: {snapshot_path(db_path)} (what researchers and `edualliance sql` read)")
     for path in digests:
         echo(f"Digest:   {path}")
     echo("\nTry:")

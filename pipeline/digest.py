@@ -400,7 +400,7 @@ def render_html(d: Digest) -> str:
     out.append("</table>")
     for label, points in d.diffusion.items():
         out.append(diffusion_chart(points, title=f"{LABEL_NAMES[label]}: provinces reporting it (cumulative)",
-                                   colour=COLOURS[label], until=end))
+                                   colour=COLOURS[label], until=end, width=480, height=260))
 
     out.append("<h2>Top stories</h2>")
     if d.top_stories:

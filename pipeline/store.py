@@ -598,40 +598,14 @@ class Store:
 
     # -- digest --------------------------------------------------------------------
 
-    def latest_published(self) -> datetime | None:
-        return self.conn.execute("SELECT max(published_at) FROM articles").fetchone()[0]
-
-    def weekly_label_counts(
-        self, model_version: str, week_starts: Sequence[datetime]
-    ) -> list[tuple[datetime, str, int]]:
-        """(week start, primary label, articles) for the given ISO weeks.
-
-        published_at holds Beijing time as printed, so weeks are Asia/Shanghai weeks.
-        """
+    def primary_label_counts(self, model_version: str) -> list[tuple[str, int]]:
+        """(primary label or 'none', articles) under one model version."""
         return self.conn.execute(
-            "WITH a AS ("
-            "  SELECT article_id, date_trunc('week', published_at) AS week"
-            "  FROM articles WHERE published_at IS NOT NULL)"
-            " SELECT a.week, coalesce(c.label, 'none') AS label, count(*)"
-            " FROM a LEFT JOIN classifications c"
-            "   ON c.article_id = a.article_id AND c.model_version = ? AND c.is_primary AND c.assigned"
-            " WHERE a.week IN (SELECT unnest(?::TIMESTAMP[]))"
-            " GROUP BY ALL ORDER BY 1, 2",
-            [model_version, list(week_starts)],
-        ).fetchall()
-
-    def week_articles(
-        self, model_version: str, week_start: datetime, limit: int
-    ) -> list[tuple[str | None, str | None, datetime, str | None, str]]:
-        """(title, outlet, published_at, url or path, primary label) of one week's articles."""
-        return self.conn.execute(
-            "SELECT a.title, a.outlet, a.published_at, coalesce(a.url, a.path),"
-            "  coalesce(c.label, 'none')"
-            " FROM articles a LEFT JOIN classifications c"
-            "   ON c.article_id = a.article_id AND c.model_version = ? AND c.is_primary AND c.assigned"
-            " WHERE date_trunc('week', a.published_at) = ?"
-            " ORDER BY a.published_at DESC, a.article_id LIMIT ?",
-            [model_version, week_start, limit],
+            "SELECT coalesce(c.label, 'none') AS label, count(*) FROM articles a"
+            " LEFT JOIN classifications c ON c.article_id = a.article_id AND c.model_version = ?"
+            "  AND c.is_primary AND c.assigned"
+            " GROUP BY ALL ORDER BY 2 DESC, 1",
+            [model_version],
         ).fetchall()
 
     def latest_model_version(self) -> str | None:
@@ -756,19 +730,21 @@ class Store:
             where.append("list_contains(labels, ?)")
             params.append(label)
         n = len(terms)
-        # One scan: each row's byte length and whether it holds each term (title or text);
-        # document frequencies from that, term frequencies only for rows holding every term.
-        # strlen (bytes) rather than length (characters): same ranking, no UTF-8 counting.
+        # One scan: each row's byte length, whether it holds each term (title or text) and,
+        # only where it holds every term, the term counts; document frequencies from that.
+        # Texts are fetched for the best rows alone. strlen (bytes), not length (characters):
+        # the same ranking without counting UTF-8.
         hit = ", ".join(
             f"(contains(text_normalized, $t{i}) OR contains(coalesce(title, ''), $t{i})) AS h{i}" for i in range(n)
         )
-        df = ", ".join(f"count(*) FILTER (WHERE h{i}) AS df{i}" for i in range(n))
         every = " AND ".join(f"h{i}" for i in range(n))
         tf = ", ".join(
-            f"(strlen(text_normalized) - strlen(replace(text_normalized, $t{i}, ''))) // strlen($t{i})"
+            f"CASE WHEN {every} THEN"
+            f" (strlen(text_normalized) - strlen(replace(text_normalized, $t{i}, ''))) // strlen($t{i})"
             f" + 2 * ((strlen(coalesce(title, '')) - strlen(replace(coalesce(title, ''), $t{i}, '')))"
-            f" // strlen($t{i})) AS tf{i}" for i in range(n)
+            f" // strlen($t{i})) END AS tf{i}" for i in range(n)
         )
+        df = ", ".join(f"count(*) FILTER (WHERE h{i}) AS df{i}" for i in range(n))
         bm25 = " + ".join(
             f"ln(1 + (s.n - s.df{i} + 0.5) / (s.df{i} + 0.5)) * m.tf{i} * 2.2"
             f" / (m.tf{i} + 1.2 * (0.25 + 0.75 * m.len / s.avglen))" for i in range(n)
@@ -781,16 +757,19 @@ class Store:
             named[f"p{i}"] = value
         named["limit"] = limit
         sql = (
-            "WITH base AS MATERIALIZED ("
-            "  SELECT article_id, title, published_at, outlet, region_province, primary_label, labels,"
-            "   text_normalized, strlen(text_normalized) AS len, " + hit +
+            "WITH flagged AS ("
+            "  SELECT article_id, published_at, strlen(text_normalized) AS len, text_normalized, title, " + hit +
             "  FROM research_articles WHERE " + filters + "),"
+            " base AS MATERIALIZED (SELECT article_id, published_at, len, "
+            + ", ".join(f"h{i}" for i in range(n)) + ", " + tf + " FROM flagged),"
             " stats AS (SELECT count(*) AS n, greatest(avg(len), 1) AS avglen, " + df + " FROM base),"
-            " matched AS (SELECT *, " + tf + " FROM base WHERE " + every + ")"
-            " SELECT m.article_id, m.title, m.published_at, m.outlet, m.region_province, m.primary_label,"
-            "  m.labels, m.text_normalized, " + bm25 + " AS score, s.n"
-            " FROM matched m, stats s ORDER BY score DESC, m.published_at DESC NULLS LAST, m.article_id"
-            " LIMIT $limit"
+            " best AS (SELECT m.article_id, m.published_at, " + bm25 + " AS score, s.n"
+            "  FROM base m, stats s WHERE " + " AND ".join(f"m.h{i}" for i in range(n)) +
+            "  ORDER BY score DESC, m.published_at DESC NULLS LAST, m.article_id LIMIT $limit)"
+            " SELECT r.article_id, r.title, r.published_at, r.outlet, r.region_province, r.primary_label,"
+            "  r.labels, r.text_normalized, b.score, b.n"
+            " FROM best b JOIN research_articles r ON r.article_id = b.article_id"
+            " ORDER BY b.score DESC, b.published_at DESC NULLS LAST, b.article_id"
         )
         rows = self.conn.execute(sql, named).fetchall()
         searched = rows[0][-1] if rows else self.conn.execute(

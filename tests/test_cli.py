@@ -113,7 +113,15 @@ def test_db_from_environment(tmp_path: Path, seeds_dir: Path, monkeypatch):
     assert target.exists()
 
 
-def test_demo_stores_seeds_with_expected_primary_labels_and_writes_digest(tmp_path: Path):
+SEED_TITLES = {  # seeds 000, 001, 003 and 004 are article pages of the fixture web
+    "000": "榕城区试点“教联体”模式",
+    "001": "某区集团化办学加快教育均衡发展",
+    "003": "青海乐都：集团化办学助推教育事业高质量发展",
+    "004": "南昌试点建设片区学校优质均衡发展共同体",
+}
+
+
+def test_demo_stores_seeds_once_with_expected_primary_labels_and_writes_digest(tmp_path: Path):
     out = tmp_path / "demo"
     result = run("demo", "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -121,21 +129,29 @@ def test_demo_stores_seeds_with_expected_primary_labels_and_writes_digest(tmp_pa
     assert f"Database: {db}" in result.output
     assert len([x for x in result.output.splitlines() if x.strip().startswith("edualliance --db")]) == 3
     digests = list(out.glob("digest-*.md"))
-    assert digests and "## Articles per model type" in digests[0].read_text(encoding="utf-8")
+    assert digests and "Articles per model type" in digests[0].read_text(encoding="utf-8")
+    primary = (
+        "SELECT coalesce(c.label, 'none') FROM articles a LEFT JOIN classifications c"
+        " ON c.article_id = a.article_id AND c.is_primary AND c.assigned"
+    )
     with duckdb.connect(str(db), read_only=True) as conn:
-        rows = conn.execute(
-            "SELECT regexp_extract(p.path, '(\\d{3})_[0-9a-f]+\\.txt$', 1) AS seed, count(DISTINCT p.page_id),"
-            " mode(c.label) FILTER (WHERE c.is_primary AND c.assigned)"
-            " FROM pages p JOIN articles a USING (page_id) JOIN classifications c USING (article_id)"
-            " WHERE p.path LIKE '%seeds%' GROUP BY seed ORDER BY seed"
+        found = {
+            seed: conn.execute(f"{primary} WHERE a.title LIKE ? || '%'", [title]).fetchall()
+            for seed, title in SEED_TITLES.items()
+        }
+        listing = conn.execute(
+            f"{primary} JOIN pages p ON p.page_id = a.page_id WHERE p.path LIKE '%002_%.txt'"
         ).fetchall()
-    assert rows == [
-        ("000", 1, "jiaolianti"),
-        ("001", 1, "group_run"),
-        ("002", 1, "urban_rural"),
-        ("003", 1, "group_run"),
-        ("004", 1, "district_community"),
-    ]
+        pages_002 = conn.execute("SELECT count(*) FROM pages WHERE path LIKE '%002_%.txt'").fetchone()[0]
+    assert found == {
+        "000": [("jiaolianti",)],
+        "001": [("group_run",)],
+        "003": [("group_run",)],
+        "004": [("district_community",)],
+    }
+    assert pages_002 == 1 and len(listing) == 20
+    labels = [label for (label,) in listing]
+    assert max(set(labels), key=labels.count) == "urban_rural"
 
 
 def test_digest_rejects_bad_week(db_path: Path, seeds_dir: Path):

@@ -191,3 +191,18 @@ def test_unfocused_source_stores_off_topic_articles_too(site: Path, db_path: Pat
             " ON c.article_id = a.article_id AND c.is_primary AND c.assigned").fetchall())
         expected = {server.base_url + e["path"]: e["label"] for e in EXPECTED if e["site"] == "jynews"}
         assert labels == expected
+
+
+def test_listing_pages_need_no_override(site: Path, db_path: Path):
+    """Without the journal's listing_urls override, the 相似文献 pages (article-like URLs, prose
+    abstracts) are still recognised as listings by the cleaning stage and store no article."""
+    with FixtureServer(site) as server, Store(db_path) as store:
+        sources = [replace(s, listing_urls=(), keywords=("教共体", "学区化"))
+                   for s in load_registry(demo_registry_path(), base_url=server.base_url) if s.name == "journal"]
+        report = run_crawl(store, sources, load_classifier("keywords"), settings=LOOPBACK_SETTINGS)
+        assert report.status == "finished"
+        urls = {u.removeprefix(server.base_url) for (u,) in store.conn.execute("SELECT url FROM articles").fetchall()}
+        assert not any("/similar/" in u for u in urls)
+        assert {e["path"] for e in RELEVANT if e["site"] == "journal"} <= urls
+        similar = store.crawl_state_of(server.base_url + "/journal/article/similar/20230918.shtml")
+        assert similar is not None and similar[0] == "listing"

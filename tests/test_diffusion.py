@@ -47,6 +47,9 @@ def test_cli_prints_the_table_and_writes_the_chart(tmp_path: Path):
     assert svg.startswith("<svg") and "#d62728" in svg and "<circle" in svg
     html = (tmp_path / "charts" / "diffusion-jiaolianti-province.html").read_text(encoding="utf-8")
     assert "<svg" in html and "<script" not in html
+    table_only = CliRunner().invoke(main, ["--db", str(db), "diffusion", "--label", "urban_rural", "--level",
+                                           "city", "--no-files"])
+    assert table_only.exit_code == 0 and "市" in table_only.output and ".svg" not in table_only.output
 
 
 def test_escapes_region_names():

@@ -161,6 +161,8 @@ def test_counts_are_per_story_and_shares_of_the_week(corpus):
     assert any(who == "broken.example.cn" and stage == "fetch" for who, stage, *_ in d.errors)
     assert any(who == "moe-news" and stage == "crawl" for who, stage, *_ in d.errors)
     assert len(d.failed_runs) == 1
+    assert set(d.diffusion) == {"urban_rural", "jiaolianti", "group_run"}
+    assert [name for _, name in d.diffusion["urban_rural"]] == ["浙江省"]
 
 
 def test_markdown_has_every_section_and_no_raw_html(written):
@@ -180,7 +182,9 @@ def test_html_is_self_contained_and_escapes_crawled_text(written):
     assert active_markup(html) == []
     assert "javascript:" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
-    assert html.count("<svg") == 2  # the two charts, inline
+    # Inline charts: weekly lines, this week's bars, and the diffusion of the three models that spread.
+    assert html.count("<svg") == 5
+    assert html.count("provinces reporting it (cumulative)</title>") == 3
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html.split("<h2>Top stories</h2>")[0])
     for colour in (COLOURS[label] for label in LABELS):
         assert colour in html
