@@ -9,7 +9,8 @@ what the crawler actually fetched.
 Optional parts: ``hostile=True`` adds /hostile/ (404/500, a slow page, a
 redirect loop, a gzip bomb, a 50 MB page, XXE and billion-laughs sitemaps,
 mis-declared encodings); ``generated=N`` adds /gen/, a site of N generated
-article pages behind paginated lists (for benchmarks).
+article pages behind paginated lists, built like real portal pages (for
+benchmarks; see ``gensite``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from .gensite import PER_LIST, generated_article, generated_listing
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ class FixtureServer:
         self.delay = delay
         self.port = port
         self.log: list[Logged] = []
-        self._lock = threading.Lock()
+        self._settled = threading.Condition()  # guards log and _in_flight
+        self._in_flight = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._bomb: bytes | None = None
@@ -116,16 +120,25 @@ class FixtureServer:
 
     # -- log --------------------------------------------------------------------------
 
-    def record(self, entry: Logged) -> None:
-        with self._lock:
-            self.log.append(entry)
+    def started(self) -> None:
+        with self._settled:
+            self._in_flight += 1
 
-    def requests(self) -> list[Logged]:
-        with self._lock:
+    def record(self, entry: Logged) -> None:
+        with self._settled:
+            self.log.append(entry)
+            self._in_flight -= 1
+            self._settled.notify_all()
+
+    def requests(self, settle_s: float = 5.0) -> list[Logged]:
+        """The request log, once every request in flight has been logged (a client can
+        read a response before its handler thread has written the log entry)."""
+        with self._settled:
+            self._settled.wait_for(lambda: self._in_flight == 0, timeout=settle_s)
             return list(self.log)
 
     def clear_log(self) -> None:
-        with self._lock:
+        with self._settled:
             self.log.clear()
 
     def bomb(self) -> bytes:
@@ -151,10 +164,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:  # noqa: N802
+        self.fixture.started()
         if self.fixture.delay:
             time.sleep(self.fixture.delay)
         parts = urlsplit(self.path)
         path = unquote(parts.path)
+        status = 500  # logged as such if a handler fails
         try:
             if path.startswith("/hostile/") and self.fixture.hostile:
                 status = self._hostile(path)
@@ -166,11 +181,12 @@ class _Handler(BaseHTTPRequestHandler):
                 status = self._static(path)
         except (BrokenPipeError, ConnectionResetError):
             status = 499
-        self.fixture.record(Logged(
-            "HEAD" if self.command == "HEAD" else "GET", self.path, status,
-            bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")),
-            self.headers.get("User-Agent", ""),
-        ))
+        finally:
+            self.fixture.record(Logged(
+                "HEAD" if self.command == "HEAD" else "GET", self.path, status,
+                bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")),
+                self.headers.get("User-Agent", ""),
+            ))
 
     # -- responses ----------------------------------------------------------------------
 
@@ -311,7 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _generated(self, path: str) -> int:
         html = {"Content-Type": "text/html; charset=utf-8"}
         n = self.fixture.generated
-        per_list = 50
+        per_list = PER_LIST
         if path in ("/gen/", "/gen/index.html") or path.startswith("/gen/list_"):
             page_no = 1 if not path.startswith("/gen/list_") else int(path[len("/gen/list_"):-len(".html")])
             first = (page_no - 1) * per_list
@@ -347,42 +363,3 @@ LOL_SITEMAP = """<?xml version="1.0"?>
     f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
 ) + """]>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol9;</loc></url></urlset>"""
-
-
-_GEN_TOPICS = [
-    ("教联体", "某区组建教联体推动学校协同发展", "以优质学校牵头组建教联体，成员学校共享课程和师资，教联体内统一开展教研和评价。"),
-    ("集团化办学", "某市深化集团化办学改革", "推行集团化办学，教育集团实行总校长负责制，集团内教师交流轮岗、课程共建共享。"),
-    ("学区制", "某县全面推行学区制管理", "全县划分若干学区，学区长统筹学区内教研和资源调配，学区制让薄弱学校得到带动。"),
-    ("城乡教育共同体", "城乡教育共同体结对帮扶见实效", "城区学校与乡村学校组成城乡教育共同体，开展结对帮扶和同课异构，缩小城乡差距。"),
-    ("", "某地举办春季农产品展销会", "展销会吸引数百家企业参展，特色农产品销售火爆，带动农民增收，市场人气持续走高。"),
-]
-
-
-def generated_article(i: int, n: int = 100000) -> str:
-    _, title, sentence = _GEN_TOPICS[i % len(_GEN_TOPICS)]
-    title = f"{title}（第{i}期）"
-    day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"
-    paragraphs = "".join(
-        f"<p>　　{sentence}据统计，第{i}期共有{10 + (i * 7 + k) % 90}所学校参与，相关工作正在稳步推进，各方反响良好。</p>\n"
-        for k in range(6)
-    )
-    related = "".join(f'<li><a href="/gen/a/{(i + d) % n}.html">• 相关新闻标题第{(i + d) % n}条</a></li>'
-                      for d in (1, 2, 3))
-    return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_生成站</title></head><body>'
-        '<div class="nav"><a href="/gen/">首页</a> | <a href="/gen/">教育</a> | <a href="/gen/">社会</a></div>'
-        f"<h1>{title}</h1><div class=\"info\">{day} 10:00　来源：生成日报　作者：记者王某</div>"
-        f'<div class="content">{paragraphs}</div><div>责任编辑：张某</div>'
-        f'<ul class="related">{related}</ul><div class="footer">版权所有 生成站</div></body></html>'
-    )
-
-
-def generated_listing(page_no: int, n: int, per_list: int) -> str:
-    first = (page_no - 1) * per_list
-    rows = "".join(
-        f'<li><a href="/gen/a/{i}.html">{_GEN_TOPICS[i % len(_GEN_TOPICS)][1]}（第{i}期）</a></li>'
-        for i in range(first, min(n, first + per_list))
-    )
-    more = f'<a href="/gen/list_{page_no + 1}.html">下一页</a>' if first + per_list < n else ""
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>列表第{page_no}页</title></head>'
-            f"<body><ul>{rows}</ul><div class=\"pages\">{more}</div></body></html>")

@@ -434,13 +434,15 @@ class Store:
             columns,
         )
 
-    def inbox_take(self, limit: int) -> list[tuple]:
-        """The oldest raw captures not yet cleaned: (capture_id, source, role, url, final_url, status,
-        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id)."""
+    def inbox_take(self, limit: int, after: int = 0) -> list[tuple]:
+        """The oldest raw captures not yet cleaned, past capture_id ``after`` (those before it are
+        being cleaned): (capture_id, source, role, url, final_url, status, content_type, etag,
+        last_modified, lastmod, anchor, fetched_at, body, run_id)."""
         return self.conn.execute(
             "SELECT capture_id, source, role, url, final_url, status, content_type, etag, last_modified,"
-            " lastmod, anchor, fetched_at, body, run_id FROM crawl_inbox ORDER BY capture_id LIMIT ?",
-            [limit],
+            " lastmod, anchor, fetched_at, body, run_id FROM crawl_inbox WHERE capture_id > ?"
+            " ORDER BY capture_id LIMIT ?",
+            [after, limit],
         ).fetchall()
 
     def inbox_delete(self, capture_ids: Sequence[int]) -> None:
