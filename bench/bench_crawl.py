@@ -11,24 +11,33 @@ that configuration's own), against one fixture server in another process:
   end-to-end     `run_crawl` as `edualliance crawl` runs it: raw capture at once,
                  cleaning, classification and storage in batches alongside the
                  crawl, until every page is stored
-  trafilatura    bare trafilatura.extract() over the same article pages
+  trafilatura    bare trafilatura.extract() over the same article pages, and over
+                 the real pages of the extraction benchmark (when /work/shared is
+                 there): the generated pages are built to cost what real portal
+                 pages cost (crawler/gensite.py), and both rates are printed
 
 Figures: pages/s (article pages), ratios (goals: crawl+capture ≥ 0.8 ×
-scrapy-alone; end-to-end ≥ 0.7 × trafilatura), peak RSS (MiB; for the
-crawls: this process plus the crawl child process).
+scrapy-alone; end-to-end ≥ 0.7 × trafilatura), peak memory (MiB: the largest
+sum of the resident sizes of the phase's process and all its descendants —
+crawl child, fork server, cleaning workers — sampled every 0.1 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+#: Real pages to calibrate the generated ones against (read, never copied).
+REAL_PAGES = "/work/shared/eval/extract/*/pages/*.html"
 
 SETTINGS = {
     "DOWNLOAD_DELAY": 0,
@@ -41,9 +50,54 @@ SETTINGS = {
 
 
 def peak_mib() -> float:
+    """Peak RSS of this process plus the largest of its ended children (getrusage)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return (own + children) / 1024
+
+
+def _tree_rss_kib(root: int) -> int:
+    """Resident KiB of ``root`` and all its living descendants (from /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for status in glob.glob("/proc/[0-9]*/status"):
+        try:
+            with open(status, encoding="ascii", errors="replace") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue
+        pid = int(fields["Pid"])
+        parents[pid] = int(fields["PPid"])
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total = 0
+    for pid in rss:
+        p = pid
+        while p and p != root:
+            p = parents.get(p, 0)
+        if p == root:
+            total += rss[pid]
+    return total
+
+
+class TreeMemory:
+    """Samples the summed RSS of this process and its descendants in a thread; ``peak_mib``."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.peak = 0
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss_kib(os.getpid()))
+            self._stop.wait(self._every)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return round(max(self.peak / 1024, peak_mib()), 1)
 
 
 # -- phases (each runs in a fresh process) ----------------------------------------------------
@@ -80,6 +134,7 @@ def phase_scrapy_alone(base: str, pages: int) -> dict:
 def _our_crawl(base: str, pages: int, clean_during_crawl: bool) -> dict:
     from edualliance.crawler.registry import Source
     from edualliance.crawler.run import run_crawl
+    from edualliance.crawler.sink import default_workers
     from edualliance.models.loader import load_classifier
     from edualliance.pipeline.store import Store
 
@@ -95,7 +150,8 @@ def _our_crawl(base: str, pages: int, clean_during_crawl: bool) -> dict:
     counts = report.counts
     return {"seconds": seconds, "crawl_seconds": counts["crawl_seconds"], "articles": stored,
             "pages_stored": captured, "status": report.status, "stage_seconds": counts["stage_seconds"],
-            "fetched": counts["totals"]["fetched"], "classifier": classifier.version}
+            "fetched": counts["totals"]["fetched"], "classifier": classifier.version,
+            "workers": default_workers()}
 
 
 def phase_capture(base: str, pages: int) -> dict:
@@ -106,15 +162,31 @@ def phase_end_to_end(base: str, pages: int) -> dict:
     return _our_crawl(base, pages, clean_during_crawl=True)
 
 
-def phase_trafilatura(base: str, pages: int) -> dict:
+def _extract_rate(pages: list[str]) -> tuple[float, int]:
     import trafilatura
 
+    started = time.monotonic()
+    extracted = sum(1 for html in pages if trafilatura.extract(html))
+    return time.monotonic() - started, extracted
+
+
+def phase_trafilatura(base: str, pages: int) -> dict:
+    import trafilatura  # noqa: F401 - imported before timing
+
     from edualliance.crawler.fixture_server import generated_article
+    from edualliance.pipeline.decode import decode
 
     bodies = [generated_article(i, pages) for i in range(pages)]
-    started = time.monotonic()
-    extracted = sum(1 for html in bodies if trafilatura.extract(html))
-    return {"seconds": time.monotonic() - started, "articles": extracted}
+    seconds, extracted = _extract_rate(bodies)
+    out = {"seconds": seconds, "articles": extracted,
+           "kib": sorted(len(b.encode()) // 1024 for b in bodies)}
+    real = [decode(Path(p).read_bytes(), None).text for p in sorted(glob.glob(REAL_PAGES))]
+    if real:
+        rounds = max(1, 300 // len(real))  # a few hundred pages, like the generated ones
+        seconds = sum(_extract_rate(real)[0] for _ in range(rounds))
+        out["real"] = {"pages": len(real), "rate": rounds * len(real) / seconds,
+                       "kib": sorted(len(p.encode()) // 1024 for p in real)}
+    return out
 
 
 PHASES = {
@@ -140,8 +212,9 @@ def main() -> None:
     parser.add_argument("--base", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
+        memory = TreeMemory()
         result = PHASES[args.phase](args.base, args.pages)
-        result["peak_mib"] = round(peak_mib(), 1)
+        result["peak_mib"] = memory.stop()
         print(json.dumps(result))
         return
 
@@ -174,9 +247,23 @@ def main() -> None:
     print(f"{'crawl+capture':<16} {capture['fetched']:>8} {capture['crawl_seconds']:>8.1f} {capture_rate:>8.1f}"
           f" {capture['peak_mib']:>9.0f}   (then cleaning: {capture['seconds'] - capture['crawl_seconds']:.1f} s)")
     print(f"{'end-to-end':<16} {e2e['articles']:>8} {e2e['seconds']:>8.1f} {e2e_rate:>8.1f} {e2e['peak_mib']:>9.0f}"
-          f"   (stages: {e2e['stage_seconds']}, classifier {e2e['classifier']})")
+          f"   ({e2e['workers']} cleaning workers; stage seconds, summed over workers: {e2e['stage_seconds']};"
+          f" classifier {e2e['classifier']})")
     print(f"{'trafilatura':<16} {results['trafilatura']['articles']:>8} {results['trafilatura']['seconds']:>8.1f}"
           f" {traf_rate:>8.1f} {results['trafilatura']['peak_mib']:>9.0f}")
+    traf = results["trafilatura"]
+
+    def sizes(kib: list[int]) -> str:
+        return f"{kib[0]}/{kib[len(kib) // 2]}/{kib[-1]} KiB min/median/max"
+
+    print()
+    print(f"calibration: bare trafilatura.extract on the generated pages {traf_rate:.1f} pages/s ({sizes(traf['kib'])})")
+    if "real" in traf:
+        real = traf["real"]
+        print(f"             on the {real['pages']} real pages of {REAL_PAGES.split('/*')[0]}: {real['rate']:.1f} pages/s"
+              f" ({sizes(real['kib'])})")
+    else:
+        print("             (the real pages are not here: no calibration figure)")
     print()
     print(f"(a) crawl with raw capture / Scrapy alone: {capture_rate / scrapy_rate:.2f}x  (goal >= 0.8)")
     print(f"(b) end-to-end / bare trafilatura.extract: {e2e_rate / traf_rate:.2f}x  (goal >= 0.7)")

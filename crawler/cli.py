@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 
@@ -187,6 +186,9 @@ def sources_list(sources_file: str | None, base: str | None, as_json: bool) -> N
 
 
 def check_url(url: str, user_agent: str, timeout: float) -> tuple[bool, str]:
+    import urllib.error
+    import urllib.request  # here, not at start-up: it pulls in http, email and ssl
+
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     started = time.monotonic()
     try:
@@ -227,7 +229,7 @@ def sources_check(names: tuple[str, ...], sources_file: str | None, base: str | 
     for source in chosen:
         keyword = (source.keywords or taxonomy_keywords())[0]
         for template in source.start_urls:
-            url = template.replace("{keyword}", urllib.request.quote(keyword)).replace("{page}", "1")
+            url = template.replace("{keyword}", quote(keyword)).replace("{page}", "1")
             ok, message = check_url(url, settings.USER_AGENT, timeout)
             failed += not ok
             click.echo(f"{'ok  ' if ok else 'FAIL'} {source.name}: {url} — {message}")

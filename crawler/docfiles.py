@@ -31,6 +31,10 @@ CONTENT_TYPES = {
 }
 
 
+#: Largest property block MS-DOC allows (cbGrpprl); anything else is a damaged file.
+MAX_GRPPRL = 0x3FA2
+
+
 class AttachmentError(ValueError):
     """The file is not a readable PDF/DOC/DOCX."""
 
@@ -293,7 +297,10 @@ def _doc_text(body: bytes) -> str:
     clx = table[fc_clx:fc_clx + lcb_clx]
     i = 0
     while i < len(clx) and clx[i] == 0x01:  # Prc: property modifiers, skipped
-        i += 3 + struct.unpack_from("<h", clx, i + 1)[0]
+        cb_grpprl = struct.unpack_from("<h", clx, i + 1)[0]
+        if not 0 <= cb_grpprl <= MAX_GRPPRL:
+            raise AttachmentError(f"Word property block of {cb_grpprl} bytes: a damaged or hostile file")
+        i += 3 + cb_grpprl
     if i >= len(clx) or clx[i] != 0x02:
         raise AttachmentError("Word piece table not found")
     lcb = struct.unpack_from("<I", clx, i + 1)[0]

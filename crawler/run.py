@@ -2,9 +2,10 @@
 
 ``run_crawl`` is the whole weekly job for a set of sources: captures left by a
 killed run are processed first, the crawl state is handed to a Scrapy child
-process, every response it sends is captured raw at once and cleaned,
-classified and stored in batches alongside the crawl (on the other core),
-and one ``runs`` row records per-source counts.
+process, every response it sends is captured raw at once and cleaned and
+classified in batches alongside the crawl by a pool of worker processes (one
+per core), whose results this process stores, and one ``runs`` row records
+per-source counts.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from edualliance.pipeline import dedup
 
 from .channel import ChannelError, read_messages
 from .registry import Source, taxonomy_keywords
-from .sink import PROCESS_BATCH, CrawlSink
+from .sink import CrawlSink
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
         dedup.cluster_store(store)  # reposts across the whole corpus, this run's articles included
         status = "finished" if exit_code == 0 and sink.crawl_completed else "failed"
     finally:
+        sink.close()
         flags = sink.flag_silent_sources(previous, [s.name for s in sources]) if status == "finished" else []
         per_source = {name: c.as_dict() for name, c in sink.counts.items()}
         counts = {"sources": per_source, "totals": _totals(per_source), "flags": flags,
@@ -174,8 +176,14 @@ def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: 
     done = False
     try:
         while not done:
+            if not clean_during_crawl or not sink.inbox:
+                timeout = 0.1
+            elif sink.workers >= 2:  # the pool cleans: wake up for its results or new pages
+                timeout = 0.0 if sink.ready else 0.01
+            else:
+                timeout = 0.0  # this process cleans between messages
             try:
-                message = messages.get(timeout=0.0 if sink.inbox and clean_during_crawl else 0.1)
+                message = messages.get(timeout=timeout)
             except queue.Empty:
                 message = None
             while message is not None:
@@ -191,7 +199,7 @@ def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: 
                 sink.capture()  # one transaction per batch: a commit costs milliseconds
                 last_capture = time.monotonic()
             if sink.inbox and clean_during_crawl:
-                sink.process(PROCESS_BATCH)
+                sink.pump()
             if time.monotonic() - last_report > 5:
                 fetched = sum(c.fetched for c in sink.counts.values())
                 echo(f"… {fetched} articles fetched, {sink.inbox} waiting to be cleaned")

@@ -7,6 +7,13 @@
    labels, crawl state and the inbox deletion in one transaction, so a crash
    leaves each capture either still in the inbox or fully stored.
 
+Cleaning and classifying cost tens of milliseconds a page, storing a few: with
+``workers`` ≥ 2 they run in a pool of worker processes (one per core by
+default), several batches at a time, and this process only reads the inbox
+and writes the results, in the order the batches were taken. The workers
+touch no database; a batch in flight is still in the inbox until its results
+are stored, so a killed run loses nothing.
+
 Focused crawling: an article the classifier gives no label is recorded in
 ``crawl_state`` as ``off_topic`` (so it is not fetched again) but its page
 and text are not stored, unless its source says ``focused = false``.
@@ -14,9 +21,16 @@ and text are not stored, unless its source says ``focused = false``.
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import signal
+import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -31,6 +45,16 @@ from .registry import Source, SourceCounts
 
 #: Captures cleaned per transaction.
 PROCESS_BATCH = 50
+
+#: With a pool, batches handed to the workers at once, per worker (one being
+#: cleaned, one waiting, so that no worker idles while results are stored).
+INFLIGHT_PER_WORKER = 2
+
+
+def default_workers() -> int:
+    """Clean and classify in one process per core (none beside the writer on one core)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores >= 2 else 0
 
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})")
 
@@ -55,14 +79,137 @@ class Prepared:
     stage: str = "clean"
 
 
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """What a worker made of one capture (the page bytes stay with the writer)."""
+
+    capture_id: int
+    role: str
+    result: CleanResult | None
+    articles: tuple[Article, ...]
+    verdicts: tuple[Classification, ...] | None  # None: the writer classifies
+    error: str | None
+
+
+def prepare(row) -> Prepared:
+    """Clean one inbox row (decode a listing, read an attachment, clean an article page)."""
+    p = prepare_shell(row)
+    raw, role, content_type, anchor = p.raw, p.role, p.raw.content_type, row[10]
+    try:
+        if role == "listing":
+            p.result = CleanResult((), True, decode(raw.body, content_type))
+        elif role == "attachment":
+            p.result, p.articles = attachment_articles(raw, anchor)
+        else:
+            result = clean_page(raw)
+            if result.is_listing or not result.articles:
+                p.role = "listing"  # the cleaning stage's verdict: a list, not an article
+                p.result = CleanResult((), True, result.decoded)
+            else:
+                p.result, p.articles = result, result.articles
+    except (CleaningError, DecodeError, docfiles.AttachmentError) as exc:
+        p.error = str(exc)
+    except RecursionError:
+        p.error = "page nested too deeply to parse"
+    return p
+
+
+def prepare_shell(row) -> Prepared:
+    """The writer's side of a row cleaned by a worker: the page as received, not yet cleaned."""
+    (capture_id, source, role, url, final_url, status, content_type, etag, last_modified, lastmod,
+     _anchor, fetched_at, body, _run_id) = row
+    raw = RawPage(body=bytes(body), source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc),
+                  url=url, final_url=final_url, status=status, content_type=content_type, etag=etag,
+                  last_modified=last_modified)
+    return Prepared(capture_id, raw, role, lastmod)
+
+
+# -- the worker processes ------------------------------------------------------------------
+
+_worker_classifier = None
+
+
+def _worker_start(writer_pid: int, classifier_pickle: bytes | None) -> None:
+    """Pool initializer: die with the writer, load the classifier once (not per page)."""
+    global _worker_classifier
+    threading.Thread(target=_exit_with, args=(writer_pid,), name="watch-writer", daemon=True).start()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle
+    # The writer's own classifier, pickled by the writer for its own workers.
+    _worker_classifier = pickle.loads(classifier_pickle) if classifier_pickle is not None else None
+
+
+def _exit_with(pid: int) -> None:
+    """Exit as soon as process ``pid`` (the writer) is gone, however it ended (SIGKILL too).
+
+    The workers are the fork server's children, not the writer's, and they hold
+    the ends of their own task pipes: without this a killed writer would leave
+    them (and the fork server) waiting forever.
+    """
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        import select
+
+        select.select([fd], [], [])  # readable when the process has ended
+        os._exit(1)
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
+        time.sleep(0.5)
+
+
+def _worker_batch(rows: list) -> tuple[list[Cleaned], float, float]:
+    """Clean and classify a batch in a worker; return the results and the seconds each stage took."""
+    started = time.monotonic()
+    prepared = [prepare(row) for row in rows]
+    cleaned = time.monotonic()
+    verdicts = None
+    if _worker_classifier is not None:
+        items = [(a.title, a.text_normalized) for p in prepared for a in p.articles]
+        verdicts = iter(_worker_classifier.classify(items) if items else [])
+    out = []
+    for p in prepared:
+        result = p.result
+        if result is not None:  # the decoded text is not stored: do not send it back
+            result = CleanResult(result.articles, result.is_listing,
+                                 Decoded("", result.decoded.declared_encoding, result.decoded.used_encoding))
+        out.append(Cleaned(p.capture_id, p.role, result, p.articles,
+                           tuple(next(verdicts) for _ in p.articles) if verdicts is not None else None, p.error))
+    return out, cleaned - started, time.monotonic() - cleaned
+
+
+def _pool_context():
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        # A fresh server process forks the workers: nothing of the writer (its
+        # database, its threads) is inherited, and the imports happen once.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 class CrawlSink:
     def __init__(self, store: Store, classifier, run_id: int | None, sources: dict[str, Source],
-                 on_error: Callable[[str, str, str], None] = lambda source, url, message: None) -> None:
+                 on_error: Callable[[str, str, str], None] = lambda source, url, message: None,
+                 workers: int | None = None) -> None:
         self.store = store
         self.classifier = classifier
         self.run_id = run_id
         self.sources = sources
         self.on_error = on_error
+        self.workers = default_workers() if workers is None else workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._inflight: deque[tuple[list, Future]] = deque()  # (rows, their results), oldest first
+        self._taken = 0  # the last capture_id handed to the workers
+        self._inflight_rows = 0
         self.counts: dict[str, SourceCounts] = {name: SourceCounts() for name in sources}
         self._captures: list[list[Any]] = []
         self._touches: list[tuple[str, str, datetime | None, datetime]] = []
@@ -135,21 +282,116 @@ class CrawlSink:
 
     def process(self, limit: int = PROCESS_BATCH) -> int:
         """Clean, classify and store up to ``limit`` captures from the inbox; return how many."""
+        if self._inflight:
+            return self._store_next(block=True)
         started = time.monotonic()
         rows = self.store.inbox_take(limit)
         if not rows:
             self.inbox = 0
             return 0
-        prepared = [self._prepare(row) for row in rows]
-        articles = [a for p in prepared for a in p.articles]
-        cleaned = time.monotonic()
-        verdicts = self.classifier.classify([(a.title, a.text_normalized) for a in articles]) if articles else []
+        prepared = [prepare(row) for row in rows]
+        self.seconds["clean"] += time.monotonic() - started
+        self._classify_and_store(prepared, rows)
+        return len(rows)
+
+    def pump(self) -> int:
+        """Pool mode, without waiting: store the batches the workers finished (oldest first) and
+        hand them new ones; return how many captures were stored. Without a pool: ``process``."""
+        if self.workers < 2:
+            return self.process() if self.inbox else 0
+        stored = 0
+        while self._inflight and self._inflight[0][1].done():
+            stored += self._store_next(block=False)
+        if self.inbox > self._inflight_rows:  # captures no worker has yet
+            self._feed()
+        return stored
+
+    @property
+    def ready(self) -> bool:
+        """Pool mode: a finished batch waits to be stored, or a worker waits for a batch."""
+        if self._inflight and self._inflight[0][1].done():
+            return True
+        return self.inbox > self._inflight_rows and len(self._inflight) < self.workers * INFLIGHT_PER_WORKER
+
+    def process_all(self, on_progress: Callable[[int], None] = lambda n: None) -> int:
+        """Clean, classify and store the whole inbox (in the pool when there is one)."""
+        done = 0
+        while True:
+            if self.workers >= 2:
+                self._feed()
+                n = self._store_next(block=True) if self._inflight else 0
+            else:
+                n = self.process()
+            if not n and not self._inflight:
+                return done
+            done += n
+            on_progress(done)
+
+    def close(self) -> None:
+        """Stop the worker processes (batches in flight stay in the inbox for the next run)."""
+        pool, self._pool = self._pool, None
+        self._inflight.clear()
+        self._taken = self._inflight_rows = 0
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _feed(self) -> None:
+        """Hand the workers batches from the inbox until each has enough to do."""
+        while len(self._inflight) < self.workers * INFLIGHT_PER_WORKER:
+            rows = self.store.inbox_take(PROCESS_BATCH, after=self._taken)
+            if not rows:
+                return
+            self._taken = rows[-1][0]
+            future = self._start_pool().submit(_worker_batch, [self._slim(row) for row in rows])
+            self._inflight.append((rows, future))
+            self._inflight_rows += len(rows)
+
+    @staticmethod
+    def _slim(row) -> tuple:
+        """An inbox row as sent to a worker: the body as bytes (it may come as a memoryview)."""
+        return (*row[:12], bytes(row[12]), row[13])
+
+    def _start_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            try:
+                classifier = pickle.dumps(self.classifier, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                classifier = None  # a classifier that cannot travel classifies here, in the writer
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_pool_context(),
+                                             initializer=_worker_start, initargs=(os.getpid(), classifier))
+        return self._pool
+
+    def _store_next(self, block: bool) -> int:
+        """Store the oldest batch in flight (waiting for it if ``block``)."""
+        rows, future = self._inflight[0]
+        if not block and not future.done():
+            return 0
+        results, clean_seconds, classify_seconds = future.result()
+        self._inflight.popleft()
+        self._inflight_rows -= len(rows)
+        self.seconds["clean"] += clean_seconds
+        self.seconds["classify"] += classify_seconds
+        prepared = []
+        for row, c in zip(rows, results):
+            p = prepare_shell(row)
+            p.role, p.result, p.articles, p.error = c.role, c.result, c.articles, c.error
+            if c.verdicts is not None:
+                p.verdicts = list(c.verdicts)
+            prepared.append(p)
+        verdicts_known = all(c.verdicts is not None for c in results)
+        self._classify_and_store(prepared, rows, classify=not verdicts_known)
+        return len(rows)
+
+    def _classify_and_store(self, prepared: list[Prepared], rows, classify: bool = True) -> None:
+        started = time.monotonic()
+        if classify:
+            articles = [a for p in prepared for a in p.articles]
+            verdicts = self.classifier.classify([(a.title, a.text_normalized) for a in articles]) if articles else []
+            it = iter(verdicts)
+            for p in prepared:
+                p.verdicts = [next(it) for _ in p.articles]
         classified = time.monotonic()
-        self.seconds["clean"] += cleaned - started
-        self.seconds["classify"] += classified - cleaned
-        it = iter(verdicts)
-        for p in prepared:
-            p.verdicts = [next(it) for _ in p.articles]
+        self.seconds["classify"] += classified - started
         self._states: list[dict[str, Any]] = []
         self._pages: list[tuple[RawPage, CleanResult]] = []
         self._articles: list[tuple[str, Article, Classification]] = []
@@ -169,41 +411,6 @@ class CrawlSink:
             setattr(counts, outcome, getattr(counts, outcome) + 1)
         self.seconds["store"] += time.monotonic() - classified
         self.inbox = max(0, self.inbox - len(rows))
-        return len(rows)
-
-    def process_all(self, on_progress: Callable[[int], None] = lambda n: None) -> int:
-        done = 0
-        while True:
-            n = self.process()
-            if not n:
-                return done
-            done += n
-            on_progress(done)
-
-    def _prepare(self, row) -> Prepared:
-        (capture_id, source, role, url, final_url, status, content_type, etag, last_modified, lastmod,
-         anchor, fetched_at, body, _run_id) = row
-        raw = RawPage(body=bytes(body), source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc),
-                      url=url, final_url=final_url, status=status, content_type=content_type, etag=etag,
-                      last_modified=last_modified)
-        p = Prepared(capture_id, raw, role, lastmod)
-        try:
-            if role == "listing":
-                p.result = CleanResult((), True, decode(raw.body, content_type))
-            elif role == "attachment":
-                p.result, p.articles = attachment_articles(raw, anchor)
-            else:
-                result = clean_page(raw)
-                if result.is_listing or not result.articles:
-                    p.role = "listing"  # the cleaning stage's verdict: a list, not an article
-                    p.result = CleanResult((), True, result.decoded)
-                else:
-                    p.result, p.articles = result, result.articles
-        except (CleaningError, DecodeError, docfiles.AttachmentError) as exc:
-            p.error = str(exc)
-        except RecursionError:
-            p.error = "page nested too deeply to parse"
-        return p
 
     def _plan(self, p: Prepared) -> None:
         """Decide what one capture becomes; the writes happen together in ``process``."""

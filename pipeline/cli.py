@@ -193,6 +193,8 @@ def classify(source, explain: bool, classifier_kind: str) -> None:
             record = json.loads(line)
             if not isinstance(record, dict) or not isinstance(record.get("text"), str):
                 raise ValueError('needs an object with a "text" string')
+            if not isinstance(record.get("title"), (str, type(None))):
+                raise ValueError('"title" must be a string or null')
         except ValueError as exc:
             _err(f"{getattr(source, 'name', '-')}:{number}: not a JSON record with text ({exc})")
             continue
@@ -410,9 +412,12 @@ def demo(out_dir: str) -> None:
 
     Example: edualliance demo --out /tmp/demo
     """
-    from .demo import run_demo
+    from .demo import DemoError, run_demo
 
-    run_demo(Path(out_dir), echo=click.echo)
+    try:
+        run_demo(Path(out_dir), echo=click.echo)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 # -- the learned classifier (issue 4): train, evaluate, label, reclassify ----------------

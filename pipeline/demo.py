@@ -22,6 +22,10 @@ EXAMPLE_QUERIES = (
 )
 
 
+class DemoError(RuntimeError):
+    pass
+
+
 def saved_pages() -> list[Path]:
     """Pages that ship as files: seed 002 and the hand-saved pages in corpus/pages/."""
     root = Path(str(resources.files("edualliance.corpus")))
@@ -38,16 +42,19 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> tuple[Path, 
     from .snapshot import snapshot_path
     from .store import Store
 
-    if out_dir.exists():
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not (out_dir / "demo.duckdb").exists():
+            raise DemoError(f"{out_dir} is not empty and holds no earlier demo: choose another --out folder")
         shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "demo.duckdb"
     classifier = load_classifier()
     echo(f"Building a fresh corpus in {db_path} with classifier {classifier.version} …")
     with Store(db_path) as store:
         report = crawl_demo(store, classifier=classifier, echo=echo)
         if report.status != "finished":
-            raise RuntimeError(f"the demo crawl did not finish (run {report.run_id}: {report.status})")
+            raise DemoError(f"the demo crawl did not finish (run {report.run_id}: {report.status});"
+                            " see the errors table in the database")
         _, counts = ingest_paths(store, saved_pages(), classifier, source="saved",
                                  on_error=lambda e: echo(f"  skipped {e.target}: {e.message}"))
         echo(f"Ingested {counts.pages} saved pages: {counts.articles_new} articles"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .charts import COLOURS, diffusion_chart, esc
 from .records import LABELS
+from .tables import markdown_text
 from .store import Store
 
 LEVELS = ("province", "city")
@@ -53,8 +54,8 @@ def markdown(reports: list[FirstReport], label: str, level: str) -> str:
              f"{len(reports)} {level}s have reported {label}.", "",
              "| # | first report | region | stories | first article | outlet |", "|---:|---|---|---:|---|---|"]
     for n, r in enumerate(reports, 1):
-        lines.append(f"| {n} | {r.first_published:%Y-%m-%d} | {_md(r.region)} | {r.stories} |"
-                     f" {_md(r.title)} | {_md(r.outlet)} |")
+        lines.append(f"| {n} | {r.first_published:%Y-%m-%d} | {markdown_text(r.region)} | {r.stories} |"
+                     f" {markdown_text(r.title)} | {markdown_text(r.outlet)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -88,9 +89,3 @@ def write_diffusion(store: Store, label: str, out_dir: Path, level: str = "provi
     paths[2].write_text(html(reports, label, level), encoding="utf-8")
     return paths
 
-
-def _md(text: str | None) -> str:
-    if not text:
-        return ""
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\n", " ").strip())

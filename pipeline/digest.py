@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from .charts import COLOURS, bar_chart, diffusion_chart, esc, line_chart
 from .records import LABELS, NONE_LABEL
+from .tables import markdown_text
 from .store import Store
 
 #: Weeks of history the digest compares this week against.
@@ -217,15 +218,6 @@ def emerging_terms(store: Store, week_start: date, first_week: date
 # -- Markdown ----------------------------------------------------------------------
 
 
-def _md(text: object) -> str:
-    """Crawled text in Markdown (also a table cell): no pipes, no line breaks, no HTML, no links."""
-    if text is None:
-        return ""
-    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("[", "\\[").replace("]", "\\]").replace("*", "\\*").replace("_", "\\_")
-            .replace("`", "\\`").replace("\n", " ").strip())
-
-
 def _pct(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "–"
 
@@ -270,7 +262,7 @@ def render_markdown(d: Digest) -> str:
         lines += ["| model type | level | region | first report | article | outlet |", "|---|---|---|---|---|---|"]
         for label, level, province, city, published, title, outlet in d.first_reports:
             region = f"{province} {city}" if city else province
-            lines.append(f"| {label} | {level} | {_md(region)} | {_date(published)} | {_md(title)} | {_md(outlet)} |")
+            lines.append(f"| {label} | {level} | {markdown_text(region)} | {_date(published)} | {markdown_text(title)} | {markdown_text(outlet)} |")
     else:
         lines.append("No province or city reported a model for the first time this week.")
     lines += ["", "### Diffusion so far", "",
@@ -287,7 +279,7 @@ def render_markdown(d: Digest) -> str:
     if d.top_stories:
         lines += ["| story | model type | outlets | articles | first published |", "|---|---|---:|---:|---|"]
         for title, label, n_articles, n_outlets, _names, published, _url in d.top_stories:
-            lines.append(f"| {_md(title)} | {label} | {n_outlets} | {n_articles} | {_date(published)} |")
+            lines.append(f"| {markdown_text(title)} | {label} | {n_outlets} | {n_articles} | {_date(published)} |")
     else:
         lines.append("No story about a reform model this week.")
 
@@ -297,7 +289,7 @@ def render_markdown(d: Digest) -> str:
     if d.emerging:
         lines += ["| term | stories this week | share | share before |", "|---|---:|---:|---:|"]
         for term, count, _base, share_now, share_base in d.emerging:
-            lines.append(f"| {_md(term)} | {count} | {share_now:.1%} | {share_base:.1%} |")
+            lines.append(f"| {markdown_text(term)} | {count} | {share_now:.1%} | {share_base:.1%} |")
     else:
         lines.append("No term stands out this week.")
 
@@ -307,11 +299,11 @@ def render_markdown(d: Digest) -> str:
         lines += ["", f"Silent this week (delivered in the previous {TRAILING_WEEKS} weeks):", "",
                   "| source | articles in previous weeks | last article stored (UTC) |", "|---|---:|---|"]
         for source, trailing, last in d.silent_sources:
-            lines.append(f"| {_md(source)} | {trailing} | {_date(last)} |")
+            lines.append(f"| {markdown_text(source)} | {trailing} | {_date(last)} |")
     if d.errors:
         lines += ["", "Failures this week:", "", "| source | stage | errors | example |", "|---|---|---:|---|"]
         for who, stage, n, message in d.errors:
-            lines.append(f"| {_md(who)} | {stage} | {n} | {_md(message)} |")
+            lines.append(f"| {markdown_text(who)} | {stage} | {n} | {markdown_text(message)} |")
     if d.failed_runs:
         lines += ["", "Runs that failed: " + ", ".join(f"run {r[0]} ({r[1]}, {_date(r[2])})" for r in d.failed_runs)]
     if not (d.silent_sources or d.errors or d.failed_runs):

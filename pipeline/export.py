@@ -18,13 +18,12 @@ BOM = "\ufeff".encode("utf-8")
 def export_parquet(store: Store, out_dir: Path) -> list[Path]:
     """Write the Parquet dataset into ``out_dir`` (replacing an earlier export there)."""
     out_dir = Path(out_dir)
-    if out_dir.exists():
-        stale = [p for p in out_dir.rglob("*.parquet")]
-        for path in stale:
-            path.unlink()
     out_dir.mkdir(parents=True, exist_ok=True)
+    for partition in out_dir.glob("year=*"):  # an earlier export's partitions, nothing else
+        if partition.is_dir():
+            shutil.rmtree(partition)
     store.export_parquet(out_dir)
-    return sorted(out_dir.rglob("*.parquet"))
+    return sorted(out_dir.glob("year=*/label=*/*.parquet"))
 
 
 def export_csv(store: Store, path: Path, *, bom: bool = False, with_text: bool = True) -> Path:

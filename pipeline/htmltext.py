@@ -18,6 +18,7 @@ the Chinese line rules of ``textlines``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -97,14 +98,24 @@ def parse(html: str):
         tree = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise HtmlError(f"not parseable as HTML: {exc}") from exc
-    depth = deepest = 0
-    for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        deepest = max(deepest, depth)
-    if deepest >= MAX_DEPTH:
+    if _too_deep(tree, depth=MAX_DEPTH - 1):  # an element with MAX_DEPTH - 1 elements above it
         raise HtmlError(f"HTML nested {MAX_DEPTH} or more levels deep: not an article page "
                         "(the parser drops text below that depth)")
     return tree
+
+
+def _too_deep(tree, depth: int) -> bool:
+    """Whether any element has ``depth`` or more element ancestors (evaluated by libxml2,
+    without making a Python object per element)."""
+    global _DEPTH_XPATH
+    if _DEPTH_XPATH is None:
+        import lxml.etree
+
+        _DEPTH_XPATH = lxml.etree.XPath("boolean(//*[count(ancestor::*) >= $depth])")
+    return bool(_DEPTH_XPATH(tree, depth=depth))
+
+
+_DEPTH_XPATH = None
 
 
 def _text(el) -> str:
@@ -178,26 +189,40 @@ def _compact_len(text: str | None) -> int:
 def _measure(elements: list) -> dict:
     """Sizes of every element in one pass, children before parents (elements in document order)."""
     sizes: dict = {}
+    get = sizes.get
+    min_han = textlines.MIN_PARAGRAPH_HAN
+    is_prose = _is_prose
     for el in reversed(elements):
         in_link = el.tag == "a"
-        size = _Size(text=_compact_len(el.text), n_links=int(in_link))
-        size.links = size.text if in_link else 0
-        size.prose = not in_link and _is_prose(el.text)
+        own = el.text
+        text = len("".join(own.split())) if own else 0
+        links = text if in_link else 0
+        n_links = 1 if in_link else 0
+        prose = not in_link and own is not None and len(own) >= min_han and is_prose(own)
         for child in el:
-            sub = sizes.get(child)
+            sub = get(child)
             if sub is not None:
-                size.text += sub.text
-                size.links += sub.text if in_link else sub.links
-                size.n_links += sub.n_links
-                size.prose = size.prose or (sub.prose and not in_link)
-            tail = _compact_len(child.tail)
-            size.text += tail
-            if in_link:
-                size.links += tail
-            elif _is_prose(child.tail):
-                size.prose = True
-        sizes[el] = size
+                text += sub.text
+                links += sub.text if in_link else sub.links
+                n_links += sub.n_links
+                if sub.prose and not in_link:
+                    prose = True
+            tail = child.tail
+            if tail:
+                compact = len("".join(tail.split()))
+                text += compact
+                if in_link:
+                    links += compact
+                elif not prose and len(tail) >= min_han and is_prose(tail):
+                    prose = True
+        sizes[el] = _Size(text, links, n_links, prose)
     return sizes
+
+
+@functools.lru_cache(maxsize=65536)
+def _dropped_name(name: str) -> bool:
+    """An id or class name of page furniture (rules.toml); templates repeat their names."""
+    return DROP_ID_CLASS.search(name) is not None
 
 
 def _keeps_article(el, size: _Size, total: int) -> bool:
@@ -226,7 +251,7 @@ def prepare(tree) -> float:
             continue
         names = f"{el.get('id') or ''} {el.get('class') or ''}".split()
         style = (el.get("style") or "").replace(" ", "").lower()
-        if "display:none" in style or any(DROP_ID_CLASS.search(n) for n in names):
+        if "display:none" in style or any(_dropped_name(n) for n in names):
             if not _keeps_article(el, sizes[el], total):
                 el.drop_tree()
                 continue

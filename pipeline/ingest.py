@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import dedup
-from .clean import CleaningError, clean_page
+from .clean import MAX_PAGE_BYTES, CleaningError, clean_page
 from .records import CleanResult, RawPage
 from .store import Store
 
@@ -25,8 +25,6 @@ log = logging.getLogger(__name__)
 #: that a crash loses little work.
 BATCH_SIZE = 50
 
-#: Files larger than this are not pages someone saved by hand.
-MAX_FILE_BYTES = 30 * 1024 * 1024
 
 PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".txt")
 
@@ -73,8 +71,8 @@ def iter_page_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
 
 def read_page_file(path: Path, source: str = "local") -> RawPage:
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise CleaningError(f"file is {size / 2**20:.0f} MB, over the {MAX_FILE_BYTES // 2**20} MB page limit")
+    if size > MAX_PAGE_BYTES:  # refuse before reading it into memory
+        raise CleaningError(f"file is {size / 2**20:.1f} MB, over the {MAX_PAGE_BYTES // 2**20} MB page limit")
     return RawPage(
         body=path.read_bytes(),
         source=source,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import smtplib
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -69,7 +70,7 @@ def send_digest(markdown_path: Path, html_path: Path, to: list[str], settings: S
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
             if settings.starttls:
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context())  # verifies cert and host
             if settings.user and settings.password:
                 smtp.login(settings.user, settings.password)
             refused = smtp.send_message(message)

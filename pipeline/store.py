@@ -89,7 +89,11 @@ class Store:
                 "close it, or read the published snapshot instead"
             ) from exc
         if not read_only:
-            self.migrate()
+            try:
+                self.migrate()
+            except BaseException:
+                self.conn.close()  # do not keep the file locked for the rest of the process
+                raise
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -319,9 +323,6 @@ class Store:
             " JOIN articles a ON a.article_id = l.article_id"
             " WHERE l.rn = 1 ORDER BY a.article_id"
         ).fetchall()
-
-    def label_count(self) -> int:
-        return self.conn.execute("SELECT count(DISTINCT article_id) FROM labels").fetchone()[0]
 
     def unlabeled_articles(self, limit: int) -> list[tuple[str, str | None, str]]:
         """(article_id, title, normalized text) of the most recently stored articles no one labeled."""
@@ -828,10 +829,16 @@ class Store:
         ).fetchall()
 
     def latest_week_start(self) -> datetime | None:
-        """Monday of the latest week with a dated article (else with any article)."""
+        """Monday of the latest week with a dated article (else with any article).
+
+        Dates after tomorrow (Beijing time) are misread dates, not the latest news:
+        one such page must not move the default digest into the future.
+        """
+        tomorrow = datetime.now(BEIJING).replace(tzinfo=None) + timedelta(days=1)
         row = self.conn.execute(
-            "SELECT coalesce(CAST(date_trunc('week', max(published_at)) AS DATE), max(week_start))"
-            " FROM research_articles"
+            "SELECT coalesce(CAST(date_trunc('week', max(published_at) FILTER (WHERE published_at <= ?))"
+            " AS DATE), max(week_start)) FROM research_articles",
+            [tomorrow],
         ).fetchone()
         return row[0]
 
@@ -922,7 +929,7 @@ class Store:
         flags name the source), with local files together."""
         return self.conn.execute(
             "SELECT coalesce(p.source, nullif(regexp_extract(e.target, '^[a-z]+://([^/]+)', 1), ''),"
-            "  CASE WHEN e.target LIKE '/%' OR e.target LIKE '%\\%' THEN 'local files' ELSE e.target END) AS who,"
+            "  CASE WHEN e.target LIKE '/%' OR contains(e.target, '\\') THEN 'local files' ELSE e.target END) AS who,"
             "  e.stage, count(*), min(e.message)"
             " FROM errors e LEFT JOIN (SELECT DISTINCT url, source FROM pages WHERE url IS NOT NULL) p"
             "   ON p.url = e.target"
@@ -942,7 +949,12 @@ class Store:
     # -- researchers' own SQL ------------------------------------------------------
 
     def run_user_query(self, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple]]:
-        """Run a researcher's query (on a read-only connection); return (columns, rows)."""
+        """Run a researcher's query (on a read-only connection); return (columns, rows).
+
+        External access is switched off first, so the query cannot read or write
+        files (COPY, ATTACH, read_csv) either: the connection stays read-only in full.
+        """
+        self.conn.execute("SET enable_external_access = false")
         cursor = self.conn.execute(sql, list(params))
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()

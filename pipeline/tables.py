@@ -63,3 +63,12 @@ def format_jsonl(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     return "".join(
         json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=_json_default) + "\n" for row in rows
     )
+
+
+def markdown_text(text: object) -> str:
+    """Crawled text in Markdown (also a table cell): no pipes, no line breaks, no HTML, no links."""
+    if text is None:
+        return ""
+    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("[", "\\[").replace("]", "\\]").replace("*", "\\*").replace("_", "\\_")
+            .replace("`", "\\`").replace("\n", " ").strip())
