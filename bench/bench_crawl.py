@@ -247,7 +247,7 @@ def main() -> None:
     print(f"{'crawl+capture':<16} {capture['fetched']:>8} {capture['crawl_seconds']:>8.1f} {capture_rate:>8.1f}"
           f" {capture['peak_mib']:>9.0f}   (then cleaning: {capture['seconds'] - capture['crawl_seconds']:.1f} s)")
     print(f"{'end-to-end':<16} {e2e['articles']:>8} {e2e['seconds']:>8.1f} {e2e_rate:>8.1f} {e2e['peak_mib']:>9.0f}"
-          f"   ({e2e['workers']} cleaning workers; stage seconds, summed over workers: {e2e['stage_seconds']};"
+          f"   ({e2e['workers']} cleaning workers; clean/classify = CPU s summed over workers: {e2e['stage_seconds']};"
           f" classifier {e2e['classifier']})")
     print(f"{'trafilatura':<16} {results['trafilatura']['articles']:>8} {results['trafilatura']['seconds']:>8.1f}"
           f" {traf_rate:>8.1f} {results['trafilatura']['peak_mib']:>9.0f}")

@@ -66,6 +66,8 @@ _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–·»«<>〖〗]+|\s{2,})\s*")
 _SITE_NAME = re.compile(r"(?:网|网站|在线|博客|频道|首页|门户|blog|\.com|\.cn)$|欢迎(?:您|光临|访问)|谢谢您?访问", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9]+")
+_SPACES = re.compile(r"\s+")
+_RULE_CELL = re.compile(r":?-+:?")  # a Markdown table rule: | --- | :-: |
 _META_DATE_NAMES = ("article:published_time", "pubdate", "publishdate", "publish_date", "ptime",
                     "weibo:article:create_at", "og:release_date", "datePublished", "firstpublishedtime")
 
@@ -119,7 +121,7 @@ _DEPTH_XPATH = None
 
 
 def _text(el) -> str:
-    return re.sub(r"\s+", "", el.text_content() or "")
+    return _SPACES.sub("", el.text_content() or "")
 
 
 def _canonical_url(tree) -> str | None:
@@ -283,7 +285,7 @@ def _table_row(line: str) -> str:
     if not line.lstrip().startswith("|"):
         return line
     cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    if all(re.fullmatch(r":?-+:?", c) or not c for c in cells):
+    if all(_RULE_CELL.fullmatch(c) or not c for c in cells):
         return ""
     return " ".join(c for c in cells if c)
 
@@ -403,6 +405,10 @@ def _meta_zone(page: list[str], title: str | None, body: list[str]) -> list[str]
 
 def extract_html(html: str, url: str | None = None) -> HtmlPage:
     tree = parse(html)
+    # lxml makes a Python object for an element each time one is reached and none
+    # is alive (lxml.html's class lookup runs in Python): holding them all while
+    # this tree is walked (headline, prepare, page lines) makes each one once.
+    elements = list(tree.iter())
     url = url or _canonical_url(tree)
     title = headline(tree)
     meta_date = _meta(tree, *_META_DATE_NAMES)
@@ -412,6 +418,7 @@ def extract_html(html: str, url: str | None = None) -> HtmlPage:
     page = _page_lines(root)
     traf = _trafilatura_lines(tree, url)  # works on a copy of the tree
     read = _readability_lines(tree)  # changes the tree: the last use of it
+    del elements
     body = textlines.filter_body(vote(traf, read), title)
     if title is None:
         title = headline_in_page(page, body)

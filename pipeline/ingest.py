@@ -99,22 +99,18 @@ def process_batch(store: Store, raws: Sequence[RawPage], classifier, run_id: int
             errors.append(InputError(raw.name, "clean", str(exc)))
         except RecursionError:
             errors.append(InputError(raw.name, "clean", "page nested too deeply to parse"))
-    articles = [a for _, result in cleaned for a in result.articles]
-    verdicts = classifier.classify([(a.title, a.text_normalized) for a in articles]) if articles else []
-    by_id = dict(zip((a.article_id for a in articles), verdicts))
+    pairs = [(raw.page_id, a) for raw, result in cleaned for a in result.articles]
+    verdicts = classifier.classify([(a.title, a.text_normalized) for _, a in pairs]) if pairs else []
     with store.transaction():
-        for raw, result in cleaned:
-            if store.save_page(raw, result, run_id):
-                counts.pages_new += 1
-            counts.listing += result.is_listing
-            for article in result.articles:
-                outcome = store.save_article(raw.page_id, article)
-                setattr(counts, f"articles_{outcome}", getattr(counts, f"articles_{outcome}") + 1)
-                verdict = by_id[article.article_id]
-                store.save_classification(article.article_id, verdict)
-                counts.labels[verdict.primary] = counts.labels.get(verdict.primary, 0) + 1
+        counts.pages_new += len(store.save_pages(cleaned, run_id))
+        for outcome in store.save_articles(pairs):
+            setattr(counts, f"articles_{outcome}", getattr(counts, f"articles_{outcome}") + 1)
+        store.save_classifications([(a.article_id, v) for (_, a), v in zip(pairs, verdicts)])
         for error in errors:
             store.record_error(run_id, error.target, error.stage, error.message)
+    counts.listing += sum(result.is_listing for _, result in cleaned)
+    for verdict in verdicts:
+        counts.labels[verdict.primary] = counts.labels.get(verdict.primary, 0) + 1
     counts.errors += len(errors)
     return errors
 

@@ -47,6 +47,8 @@ _AUTHOR = re.compile(
 #: Words that follow 记者 but are not names (记者从市教育局获悉, 记者近日).
 _NOT_NAME = re.compile(r"^(?:从|在|近日|日前|获悉|了解|采访|跟随|来到|走进|调查|注意|发现|昨天|今天|前往)")
 _NAME_TAIL = re.compile(r"(?:报道|摄影?|采访|获悉|通讯员|实习生|记者)$")
+_NAME_SEPARATOR = re.compile(r"\s*[、，,和]\s*")
+_WEEKDAY = re.compile(r"^(?:星期|周)")
 
 
 def _han_number(text: str) -> int:
@@ -131,7 +133,7 @@ def outlet_beside_date(lines: list[str]) -> str | None:
         if not date:
             continue
         rest = _DATE_NOISE.sub(" ", line[: date.start()] + " " + line[date.end():]).split()
-        if len(rest) == 1 and _BARE_NAME.match(rest[0]) and not re.match(r"^(?:星期|周)", rest[0]):
+        if len(rest) == 1 and _BARE_NAME.match(rest[0]) and not _WEEKDAY.match(rest[0]):
             return rest[0]
         if not rest and i + 1 < len(lines) and _BARE_NAME.match(lines[i + 1]):
             return lines[i + 1]
@@ -148,7 +150,7 @@ def author(text: str) -> str | None:
     """Reporters and authors (记者 X、Y, 作者：X, 文/X, 通讯员 X), joined with 、."""
     names: list[str] = []
     for match in _AUTHOR.finditer(text):
-        for name in re.split(r"\s*[、，,和]\s*", match["author"]):
+        for name in _NAME_SEPARATOR.split(match["author"]):
             name = _NAME_TAIL.sub("", name)
             if len(name) >= 2 and not _NOT_NAME.match(name) and name not in names:
                 names.append(name)

@@ -27,6 +27,7 @@ _CLAUSE = re.compile(r"[，。；,;]")
 #: A sentence really ends here (a headline may end in a closing quote: 有了“结对校”).
 _FULL_STOP = re.compile(r"[。！？!?；;…](?:[”\"’）)』」]*)$")
 _TRUNCATED = re.compile(r"(?:…|\.{3}|。。。)$")
+_READING = re.compile(r"正在阅读\s*[:：]\s*(.+)")
 
 #: A body paragraph is prose: this many Han characters, or a shorter line that
 #: ends a sentence. Headline-list items are shorter and end without punctuation.
@@ -222,7 +223,7 @@ def clean_text_page(raw_text: str) -> TextPage:
 def _title(header: list[str]) -> str | None:
     """The headline: 正在阅读：X if the page says so, else the first plausible header line."""
     for line in header:
-        match = re.match(r"正在阅读\s*[:：]\s*(.+)", line)
+        match = _READING.match(line)
         if match:
             return match[1].strip()
     for line in header:

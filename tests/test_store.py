@@ -35,22 +35,18 @@ ARTICLE = "某区集团化办学经验\n{n}号集团校实行总校长负责制�
 def test_a_crash_mid_batch_leaves_no_half_written_article(db_path: Path, monkeypatch):
     pages = [_page(ARTICLE.format(n=n), n) for n in range(3)]
     with Store(db_path) as store:
-        original = store.save_classification
-        calls = {"n": 0}
+        original = store.save_classifications
 
-        def crash_on_second(article_id, verdict):
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise KeyboardInterrupt("killed mid-batch")
-            original(article_id, verdict)
+        def killed(items):  # pages and articles are written by now; labels are not
+            raise KeyboardInterrupt("killed mid-batch")
 
-        monkeypatch.setattr(store, "save_classification", crash_on_second)
+        monkeypatch.setattr(store, "save_classifications", killed)
         with pytest.raises(KeyboardInterrupt):
             process_batch(store, pages, KeywordClassifier(), None, Counts())
         for table in ("pages", "articles", "classifications"):
             assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
 
-        monkeypatch.setattr(store, "save_classification", original)
+        monkeypatch.setattr(store, "save_classifications", original)
         counts = Counts()
         process_batch(store, pages, KeywordClassifier(), None, counts)  # the rerun finishes the job
         assert counts.articles_new == 3
