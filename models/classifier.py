@@ -193,13 +193,13 @@ def thresholds_of(pipeline) -> np.ndarray:
     return np.array([est.threshold_ for est in pipeline.named_steps["outputs"].estimators_])
 
 
-def predict_outputs(pipeline, docs: Sequence[str]) -> tuple[np.ndarray, object]:
-    """(probabilities, n_docs × len(OUTPUTS); feature matrix) for documents."""
+def predict_outputs(pipeline, docs: Sequence[str]) -> tuple[np.ndarray, object, list]:
+    """(probabilities, n_docs × len(OUTPUTS); feature matrix; prepared texts) for documents."""
     prepared = pipeline.named_steps["prepare"].transform(list(docs))
     features = pipeline.named_steps["features"].transform(prepared)
     per_output = pipeline.named_steps["outputs"].predict_proba(features)
     proba = np.column_stack([p[:, 1] for p in per_output])
-    return proba, features
+    return proba, features, prepared
 
 
 class LearnedClassifier:
@@ -220,10 +220,7 @@ class LearnedClassifier:
         if not items:
             return []
         docs = [textprep.document(title, text) for title, text in items]
-        prepared = self.pipeline.named_steps["prepare"].transform(docs)
-        features = self.pipeline.named_steps["features"].transform(prepared)
-        per_output = self.pipeline.named_steps["outputs"].predict_proba(features)
-        proba = np.column_stack([p[:, 1] for p in per_output])
+        proba, features, prepared = predict_outputs(self.pipeline, docs)
         features = features.tocsr()
         verdicts = []
         for row in range(len(docs)):
@@ -244,7 +241,7 @@ class LearnedClassifier:
     def uncertainty(self, items: Sequence[tuple[str | None, str]]) -> np.ndarray:
         """How close each text is to a decision boundary: 1 at a threshold, 0 far from all."""
         docs = [textprep.document(title, text) for title, text in items]
-        proba, _ = predict_outputs(self.pipeline, docs)
+        proba, _, _ = predict_outputs(self.pipeline, docs)
         distance = np.abs(proba[:, : RELEVANT + 1] - self.thresholds[: RELEVANT + 1])
         return 1.0 - distance.min(axis=1)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,9 +33,8 @@ def reclassify(store, classifier, *, batch: int = 200,
             chunk = rows[start:start + batch]
             verdicts = classifier.classify([(title, text) for _, title, text in chunk])
             with store.transaction():
-                for (article_id, _, _), verdict in zip(chunk, verdicts):
-                    store.save_classification(article_id, verdict)
-                    primaries[verdict.primary] += 1
+                store.save_classifications([(article_id, v) for (article_id, _, _), v in zip(chunk, verdicts)])
+            primaries.update(v.primary for v in verdicts)
             counts["articles"] += len(chunk)
             progress(counts["articles"], len(rows))
         status = "finished"
@@ -65,14 +63,6 @@ def most_uncertain(store, classifier, limit: int, pool: int) -> list[tuple[str, 
     scores = uncertainty(classifier, [(title, text) for _, title, text in candidates])
     order = np.argsort(-scores, kind="stable")[:limit]
     return [(*candidates[i], float(scores[i])) for i in order]
-
-
-@dataclass
-class Judgement:
-    labels: tuple[str, ...]
-    primary: str
-    sense: str | None
-    note: str | None
 
 
 class Quit(Exception):

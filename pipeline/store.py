@@ -226,73 +226,6 @@ class Store:
     def has_page(self, page_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM pages WHERE page_id = ?", [page_id]).fetchone() is not None
 
-    def save_page(self, raw: RawPage, result: CleanResult, run_id: int | None) -> bool:
-        """Store the raw capture once; return False when it was already there."""
-        inserted = self.conn.execute(
-            "INSERT INTO pages (page_id, page_key, url, final_url, path, source, fetched_at, status,"
-            " content_type, declared_encoding, detected_encoding, content_hash, etag, last_modified,"
-            " is_listing, body, run_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (page_id) DO NOTHING RETURNING page_id",
-            [
-                raw.page_id, raw.page_key, raw.url, raw.final_url, raw.path, raw.source,
-                _as_naive_utc(raw.fetched_at), raw.status, raw.content_type,
-                result.decoded.declared_encoding, result.decoded.used_encoding, raw.content_hash,
-                raw.etag, raw.last_modified, result.is_listing, raw.body, run_id,
-            ],
-        ).fetchall()
-        return bool(inserted)
-
-    def save_article(self, page_id: str, article: Article) -> str:
-        """Insert or update one article; return 'new', 'updated' or 'unchanged'."""
-        row = self.conn.execute(
-            "SELECT content_hash FROM articles WHERE article_id = ?", [article.article_id]
-        ).fetchone()
-        if row is not None and row[0] == article.content_hash:
-            return "unchanged"
-        now = utcnow()
-        self.conn.execute(
-            "INSERT INTO articles (article_id, page_id, page_key, part, url, path, source, site, title,"
-            " published_at, outlet, reposted_from, author, text, text_normalized, content_hash, script,"
-            " extractor_version, region_province, region_city, region_county, stored_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (article_id) DO UPDATE SET page_id = excluded.page_id, title = excluded.title,"
-            " published_at = excluded.published_at, outlet = excluded.outlet,"
-            " reposted_from = excluded.reposted_from, author = excluded.author, text = excluded.text,"
-            " text_normalized = excluded.text_normalized, content_hash = excluded.content_hash,"
-            " script = excluded.script, extractor_version = excluded.extractor_version,"
-            " region_province = excluded.region_province, region_city = excluded.region_city,"
-            " region_county = excluded.region_county, updated_at = excluded.updated_at",
-            [
-                article.article_id, page_id, article.page_key, article.part, article.url, article.path,
-                article.source, article.site, article.title, _as_beijing(article.published),
-                article.outlet, article.reposted_from, article.author, article.text,
-                article.text_normalized, article.content_hash, article.script, article.extractor_version,
-                article.region_province, article.region_city, article.region_county, now, now,
-            ],
-        )
-        return "new" if row is None else "updated"
-
-    def save_classification(self, article_id: str, verdict: Classification) -> None:
-        """Replace this model version's labels for one article (other versions are kept)."""
-        now = utcnow()
-        self.conn.execute(
-            "DELETE FROM classifications WHERE article_id = ? AND model_version = ?",
-            [article_id, verdict.model_version],
-        )
-        self.conn.executemany(
-            "INSERT INTO classifications (article_id, model_version, label, score, assigned,"
-            " is_primary, sense, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [
-                    article_id, verdict.model_version, label, float(verdict.scores.get(label, 0.0)),
-                    label in verdict.labels, label == verdict.primary,
-                    verdict.sense if label == "jiaolianti" else None, now,
-                ]
-                for label in LABELS
-            ],
-        )
-
     def article_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
@@ -454,12 +387,11 @@ class Store:
     def inbox_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM crawl_inbox").fetchone()[0]
 
-    # Batch writes for the crawler: the same rows as save_page / save_article /
-    # save_classification (tests/test_crawl_parts.py checks that), one statement per
-    # batch instead of several per page, because DuckDB statements cost milliseconds.
+    # Page, article and label writes: one statement per batch, not per row, because
+    # each DuckDB statement costs milliseconds (ingest, the crawler and reclassify use them).
 
     def save_pages(self, items: Sequence[tuple[RawPage, CleanResult]], run_id: int | None) -> set[str]:
-        """save_page for many captures; return the page_ids that were new."""
+        """Store captures once each (by page_id); return the page_ids that were new."""
         rows = {}
         for raw, result in items:
             rows.setdefault(raw.page_id, [
@@ -485,7 +417,7 @@ class Store:
         return {row[0] for row in inserted}
 
     def save_articles(self, items: Sequence[tuple[str, Article]]) -> list[str]:
-        """save_article for many (page_id, article) pairs; return each one's outcome, in order."""
+        """Insert or update (page_id, article) pairs; return 'new', 'updated' or 'unchanged' for each, in order."""
         if not items:
             return []
         known = dict(self.conn.execute(
@@ -531,7 +463,7 @@ class Store:
         return outcomes
 
     def save_classifications(self, items: Sequence[tuple[str, Classification]]) -> None:
-        """save_classification for many (article_id, verdict) pairs."""
+        """Replace these articles' labels under each verdict's model version (other versions stay)."""
         latest = {(article_id, verdict.model_version): (article_id, verdict) for article_id, verdict in items}
         if not latest:
             return

@@ -213,13 +213,13 @@ def test_crawl_demo_then_reprocess_from_the_archive(tmp_path: Path):
         assert kinds == ["demo", "reprocess"]
 
 
-def test_batch_writes_match_single_row_writes(tmp_path: Path):
-    """Store.save_pages/save_articles/save_classifications (crawler) ≡ save_page/save_article/save_classification."""
+def test_batch_writes_store_what_the_records_say(tmp_path: Path):
+    """Store.save_pages/save_articles/save_classifications: one row per capture, article and label."""
     from datetime import datetime, timezone
 
     from edualliance.models.loader import load_classifier
     from edualliance.pipeline.clean import clean_page
-    from edualliance.pipeline.records import RawPage
+    from edualliance.pipeline.records import LABELS, RawPage
     from edualliance.pipeline.store import Store
 
     site = web_root() / "site"
@@ -230,24 +230,22 @@ def test_batch_writes_match_single_row_writes(tmp_path: Path):
     results = [clean_page(raw) for raw in raws]
     articles = [(raw.page_id, a) for raw, r in zip(raws, results) for a in r.articles]
     verdicts = load_classifier("keywords").classify([(a.title, a.text_normalized) for _, a in articles])
-    tables = {
-        "pages": "SELECT * EXCLUDE (run_id) FROM pages ORDER BY page_id",
-        "articles": "SELECT * EXCLUDE (stored_at, updated_at) FROM articles ORDER BY article_id",
-        "classifications": "SELECT * EXCLUDE (classified_at) FROM classifications ORDER BY ALL",
-    }
-    with Store(tmp_path / "one.duckdb") as one, Store(tmp_path / "many.duckdb") as many:
-        single = [one.save_page(raw, r, None) for raw, r in zip(raws, results)]
-        outcomes_one = [one.save_article(pid, a) for pid, a in articles]
-        for (_, a), v in zip(articles, verdicts):
-            one.save_classification(a.article_id, v)
-        new = many.save_pages(list(zip(raws, results)), None)
-        outcomes_many = many.save_articles(articles)
-        many.save_classifications([(a.article_id, v) for (_, a), v in zip(articles, verdicts)])
-        assert single == [raw.page_id in new for raw in raws]
-        assert outcomes_one == outcomes_many == ["new"] * len(articles)
-        for sql in tables.values():
-            assert one.conn.execute(sql).fetchall() == many.conn.execute(sql).fetchall()
-        assert many.save_articles(articles) == ["unchanged"] * len(articles)
+    with Store(tmp_path / "many.duckdb") as store:
+        twice = list(zip(raws, results)) + [(raws[0], results[0])]  # a capture repeated in one batch
+        assert store.save_pages(twice, None) == {raw.page_id for raw in raws}
+        assert store.save_pages(twice, None) == set()  # already stored
+        assert store.save_articles(articles) == ["new"] * len(articles)
+        store.save_classifications([(a.article_id, v) for (_, a), v in zip(articles, verdicts)])
+        stored = dict(store.conn.execute("SELECT article_id, title FROM articles").fetchall())
+        assert stored == {a.article_id: a.title for _, a in articles}
+        assigned = store.conn.execute(
+            "SELECT article_id, label FROM classifications WHERE assigned ORDER BY ALL").fetchall()
+        assert assigned == sorted((a.article_id, label) for (_, a), v in zip(articles, verdicts)
+                                  for label in v.labels)
+        per_article = store.conn.execute(
+            "SELECT count(*) FROM classifications GROUP BY article_id").fetchall()
+        assert per_article == [(len(LABELS),)] * len(articles)
+        assert store.save_articles(articles) == ["unchanged"] * len(articles)
         changed = [(pid, replace(a, text_normalized=a.text_normalized + "。")) for pid, a in articles[:1]]
-        assert many.save_articles(changed) == ["updated"]
+        assert store.save_articles(changed) == ["updated"]
 
