@@ -28,15 +28,16 @@ def reclassify(store, classifier, *, batch: int = 200,
     primaries: Counter = Counter()
     status = "failed"
     try:
-        rows = store.articles_for_classification()
-        for start in range(0, len(rows), batch):
-            chunk = rows[start:start + batch]
+        total = store.article_count()
+        after = None
+        while chunk := store.articles_for_classification(after, batch):
+            after = chunk[-1][0]
             verdicts = classifier.classify([(title, text) for _, title, text in chunk])
             with store.transaction():
                 store.save_classifications([(article_id, v) for (article_id, _, _), v in zip(chunk, verdicts)])
             primaries.update(v.primary for v in verdicts)
             counts["articles"] += len(chunk)
-            progress(counts["articles"], len(rows))
+            progress(counts["articles"], total)
         status = "finished"
     finally:
         counts["labels"] = dict(primaries)

@@ -229,10 +229,13 @@ class Store:
     def article_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
-    def articles_for_classification(self) -> list[tuple[str, str | None, str]]:
-        """(article_id, title, normalized text) of every stored article."""
+    def articles_for_classification(self, after: str | None, limit: int) -> list[tuple[str, str | None, str]]:
+        """(article_id, title, normalized text) of the next ``limit`` articles after ``after``
+        (keyset pagination: a corpus of millions is never held in memory at once)."""
         return self.conn.execute(
-            "SELECT article_id, title, text_normalized FROM articles ORDER BY article_id"
+            "SELECT article_id, title, text_normalized FROM articles"
+            " WHERE ? IS NULL OR article_id > ? ORDER BY article_id LIMIT ?",
+            [after, after, limit],
         ).fetchall()
 
     # -- researchers' labels (migration 0003) ------------------------------------------

@@ -133,3 +133,18 @@ def test_weak_labels_only_where_the_rules_are_confident(seeded_db: Path):
             assert all(hits[label] == 0 for label in hits if label != e.labels[0])
         else:
             assert not any(hits.values())
+
+
+def test_reclassify_pages_through_the_corpus_in_batches(seeded_db: Path):
+    from edualliance.models.database import reclassify
+    from edualliance.models.loader import load_classifier
+
+    classifier = load_classifier("model")
+    seen = []
+    with Store(seeded_db) as store:
+        _, counts = reclassify(store, classifier, batch=5, progress=lambda done, total: seen.append((done, total)))
+        total = store.article_count()
+        _, rows = store.run_user_query(
+            "SELECT count(DISTINCT article_id) FROM classifications WHERE model_version = ?", [classifier.version])
+    assert total > 5 and counts["articles"] == total and rows == [(total,)]
+    assert seen[-1] == (total, total) and len(seen) == -(-total // 5)
