@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from edualliance.pipeline import metadata
+
 from .docfiles import ATTACHMENT_TYPES
 
 #: Inflated sitemaps and feeds larger than this are refused (a gzip bomb is tiny on the wire).
@@ -50,16 +52,10 @@ MIN_ARTICLE_HAN = 120
 LISTING_LINK_DENSITY = 0.6
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_URL_DATE = re.compile(r"(?:/|t|_)((?:19|20)\d{2})[-_/]?(\d{2})[-_/]?(\d{2})(?=[_/.\-]|\d{0,8}[_/.])")
-
-
 def url_date(url: str) -> str | None:
-    """A date in the URL (/2023-03/15/, t20230315_123.html, /20230315/), as YYYY-MM-DD."""
-    match = _URL_DATE.search(urlsplit(url).path)
-    if not match:
-        return None
-    y, m, d = (int(g) for g in match.groups())
-    return f"{y:04d}-{m:02d}-{d:02d}" if 1 <= m <= 12 and 1 <= d <= 31 else None
+    """A date in the URL's path (/2023-03/15/, t20230315_123.html, /20230315/), as YYYY-MM-DD;
+    the host is left out (digits in host names are not dates)."""
+    return metadata.url_date(urlsplit(url).path)
 
 
 def url_role(url: str, article_patterns=(), listing_patterns=()) -> str:

@@ -6,12 +6,11 @@ storing) happens in the callers (``ingest``, the crawler's pipelines).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from . import htmltext, listing, textlines
-from .decode import DecodeError, decode
+from .decode import DecodeError, decode, looks_like_html
 from .normalize import normalize
 from .records import Article, CleanResult, Decoded, RawPage
 from .region import find_region
@@ -32,9 +31,6 @@ LISTING_LINK_DENSITY = 0.4
 #: (a list page whose dates and summaries dilute the link text).
 LISTING_MIN_ENTRIES = 2
 
-_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|script|title)\b", re.I)
-
-
 class CleaningError(ValueError):
     """A page that cannot be cleaned; the message says why."""
 
@@ -46,7 +42,7 @@ def is_html(raw: RawPage, text: str) -> bool:
         return True
     if raw.path and raw.path.lower().endswith(".txt"):
         return False
-    return bool(_HTML_SNIFF.search(raw.body[:2048]))
+    return looks_like_html(raw.body)
 
 
 def _parse_iso(value: str | None) -> datetime | None:

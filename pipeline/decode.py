@@ -57,6 +57,14 @@ _SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": 
 _SINGLE_BYTE = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252", "windows-1252", "cp437", "koi8-r"})
 
 
+_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|script|title|table)\b", re.I)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """An HTML tag near the start: what servers that send no Content-Type really sent."""
+    return bool(_HTML_SNIFF.search(body[:2048]))
+
+
 class DecodeError(ValueError):
     """The bytes are not text in any encoding we know."""
 

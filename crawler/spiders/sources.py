@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -31,13 +31,8 @@ from edualliance.crawler import discovery
 from edualliance.crawler.docfiles import kind_of
 from edualliance.crawler.items import ErrorItem, NotModifiedItem, PageItem
 from edualliance.crawler.registry import Source, load_registry, select, taxonomy_keywords
-from edualliance.pipeline.decode import DecodeError, decode
-
-_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|title|table)\b", re.I)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from edualliance.pipeline.decode import DecodeError, decode, looks_like_html
+from edualliance.pipeline.store import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +210,7 @@ class SourcesSpider(scrapy.Spider):
                 yield ErrorItem(run.source.name, response.url, "parse",
                                 f"linked as an attachment but received {content_type or 'no content type'}")
             return
-        if not (content_type and "html" in content_type.lower()) and not _HTML_SNIFF.search(response.body[:2048]):
+        if not (content_type and "html" in content_type.lower()) and not looks_like_html(response.body):
             return  # an image, a script, a download we do not read
         try:
             text = decode(response.body, content_type).text
