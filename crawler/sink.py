@@ -51,6 +51,12 @@ PROCESS_BATCH = 50
 INFLIGHT_PER_WORKER = 2
 
 
+#: With a pool, captures read from the inbox per query. Reading a few rows costs
+#: about as much as reading many (DuckDB reads the page bytes of whole vectors of
+#: rows), so the writer reads hundreds at once and hands them out in batches.
+TAKE_ROWS = 500
+
+
 def default_workers() -> int:
     """Clean and classify in one process per core (none beside the writer on one core)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -211,6 +217,7 @@ class CrawlSink:
         self._inflight: deque[tuple[list, Future]] = deque()  # (rows, their results), oldest first
         self._taken = 0  # the last capture_id handed to the workers
         self._inflight_rows = 0
+        self._taken_rows: deque = deque()  # read from the inbox, not yet handed to a worker
         self.counts: dict[str, SourceCounts] = {name: SourceCounts() for name in sources}
         self._captures: list[list[Any]] = []
         self._touches: list[tuple[str, str, datetime | None, datetime]] = []
@@ -333,6 +340,7 @@ class CrawlSink:
         """Stop the worker processes (batches in flight stay in the inbox for the next run)."""
         pool, self._pool = self._pool, None
         self._inflight.clear()
+        self._taken_rows.clear()
         self._taken = self._inflight_rows = 0
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -340,10 +348,13 @@ class CrawlSink:
     def _feed(self) -> None:
         """Hand the workers batches from the inbox until each has enough to do."""
         while len(self._inflight) < self.workers * INFLIGHT_PER_WORKER:
-            rows = self.store.inbox_take(PROCESS_BATCH, after=self._taken)
-            if not rows:
-                return
-            self._taken = rows[-1][0]
+            if not self._taken_rows:
+                taken = self.store.inbox_take(TAKE_ROWS, after=self._taken)
+                if not taken:
+                    return
+                self._taken = taken[-1][0]
+                self._taken_rows.extend(taken)
+            rows = [self._taken_rows.popleft() for _ in range(min(PROCESS_BATCH, len(self._taken_rows)))]
             future = self._start_pool().submit(_worker_batch, [self._slim(row) for row in rows])
             self._inflight.append((rows, future))
             self._inflight_rows += len(rows)

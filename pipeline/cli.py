@@ -415,7 +415,9 @@ def demo(out_dir: str) -> None:
     from .demo import DemoError, run_demo
 
     try:
-        run_demo(Path(out_dir), echo=click.echo)
+        # Print the queries to try with the program as it was called (.venv/bin/edualliance).
+        called = sys.argv[0] if Path(sys.argv[0]).name == "edualliance" else "edualliance"
+        run_demo(Path(out_dir), echo=click.echo, program=called)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from exc
 

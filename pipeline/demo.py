@@ -32,7 +32,8 @@ def saved_pages() -> list[Path]:
     return [*sorted((root / "seeds").glob("002_*.txt")), root / "pages"]
 
 
-def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> tuple[Path, list[Path]]:
+def run_demo(out_dir: Path, echo: Callable[[str], None] = print, program: str = "edualliance"
+             ) -> tuple[Path, list[Path]]:
     """Crawl the bundled fixture web (served on 127.0.0.1 for the run) into a fresh database."""
     from edualliance.crawler.demo import crawl_demo
     from edualliance.models.loader import load_classifier
@@ -68,5 +69,5 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> tuple[Path, 
         echo(f"Digest:   {path}")
     echo("\nTry:")
     for query in EXAMPLE_QUERIES:
-        echo(f'  edualliance --db {db_path} sql "{query}"')
+        echo(f'  {program} --db {db_path} sql "{query}"')
     return db_path, digests
