@@ -96,6 +96,7 @@ class PageShape:
     prose_han: int  # Han characters outside links
     link_density: float  # share of the text inside <a>
     links: tuple[tuple[str, str], ...]  # (absolute URL, anchor text)
+    too_deep: bool = False  # nested past what the parser keeps: an error, not a listing
 
     @property
     def looks_like_listing(self) -> bool:
@@ -107,10 +108,14 @@ def page_shape(text: str, base_url: str) -> PageShape:
     import lxml.html
     from lxml.etree import ParserError
 
+    from edualliance.pipeline.htmltext import too_deep
+
     try:
         tree = lxml.html.document_fromstring(text)
     except (ParserError, ValueError):
         return PageShape(0, 0.0, ())
+    if too_deep(tree):
+        return PageShape(0, 0.0, (), too_deep=True)
     for bad in tree.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     body = tree.find("body")

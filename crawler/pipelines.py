@@ -93,9 +93,14 @@ class StorePipeline:
 
     def close_spider(self):
         spider = self.crawler.spider
-        self.sink.receive({"type": "stats", "sources": spider.source_stats()}, b"")
-        self.sink.capture()
-        self.sink.process_all()
-        counts = {"sources": {n: c.as_dict() for n, c in self.sink.counts.items()}}
-        self.store.finish_run(self.sink.run_id, "finished", counts)
-        self.store.close()
+        status = "failed"
+        try:
+            self.sink.receive({"type": "stats", "sources": spider.source_stats()}, b"")
+            self.sink.capture()
+            self.sink.process_all()
+            status = "finished"
+        finally:
+            self.sink.close()
+            counts = {"sources": {n: c.as_dict() for n, c in self.sink.counts.items()}}
+            self.store.finish_run(self.sink.run_id, status, counts)
+            self.store.close()

@@ -86,7 +86,6 @@ def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
     status, exit_code = "failed", -1
     previous = _previous_counts(store, [s.name for s in sources])
     try:
-        store.fail_dead_runs(run_id, ("crawl", "run"))  # we hold the only write lock: those were killed
         leftover = store.inbox_count()
         if leftover:
             echo(f"processing {leftover} captures left by an interrupted run …")
@@ -159,14 +158,16 @@ def _crawl_child(store, sink: CrawlSink, sources: list[Source], settings: dict[s
 
 def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: bool = True) -> int:
     messages: queue.Queue = queue.Queue()
+    broken = threading.Event()  # the channel failed: nobody reads the child's output any more
 
     def reader() -> None:
         try:
             for message in read_messages(proc.stdout):
                 messages.put(message)
-        except ChannelError as exc:
+        except (ChannelError, ValueError) as exc:  # ValueError: bad JSON or UTF-8 in a header
+            broken.set()
             messages.put(({"type": "error", "source": "?", "url": "", "stage": "crawl",
-                           "message": str(exc)}, b""))
+                           "message": f"crawl channel broken: {exc}"}, b""))
         finally:
             messages.put(_EOF)
 
@@ -205,8 +206,8 @@ def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: 
                 echo(f"… {fetched} articles fetched, {sink.inbox} waiting to be cleaned")
                 last_report = time.monotonic()
     finally:
-        if proc.poll() is None and not done:
-            proc.kill()
+        if proc.poll() is None and (not done or broken.is_set()):
+            proc.kill()  # else it could block for ever writing to a pipe no one reads
         code = proc.wait()
         thread.join(timeout=5)
     return code

@@ -22,7 +22,6 @@ and text are not stored, unless its source says ``focused = false``.
 from __future__ import annotations
 
 import os
-import pickle
 import re
 import signal
 import sys
@@ -55,6 +54,11 @@ INFLIGHT_PER_WORKER = 2
 #: about as much as reading many (DuckDB reads the page bytes of whole vectors of
 #: rows), so the writer reads hundreds at once and hands them out in batches.
 TAKE_ROWS = 500
+
+
+#: Workers run at this lower priority, so that the crawl and the writer (one
+#: process each, which the workers cannot replace) never wait for a core.
+WORKER_NICENESS = 10
 
 
 def default_workers() -> int:
@@ -117,6 +121,9 @@ def prepare(row) -> Prepared:
         p.error = str(exc)
     except RecursionError:
         p.error = "page nested too deeply to parse"
+    except Exception as exc:  # noqa: BLE001 - a library failing on one hostile page must not
+        # stop the run, nor every later run that would find the page still in the inbox
+        p.error = f"unexpected {type(exc).__name__} while cleaning: {exc}"
     return p
 
 
@@ -135,13 +142,35 @@ def prepare_shell(row) -> Prepared:
 _worker_classifier = None
 
 
-def _worker_start(writer_pid: int, classifier_pickle: bytes | None) -> None:
+def classifier_kind(classifier) -> str | None:
+    """How a worker loads the same classifier the writer holds: 'model' (the shipped
+    artifact, through skops with its trusted types) or 'keywords'; None when it cannot
+    (any other classifier then runs in the writer). Nothing is pickled across."""
+    from edualliance.models.classifier import load_shipped
+    from edualliance.models.keywords import KeywordClassifier
+
+    if isinstance(classifier, KeywordClassifier):
+        return "keywords"
+    shipped = load_shipped()
+    if shipped is not None and classifier.version == shipped.version:
+        return "model"
+    return None
+
+
+def _worker_start(writer_pid: int, kind: str | None) -> None:
     """Pool initializer: die with the writer, load the classifier once (not per page)."""
     global _worker_classifier
     threading.Thread(target=_exit_with, args=(writer_pid,), name="watch-writer", daemon=True).start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle
-    # The writer's own classifier, pickled by the writer for its own workers.
-    _worker_classifier = pickle.loads(classifier_pickle) if classifier_pickle is not None else None
+    # The crawl and the writer are the serial parts: the workers take the CPU they leave.
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        pass
+    if kind is not None:
+        from edualliance.models.loader import load_classifier
+
+        _worker_classifier = load_classifier(kind)
 
 
 def _exit_with(pid: int) -> None:
@@ -366,12 +395,8 @@ class CrawlSink:
 
     def _start_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            try:
-                classifier = pickle.dumps(self.classifier, protocol=pickle.HIGHEST_PROTOCOL)
-            except (pickle.PicklingError, TypeError, AttributeError):
-                classifier = None  # a classifier that cannot travel classifies here, in the writer
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_pool_context(),
-                                             initializer=_worker_start, initargs=(os.getpid(), classifier))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_pool_context(), initializer=_worker_start,
+                                             initargs=(os.getpid(), classifier_kind(self.classifier)))
         return self._pool
 
     def _store_next(self, block: bool) -> int:

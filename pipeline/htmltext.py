@@ -100,15 +100,18 @@ def parse(html: str):
         tree = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise HtmlError(f"not parseable as HTML: {exc}") from exc
-    if _too_deep(tree, depth=MAX_DEPTH - 1):  # an element with MAX_DEPTH - 1 elements above it
-        raise HtmlError(f"HTML nested {MAX_DEPTH} or more levels deep: not an article page "
-                        "(the parser drops text below that depth)")
+    if too_deep(tree):
+        raise HtmlError(TOO_DEEP_MESSAGE)
     return tree
 
 
-def _too_deep(tree, depth: int) -> bool:
+TOO_DEEP_MESSAGE = (f"HTML nested {MAX_DEPTH} or more levels deep: not an article page "
+                    "(the parser drops text below that depth)")
+
+
+def too_deep(tree, depth: int = MAX_DEPTH - 1) -> bool:
     """Whether any element has ``depth`` or more element ancestors (evaluated by libxml2,
-    without making a Python object per element)."""
+    without making a Python object per element); by default: nested MAX_DEPTH deep."""
     global _DEPTH_XPATH
     if _DEPTH_XPATH is None:
         import lxml.etree

@@ -162,10 +162,13 @@ class Store:
     # -- runs and errors -----------------------------------------------------------
 
     def start_run(self, kind: str) -> int:
+        """Open a run. Runs still 'running' now were killed (this process holds the only write
+        lock on the file), so they are marked failed here, whatever their kind."""
         row = self.conn.execute(
             "INSERT INTO runs (kind, started_at, status) VALUES (?, ?, 'running') RETURNING run_id",
             [kind, utcnow()],
         ).fetchone()
+        self.conn.execute("UPDATE runs SET status = 'failed' WHERE status = 'running' AND run_id <> ?", [row[0]])
         return int(row[0])
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, Any]) -> None:
@@ -493,16 +496,6 @@ class Store:
             " unnest(?::BOOLEAN[]), unnest(?::BOOLEAN[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[])",
             [list(column) for column in zip(*rows)],
         )
-
-    def fail_dead_runs(self, current_run_id: int, kinds: Sequence[str]) -> int:
-        """Runs of these kinds still 'running' while this process holds the only write lock died
-        (killed): mark them failed. Their finished_at stays NULL."""
-        rows = self.conn.execute(
-            "UPDATE runs SET status = 'failed' WHERE status = 'running' AND run_id <> ?"
-            " AND kind IN (SELECT unnest(?::VARCHAR[])) RETURNING run_id",
-            [current_run_id, list(kinds)],
-        ).fetchall()
-        return len(rows)
 
     def recent_run_counts(self, kinds: Sequence[str], limit: int = 50) -> list[dict[str, Any]]:
         """counts of the latest finished runs of these kinds, newest first."""

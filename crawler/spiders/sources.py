@@ -218,6 +218,11 @@ class SourcesSpider(scrapy.Spider):
             yield ErrorItem(run.source.name, response.url, "parse", str(exc))
             return
         shape = discovery.page_shape(text, response.url)
+        if shape.too_deep:
+            from edualliance.pipeline.htmltext import TOO_DEEP_MESSAGE
+
+            yield ErrorItem(run.source.name, response.url, "parse", TOO_DEEP_MESSAGE)
+            return
         role = meta["role"]
         if role == "article":  # the URL says article: only a page without prose is not one
             role = "listing" if shape.prose_han < discovery.MIN_ARTICLE_HAN // 2 else "article"
