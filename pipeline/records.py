@@ -36,23 +36,20 @@ class RawPage:
     content_type: str | None = None  # the Content-Type header as sent
     etag: str | None = None
     last_modified: str | None = None
+    # Derived once from the fields above (a page's bytes are hashed many times
+    # on its way to the store otherwise):
+    content_hash: str = field(init=False, repr=False, compare=False)
+    #: Stable identity of the page: its URL, or for a local file its content (a
+    #: local file has no trustworthy address: the same page saved in two folders is one page).
+    page_key: str = field(init=False, repr=False, compare=False)
+    page_id: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def content_hash(self) -> str:
-        return sha256_hex(self.body)
-
-    @property
-    def page_key(self) -> str:
-        """Stable identity of the page: its URL, or for a local file its content.
-
-        A local file has no trustworthy address (the same page saved twice in
-        two folders is one page), so its identity is what it holds.
-        """
-        return self.url or f"sha256:{self.content_hash}"
-
-    @property
-    def page_id(self) -> str:
-        return sha256_hex(f"{self.page_key}\n{self.content_hash}")[:24]
+    def __post_init__(self) -> None:
+        content_hash = sha256_hex(self.body)
+        page_key = self.url or f"sha256:{content_hash}"
+        object.__setattr__(self, "content_hash", content_hash)
+        object.__setattr__(self, "page_key", page_key)
+        object.__setattr__(self, "page_id", sha256_hex(f"{page_key}\n{content_hash}")[:24])
 
     @property
     def name(self) -> str:
