@@ -145,7 +145,8 @@ _worker_classifier = None
 def classifier_kind(classifier) -> str | None:
     """How a worker loads the same classifier the writer holds: 'model' (the shipped
     artifact, through skops with its trusted types) or 'keywords'; None when it cannot
-    (any other classifier then runs in the writer). Nothing is pickled across."""
+    (any other classifier then runs in the writer). The model is never sent between
+    processes: each worker loads it from the installed artifact."""
     from edualliance.models.classifier import load_shipped
     from edualliance.models.keywords import KeywordClassifier
 
