@@ -249,3 +249,39 @@ def test_batch_writes_store_what_the_records_say(tmp_path: Path):
         changed = [(pid, replace(a, text_normalized=a.text_normalized + "。")) for pid, a in articles[:1]]
         assert store.save_articles(changed) == ["updated"]
 
+
+
+def test_a_corrupt_crawl_channel_kills_the_child_instead_of_hanging(tmp_path: Path):
+    """A child whose output stops being messages (bad JSON in a header), then floods the pipe:
+    the reader gives up, and the writer must kill the child, not wait for it for ever."""
+    import subprocess
+    import sys
+    import threading
+
+    from edualliance.crawler.run import _receive
+    from edualliance.crawler.sink import CrawlSink
+    from edualliance.models.keywords import KeywordClassifier
+    from edualliance.pipeline.store import Store
+
+    flood = (
+        "import struct, sys\n"
+        "out = sys.stdout.buffer\n"
+        "out.write(struct.pack('>I', 9) + b'{not json'); out.flush()\n"
+        "while True:\n"
+        "    out.write(b'x' * 65536)\n"
+    )
+    with Store(tmp_path / "c.duckdb") as store:
+        sink = CrawlSink(store, KeywordClassifier(), store.start_run("crawl"), {}, workers=1)
+        proc = subprocess.Popen([sys.executable, "-c", flood], stdout=subprocess.PIPE)
+        codes: list[int] = []
+        receiver = threading.Thread(target=lambda: codes.append(_receive(proc, sink, lambda m: None)),
+                                    daemon=True)
+        receiver.start()
+        receiver.join(timeout=30)
+        hung = receiver.is_alive()
+        if hung:
+            proc.kill()  # clean up after a failure
+            receiver.join(timeout=10)
+        sink.close()
+    assert not hung, "the writer waited for a child nobody reads from"
+    assert codes and codes[0] != 0  # the child was killed
