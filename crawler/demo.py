@@ -3,7 +3,7 @@
     from edualliance.crawler.demo import crawl_demo
     report = crawl_demo(store)      # start server, crawl, stop
 
-The fixture web (corpus/web/site/) is served on a free 127.0.0.1 port for
+The fixture web (rendered from corpus/web/content.toml) is served on a free 127.0.0.1 port for
 the duration of the crawl; the shipped demo registry (crawler/demo_sources.toml)
 points at it. Nothing leaves the machine.
 """

@@ -1,4 +1,4 @@
-"""Serve the fixture web (corpus/web/site/) on 127.0.0.1, as real sites would.
+"""Serve the fixture web (rendered from corpus/web/content.toml) on 127.0.0.1, as real sites would.
 
 Each site keeps its own server habits (see ``SITE_HABITS``): which charset
 the Content-Type header claims (often wrong, as on the sites the seeds come
@@ -73,9 +73,9 @@ class FixtureServer:
     def __init__(self, root: str | Path | None = None, *, hostile: bool = False, generated: int = 0,
                  delay: float = 0.0, port: int = 0) -> None:
         if root is None:
-            from .webbuild import web_root
+            from .webbuild import site_root
 
-            root = web_root() / "site"
+            root = site_root()
         self.root = Path(root)
         self.hostile = hostile
         self.generated = generated

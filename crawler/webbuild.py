@@ -1,4 +1,4 @@
-"""Render the fixture web (corpus/web/site/) from corpus/web/content.toml.
+"""Render the fixture web from corpus/web/content.toml (see site_root()).
 
 Six small sites, each in the layout and mess of the kind of site it stands
 for: navigation bars, breadcrumbs, share buttons, 责编 lines, headline link
@@ -12,12 +12,16 @@ checks that they are current.
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import html
 import json
+import shutil
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +32,17 @@ E = html.escape
 
 def web_root() -> Path:
     return Path(str(resources.files("edualliance.corpus").joinpath("web")))
+
+
+@lru_cache(maxsize=1)
+def site_root() -> Path:
+    """The fixture web rendered from content.toml, once per process, into a temporary
+    folder (it is derived data, so it is not kept in the repository; rendering takes
+    a fraction of a second). The folder is removed when the process exits."""
+    folder = Path(tempfile.mkdtemp(prefix="edualliance-web-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    build(folder)
+    return folder
 
 
 @dataclass
@@ -510,8 +525,8 @@ def render(root: Path | None = None) -> dict[str, bytes]:
     return out
 
 
-def build(out_dir: Path | None = None) -> list[Path]:
-    out_dir = out_dir or (web_root() / "site")
+def build(out_dir: Path) -> list[Path]:
+    """Write the rendered fixture web into ``out_dir``; return the files."""
     written = []
     for rel, data in sorted(render().items()):
         target = out_dir / rel
@@ -536,7 +551,8 @@ def expected_articles(root: Path | None = None) -> list[dict]:
     return out
 
 
-if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else None
-    for path in build(target):
+if __name__ == "__main__":  # python -m edualliance.crawler.webbuild OUT_DIR: write the site to look at
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m edualliance.crawler.webbuild OUT_DIR")
+    for path in build(Path(sys.argv[1])):
         print(path)

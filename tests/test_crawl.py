@@ -1,6 +1,6 @@
 """End to end: crawl the fixture web on 127.0.0.1 into a fresh store.
 
-The fixture web (corpus/web/site/) reproduces the five kinds of site the
+The fixture web (rendered from corpus/web/content.toml) reproduces the five kinds of site the
 seeds come from plus a GBK education-bureau site with PDF/DOC/DOCX policy
 files; corpus/web/content.toml says what each article page must become.
 """
@@ -16,7 +16,7 @@ import pytest
 from edualliance.crawler.fixture_server import FixtureServer
 from edualliance.crawler.registry import demo_registry_path, load_registry
 from edualliance.crawler.run import LOOPBACK_SETTINGS, run_crawl
-from edualliance.crawler.webbuild import Page, _jynews_article, expected_articles, web_root
+from edualliance.crawler.webbuild import Page, _jynews_article, expected_articles, site_root
 from edualliance.models.loader import load_classifier
 from edualliance.pipeline.store import Store
 
@@ -30,7 +30,7 @@ ARTICLE_PATHS = {e["path"] for e in EXPECTED}
 def site(tmp_path: Path) -> Path:
     """A private copy of the fixture web that a test may change."""
     target = tmp_path / "site"
-    shutil.copytree(web_root() / "site", target)
+    shutil.copytree(site_root(), target)
     return target
 
 
