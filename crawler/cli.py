@@ -259,7 +259,7 @@ def reprocess(ctx: click.Context, classifier_kind: str) -> None:
         run_id, counts = run_reprocess(
             store, classifier,
             on_progress=lambda c: click.echo(f"… {c.pages} pages re-cleaned", err=True))
-    click.echo(f"run {run_id}: {counts.pages} pages re-cleaned ({counts.skipped_listing} listing),"
+    click.echo(f"run {run_id}: {counts.pages} pages re-cleaned ({counts.listing} listing),"
                f" {counts.articles_new} new, {counts.articles_updated} updated,"
                f" {counts.articles_unchanged} unchanged articles, {counts.errors} errors → {_db_path(ctx)}")
 

@@ -9,12 +9,12 @@ text again), and its articles and labels are updated in place.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timezone
 
 from edualliance.pipeline import dedup
 from edualliance.pipeline.clean import CleaningError, clean_page
 from edualliance.pipeline.decode import DecodeError
+from edualliance.pipeline.ingest import Counts
 from edualliance.pipeline.records import RawPage
 
 from . import docfiles
@@ -23,24 +23,10 @@ from .sink import attachment_articles
 BATCH = 100
 
 
-@dataclass
-class ReprocessCounts:
-    pages: int = 0
-    skipped_listing: int = 0
-    articles_new: int = 0
-    articles_updated: int = 0
-    articles_unchanged: int = 0
-    errors: int = 0
-    labels: dict[str, int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-def reprocess(store, classifier, *, on_progress: Callable[[ReprocessCounts], None] = lambda c: None,
-              ) -> tuple[int, ReprocessCounts]:
+def reprocess(store, classifier, *, on_progress: Callable[[Counts], None] = lambda c: None,
+              ) -> tuple[int, Counts]:
     run_id = store.start_run("reprocess")
-    counts = ReprocessCounts()
+    counts = Counts()
     latest = store.latest_page_ids()
     status = "failed"
     try:
@@ -59,7 +45,7 @@ def reprocess(store, classifier, *, on_progress: Callable[[ReprocessCounts], Non
     return run_id, counts
 
 
-def _batch(store, classifier, rows, run_id, counts: ReprocessCounts) -> None:
+def _batch(store, classifier, rows, run_id, counts: Counts) -> None:
     work = []
     errors = []
     for page_id, url, final_url, path, source, fetched_at, status, content_type, etag, lm, body in rows:
@@ -69,7 +55,7 @@ def _batch(store, classifier, rows, run_id, counts: ReprocessCounts) -> None:
         role = store.crawl_role_of(url) if url else None
         counts.pages += 1
         if role == "listing":
-            counts.skipped_listing += 1
+            counts.listing += 1
             continue
         try:
             if role == "attachment" or docfiles.kind_of(url, content_type, raw.body[:8]):
@@ -77,7 +63,7 @@ def _batch(store, classifier, rows, run_id, counts: ReprocessCounts) -> None:
             else:
                 result = clean_page(raw)
                 if role == "article" and result.is_listing:
-                    counts.skipped_listing += 1
+                    counts.listing += 1
                     continue
                 articles = result.articles
         except (CleaningError, DecodeError, docfiles.AttachmentError, RecursionError) as exc:
