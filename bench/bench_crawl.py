@@ -5,7 +5,8 @@
 One run, four measurements, each in its own process (so that peak memory is
 that configuration's own), against one fixture server in another process:
 
-  scrapy-alone   a bare Scrapy spider following every link, keeping nothing
+  scrapy-alone   a bare Scrapy spider following every in-scope link of every page
+                 (as ours does), each URL requested once, keeping nothing
   crawl+capture  `run_crawl` storing every response raw (crawl_inbox), cleaning
                  deferred until the crawl is over: the crawl's own throughput
   end-to-end     `run_crawl` as `edualliance crawl` runs it: raw capture at once,
@@ -14,7 +15,10 @@ that configuration's own), against one fixture server in another process:
   trafilatura    bare trafilatura.extract() over the same article pages, and over
                  the real pages of the extraction benchmark (when /work/shared is
                  there): the generated pages are built to cost what real portal
-                 pages cost (crawler/gensite.py), and both rates are printed
+                 pages cost (crawler/gensite.py), and both rates are printed,
+                 with how alike two articles are (repost clustering compares
+                 every new article with its look-alikes: generated articles
+                 must not be more alike than real ones)
 
 Figures: pages/s (article pages), ratios (goals: crawl+capture ≥ 0.8 ×
 scrapy-alone; end-to-end ≥ 0.7 × trafilatura), peak memory (MiB: the largest
@@ -110,6 +114,10 @@ def phase_scrapy_alone(base: str, pages: int) -> dict:
     from scrapy.linkextractors import LinkExtractor
 
     got = {"articles": 0, "responses": 0}
+    # Links already requested are skipped before a Request is built, as our spider
+    # does: left to Scrapy's duplicate filter, the hundreds of thousands of links
+    # on the article pages would make this baseline about twice as slow.
+    seen: set[str] = set()
 
     class Bare(scrapy.Spider):
         name = "bare"
@@ -121,7 +129,9 @@ def phase_scrapy_alone(base: str, pages: int) -> dict:
             if "/gen/a/" in response.url:
                 got["articles"] += 1
             for link in self.links.extract_links(response):
-                yield scrapy.Request(link.url)
+                if link.url not in seen:
+                    seen.add(link.url)
+                    yield scrapy.Request(link.url)
 
     settings = {**SETTINGS, "ROBOTSTXT_OBEY": True, "USER_AGENT": "bench-scrapy-alone", "TELNETCONSOLE_ENABLED": False}
     process = CrawlerProcess(settings)
@@ -162,12 +172,30 @@ def phase_end_to_end(base: str, pages: int) -> dict:
     return _our_crawl(base, pages, clean_during_crawl=True)
 
 
-def _extract_rate(pages: list[str]) -> tuple[float, int]:
+def _extract_rate(pages: list[str]) -> tuple[float, list[str]]:
     import trafilatura
 
     started = time.monotonic()
-    extracted = sum(1 for html in pages if trafilatura.extract(html))
-    return time.monotonic() - started, extracted
+    texts = [trafilatura.extract(html) for html in pages]
+    return time.monotonic() - started, [text for text in texts if text]
+
+
+def _similarity(texts: list[str], pairs: int = 3000, sample: int = 300) -> list[float]:
+    """Median and 95th percentile of the shingle Jaccard of random pairs of texts (the
+    repost detector's measure): generated articles must be as unlike each other as real ones.
+    Pairs among ``sample`` texts, so that the shingle sets do not count as trafilatura's memory."""
+    import random
+
+    from edualliance.pipeline.dedup import shingles
+
+    rng = random.Random(0)
+    sets = [shingles(text) for text in rng.sample(texts, min(sample, len(texts)))]
+    found = []
+    for _ in range(pairs):
+        a, b = rng.sample(sets, 2)
+        found.append(len(a & b) / max(1, len(a | b)))
+    found.sort()
+    return [round(found[len(found) // 2], 3), round(found[len(found) * 95 // 100], 3)]
 
 
 def phase_trafilatura(base: str, pages: int) -> dict:
@@ -177,14 +205,15 @@ def phase_trafilatura(base: str, pages: int) -> dict:
     from edualliance.pipeline.decode import decode
 
     bodies = [generated_article(i, pages) for i in range(pages)]
-    seconds, extracted = _extract_rate(bodies)
-    out = {"seconds": seconds, "articles": extracted,
+    seconds, texts = _extract_rate(bodies)
+    out = {"seconds": seconds, "articles": len(texts), "similarity": _similarity(texts),
            "kib": sorted(len(b.encode()) // 1024 for b in bodies)}
     real = [decode(Path(p).read_bytes(), None).text for p in sorted(glob.glob(REAL_PAGES))]
     if real:
         rounds = max(1, 300 // len(real))  # a few hundred pages, like the generated ones
-        seconds = sum(_extract_rate(real)[0] for _ in range(rounds))
-        out["real"] = {"pages": len(real), "rate": rounds * len(real) / seconds,
+        timed = [_extract_rate(real) for _ in range(rounds)]
+        out["real"] = {"pages": len(real), "rate": rounds * len(real) / sum(t for t, _ in timed),
+                       "similarity": _similarity(timed[0][1]),
                        "kib": sorted(len(p.encode()) // 1024 for p in real)}
     return out
 
@@ -257,11 +286,15 @@ def main() -> None:
         return f"{kib[0]}/{kib[len(kib) // 2]}/{kib[-1]} KiB min/median/max"
 
     print()
-    print(f"calibration: bare trafilatura.extract on the generated pages {traf_rate:.1f} pages/s ({sizes(traf['kib'])})")
+    def alike(pair: list[float]) -> str:
+        return f"text shingle Jaccard of random article pairs, median {pair[0]:.3f}, 95th percentile {pair[1]:.3f}"
+
+    print(f"calibration: bare trafilatura.extract on the generated pages {traf_rate:.1f} pages/s ({sizes(traf['kib'])});"
+          f" {alike(traf['similarity'])}")
     if "real" in traf:
         real = traf["real"]
         print(f"             on the {real['pages']} real pages of {REAL_PAGES.split('/*')[0]}: {real['rate']:.1f} pages/s"
-              f" ({sizes(real['kib'])})")
+              f" ({sizes(real['kib'])}); {alike(real['similarity'])}")
     else:
         print("             (the real pages are not here: no calibration figure)")
     print()

@@ -29,6 +29,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .gensite import PER_LIST, generated_article, generated_listing
 
+#: Up to this many /gen/ articles are rendered once, before the server answers
+#: (about 50 KB each): a real site's server runs on another machine, so the
+#: benchmark's crawl must not share its cores with page rendering.
+PRERENDER_MAX = 10000
+
 
 @dataclass(frozen=True)
 class Habits:
@@ -87,12 +92,16 @@ class FixtureServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._bomb: bytes | None = None
+        self._rendered: dict[str, bytes] = {}
         self.base_url = ""
 
     # -- lifecycle --------------------------------------------------------------------
 
     def start(self) -> FixtureServer:
         server = self
+        if 0 < self.generated <= PRERENDER_MAX:
+            self._rendered = {f"/gen/a/{i}.html": generated_article(i, self.generated).encode()
+                              for i in range(self.generated)}
 
         class Handler(_Handler):
             fixture = server
@@ -341,7 +350,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._not_found()
             if not 0 <= i < n:
                 return self._not_found()
-            return self._send(200, generated_article(i, n).encode(), html)
+            body = self.fixture._rendered.get(path) or generated_article(i, n).encode()
+            return self._send(200, body, html)
         return self._not_found()
 
 

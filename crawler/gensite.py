@@ -10,7 +10,10 @@ both to show the calibration).
 
 Everything is deterministic in the page number ``i``: the same page is the
 same bytes on every request and in every run. All text is made up here from
-phrase lists; no real page's text is reproduced. Three site templates (a
+phrase lists and the common words of jieba's dictionary (sentences of no
+meaning in between the topic's own, so that two articles share about as
+little text as two real ones: the repost detector must not find every page a
+copy of every other); no real page's text is reproduced. Three site templates (a
 modern ``div`` portal, a 2000s ``table`` portal, a government site) take
 turns by ``i``.
 """
@@ -164,6 +167,34 @@ _CLASS_WORDS = ("nav", "top", "main", "box", "list", "item", "title", "con", "si
                 "txt", "more", "foot", "share", "cmt", "tab", "hd", "bd", "wrap", "inner", "left", "right")
 
 
+#: Words of jieba's dictionary at least this frequent make up the free sentences
+#: (about 6,000 words: varied enough that articles share few five-character runs).
+MIN_WORD_FREQ = 300
+
+#: Part-of-speech sequences of a free clause ("的" and "和" are kept as they are).
+_CLAUSES = (
+    ("n", "d", "v", "n"), ("n", "v", "a", "的", "n"), ("t", "n", "d", "v", "vn"), ("n", "和", "n", "d", "v"),
+    ("v", "n", "的", "vn"), ("ns", "的", "n", "d", "a"), ("n", "v", "n", "的", "n"), ("d", "v", "vn", "n"),
+)
+
+#: Shares of a paragraph's sentences: the topic's own, the generic ones, and free sentences after them.
+TOPIC_SHARE = 0.15
+GENERIC_SHARE = 0.1
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> dict[str, tuple[str, ...]]:
+    """Common words of jieba's dictionary (installed with jieba) by part of speech."""
+    from importlib import resources
+
+    words: dict[str, list[str]] = {tag: [] for clause in _CLAUSES for tag in clause if tag.isascii()}
+    for line in resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8").splitlines():
+        word, freq, tag = line.split(" ")
+        if tag in words and len(word) >= 2 and int(freq) >= MIN_WORD_FREQ:
+            words[tag].append(word)
+    return {tag: tuple(sorted(found)) for tag, found in words.items()}
+
+
 class _Writer:
     """Text of one page, made up from the phrase lists with one seeded generator."""
 
@@ -193,10 +224,20 @@ class _Writer:
 
     def sentence(self, topic: str, place: str) -> str:
         r = self.rng
-        pool = _SENTENCES[topic] if r.random() < 0.45 else (
-            _GENERIC_EDU if topic in _EDU_TOPICS else _GENERIC_OTHER)
         opener = r.choice(_OPENERS) if r.random() < 0.4 else ""
-        return opener + self.fill(self.draw(pool), place)
+        kind = r.random()
+        if kind < TOPIC_SHARE:
+            return opener + self.fill(self.draw(_SENTENCES[topic]), place)
+        if kind < TOPIC_SHARE + GENERIC_SHARE:
+            return opener + self.fill(self.draw(_GENERIC_EDU if topic in _EDU_TOPICS else _GENERIC_OTHER), place)
+        return opener + self.free_sentence()
+
+    def free_sentence(self) -> str:
+        """Two to four clauses of common words in a plausible order (no meaning)."""
+        r, words = self.rng, _lexicon()
+        clauses = ("".join(r.choice(words[tag]) if tag.isascii() else tag for tag in r.choice(_CLAUSES))
+                   for _ in range(r.randint(2, 4)))
+        return "，".join(clauses) + "。"
 
     def paragraph(self, topic: str, place: str, sentences: int | None = None) -> str:
         count = sentences or self.rng.randint(2, 5)
@@ -263,7 +304,7 @@ def _style(w: _Writer, rules: int) -> str:
     out = []
     for _ in range(rules):
         selector = ",".join("." + r.choice(_CLASS_WORDS) + "-" + r.choice(_CLASS_WORDS) + " " + r.choice("a li p span div h3 img".split())
-                            for _ in range(r.randint(1, 3)))
+                            for _ in range(r.randint(2, 4)))
         decls = ";".join(f"{r.choice(_CSS_PROPS)}:{r.choice(_CSS_VALUES)}" for _ in range(r.randint(2, 7)))
         out.append(f"{selector}{{{decls}}}")
     return "<style type=\"text/css\">\n" + "\n".join(out) + "\n</style>\n"

@@ -61,7 +61,8 @@ def shingles(text: str) -> set[str]:
 
 def _is_repost(a: set[str], b: set[str]) -> bool:
     overlap = len(a & b)
-    return overlap / len(a | b) >= JACCARD or overlap / min(len(a), len(b)) >= CONTAINMENT
+    union = len(a) + len(b) - overlap  # without building the union set
+    return overlap / union >= JACCARD or overlap / min(len(a), len(b)) >= CONTAINMENT
 
 
 def cluster(members: Iterable[Member]) -> list[Assignment]:

@@ -26,6 +26,13 @@ def test_prose_drops_navigation_metadata_lists_and_tail():
         assert noise not in kept
 
 
+def test_breadcrumb_chain_without_label_is_dropped_but_prose_with_one_separator_kept():
+    prose_line = "全市初中数学平均分>90分的学校由3所增加到11所，城乡学校之间的差距明显缩小。"
+    kept = textprep.prose(f"新闻中心 » 教育动态 » 正文\n{prose_line}\n{'教联体' * 400}。")
+    assert "新闻中心" not in kept
+    assert prose_line in kept and "教联体教联体" in kept
+
+
 def test_list_item_before_a_date_and_search_snippets_are_dropped():
     text = ("正文讲的是学校体育节的安排，各班按时报名参加，学校统一组织比赛和颁奖。\n"
             "...建成城乡学校发展共同体128对。程裕秋说,江西省财政安排3000万元\n"
