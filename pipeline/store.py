@@ -594,6 +594,8 @@ class Store:
         tables of the same name and columns. No keys or indexes: nothing
         writes to a copy. Checkpointed and closed on return.
         """
+        import duckdb
+
         name = self.conn.execute("SELECT current_database()").fetchone()[0]
         tables = self.conn.execute(
             "SELECT t.table_name, list(c.column_name ORDER BY c.column_index)"
@@ -622,8 +624,20 @@ class Store:
             # A view's stored statement binds its names in the database it is run in.
             self.conn.execute("USE snapshot_target")
             try:
-                for (statement,) in views:
-                    self.conn.execute(statement)
+                # A database opened again lists its views by name, not in the order they
+                # were made (article_labels before the research_articles it reads): make
+                # those whose names resolve, then again the ones that read them.
+                pending = [statement for (statement,) in views]
+                while pending:
+                    unresolved = []
+                    for statement in pending:
+                        try:
+                            self.conn.execute(statement)
+                        except duckdb.CatalogException:
+                            unresolved.append(statement)
+                    if len(unresolved) == len(pending):
+                        self.conn.execute(unresolved[0])  # no progress: raise its error
+                    pending = unresolved
             finally:
                 self.conn.execute(f"USE {ident(name)}")
             for view in self.MATERIALIZED_VIEWS:

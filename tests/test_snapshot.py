@@ -191,6 +191,22 @@ def test_snapshot_has_the_views_as_tables_with_the_same_columns(tmp_path: Path):
         assert snap.conn.execute("SELECT * FROM weekly_label_province ORDER BY ALL").fetchall() == live_rows
 
 
+def test_a_reopened_database_publishes_its_views_in_dependency_order(tmp_path: Path):
+    """A database opened again lists its views by name, not in creation order
+    (article_labels before the research_articles it reads): every run after the
+    first must still publish."""
+    db = tmp_path / "corpus.duckdb"
+    for seed in (3, 4):
+        with Store(db) as store:
+            articles, labels = generate(40, seed=seed)
+            store.bulk_load_articles(articles)
+            store.bulk_load_classifications(labels)
+            publish_snapshot(store)
+    with open_snapshot(db) as snap:
+        assert snap.conn.execute("SELECT count(*) FROM research_articles").fetchone()[0] == 80
+        assert snap.conn.execute("SELECT count(DISTINCT article_id) FROM article_labels").fetchone()[0] > 0
+
+
 def test_no_snapshot_yet_is_a_clear_error(tmp_path: Path):
     with pytest.raises(StoreError, match="no published snapshot"):
         open_snapshot(tmp_path / "corpus.duckdb")
