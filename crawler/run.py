@@ -98,7 +98,7 @@ def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
         sink.crawl_seconds = time.monotonic() - sink.started
         sink.capture()
         sink.process_all()
-        dedup.cluster_store(store)  # reposts across the whole corpus, this run's articles included
+        dedup.cluster_store(store)  # this run's articles against the whole corpus
         status = "finished" if exit_code == 0 and sink.crawl_completed else "failed"
     finally:
         sink.close()

@@ -151,7 +151,7 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], classifier, *, sourc
                 flush()
         if batch:
             flush()
-        dedup.cluster_store(store)  # reposts across the whole corpus, new pages included
+        dedup.cluster_store(store)  # the new articles against the whole corpus
         status = "finished"
     finally:
         store.finish_run(run_id, status, counts.as_dict())

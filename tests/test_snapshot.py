@@ -183,7 +183,8 @@ def test_snapshot_has_the_views_as_tables_with_the_same_columns(tmp_path: Path):
             "SELECT * FROM weekly_label_province ORDER BY ALL").fetchall()
         publish_snapshot(store)
     with open_snapshot(db) as snap:
-        assert snap.columns() == live
+        kept = {table: columns for table, columns in live.items() if table not in Store.NOT_IN_SNAPSHOT}
+        assert snap.columns() == kept and len(kept) == len(live) - len(Store.NOT_IN_SNAPSHOT)
         kinds = dict(snap.conn.execute(
             "SELECT table_name, table_type FROM information_schema.tables").fetchall())
         for view in Store.MATERIALIZED_VIEWS:
