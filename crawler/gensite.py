@@ -550,6 +550,14 @@ def generated_article(i: int, n: int = 100000) -> str:
             + f'<body>\n{_nav(w, lists, style)}{main}{_footer(w, style)}{body_scripts}</body></html>\n')
 
 
+def generated_text(i: int) -> str:
+    """Plain text of a made-up article (the body of a page like ``generated_article``'s), for
+    benchmarks that need texts without pages."""
+    w = _Writer(i * 7919 + 3)
+    place, _title = _title_parts(i)
+    return "\n".join(w.paragraph(_topic_of(i), place) for _ in range(w.rng.randint(6, 15)))
+
+
 _SUBHEADS = ("聚焦薄弱环节，补齐发展短板", "创新体制机制，激发办学活力", "共享优质资源，促进均衡发展",
              "强化队伍建设，提升育人水平", "完善评价体系，推动内涵发展", "坚持问题导向，狠抓工作落实")
 
