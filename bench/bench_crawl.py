@@ -186,14 +186,17 @@ def _similarity(texts: list[str], pairs: int = 3000, sample: int = 300) -> list[
     Pairs among ``sample`` texts, so that the shingle sets do not count as trafilatura's memory."""
     import random
 
-    from edualliance.pipeline.dedup import shingles
+    import numpy as np
+
+    from edualliance.pipeline.dedup import shingle_hashes
 
     rng = random.Random(0)
-    sets = [shingles(text) for text in rng.sample(texts, min(sample, len(texts)))]
+    sets = [shingle_hashes(text) for text in rng.sample(texts, min(sample, len(texts)))]
     found = []
     for _ in range(pairs):
         a, b = rng.sample(sets, 2)
-        found.append(len(a & b) / max(1, len(a | b)))
+        overlap = np.intersect1d(a, b, assume_unique=True).size
+        found.append(overlap / max(1, a.size + b.size - overlap))
     found.sort()
     return [round(found[len(found) // 2], 3), round(found[len(found) * 95 // 100], 3)]
 

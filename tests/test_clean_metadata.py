@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from edualliance.pipeline import metadata
-from edualliance.pipeline.dedup import Member, cluster, shingles
+from edualliance.pipeline.dedup import Member, cluster, shingle_hashes
 from edualliance.pipeline.normalize import detect_script, normalize
 from edualliance.pipeline.region import Region, find_region
 
@@ -99,7 +99,18 @@ def test_script_detection_and_normalization():
 
 
 def test_shingles_ignore_punctuation_and_spaces():
-    assert shingles("教育 联盟，发展。") == shingles("教育联盟发展")
+    assert shingle_hashes("教育 联盟，发展。").tolist() == shingle_hashes("教育联盟发展").tolist()
+    assert shingle_hashes("教育联盟发展").size == 2 and shingle_hashes("教育联盟").size == 0
+
+
+def test_distinct_shingles_get_distinct_hashes():
+    from edualliance.crawler.gensite import generated_text
+
+    text = "".join(generated_text(i) for i in range(30))  # tens of thousands of shingles
+    compact = "".join(ch for ch in text if ch.isalnum())
+    distinct = {compact[i:i + 5] for i in range(len(compact) - 4)}
+    assert len(distinct) > 20000
+    assert shingle_hashes(text).size == len(distinct)
 
 
 def test_reposts_cluster_and_the_earliest_is_canonical():
