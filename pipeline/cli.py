@@ -531,7 +531,8 @@ def label(ctx: click.Context, limit: int, pool: int, labeler: str | None, classi
 
     Type the keys of the labels that apply (j g d u, several allowed, n for
     none), s to skip, q to stop; '# text' adds a note. Labels are stored in
-    the labels table at once and used by the next `edualliance train`.
+    the labels table at once and used by the next `edualliance train`; the
+    snapshot that `sql` reads is published again when the session ends.
 
     Example: edualliance label --limit 30 --labeler wang
     """
@@ -547,8 +548,11 @@ def label(ctx: click.Context, limit: int, pool: int, labeler: str | None, classi
         except (KeyError, OSError):
             labeler = None
     with _open_store(ctx) as store:
-        label_loop(store, classifier, limit=limit, pool=pool, labeler=labeler, echo=click.echo,
-                   prompt=lambda text, default: click.prompt(text, default=default, show_default=True))
+        try:
+            label_loop(store, classifier, limit=limit, pool=pool, labeler=labeler, echo=click.echo,
+                       prompt=lambda text, default: click.prompt(text, default=default, show_default=True))
+        finally:  # Ctrl-C included: the labels given so far are stored, and readers should see them
+            store.publish_snapshot()
 
 
 @main.command()

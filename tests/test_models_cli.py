@@ -45,6 +45,9 @@ def test_label_loop_stores_answers(seeded_db: Path):
     assert rows[1][:2] == ([], "none") and rows[1][5] == "only a passing mention"
     assert rows[2][:3] == (["jiaolianti"], "jiaolianti", "home_school_society")
     assert len(stored) == 3
+    # The snapshot researchers read has them at once, not only after the next run.
+    result = run("--db", str(seeded_db), "sql", "SELECT count(*) AS n FROM labels", "--csv")
+    assert result.stdout.splitlines() == ["n", "3"]
 
 
 def test_label_shows_least_certain_first_and_keeps_to_unlabeled(seeded_db: Path):
