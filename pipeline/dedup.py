@@ -123,17 +123,23 @@ def band_keys(sig: np.ndarray) -> list[tuple[int, int]]:
     return list(enumerate(_fmix(key + np.arange(BANDS, dtype=np.uint64)).view(np.int64).tolist()))
 
 
+def _prepare(text: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """(shingle hashes, band keys) of a text; no keys for one too short to cluster."""
+    shingled = shingle_hashes(text)
+    return shingled, band_keys(signature(shingled)) if shingled.size >= MIN_SHINGLES else []
+
+
 def _is_repost(a: np.ndarray, b: np.ndarray) -> bool:
     overlap = np.intersect1d(a, b, assume_unique=True).size
     union = a.size + b.size - overlap
     return overlap / union >= JACCARD or overlap / min(a.size, b.size) >= CONTAINMENT
 
 
-def cluster(members: Iterable[Member], prepared: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+def cluster(members: Iterable[Member], prepared: dict[str, tuple[np.ndarray, list[tuple[int, int]]]] | None = None
             ) -> list[Assignment]:
     """One Assignment per member; singletons are their own canonical cluster.
 
-    ``prepared`` may hold (shingle hashes, signature) already computed, by article_id.
+    ``prepared`` may hold (shingle hashes, band keys) already computed, by article_id.
     """
     members = list(members)
     prepared = prepared or {}
@@ -148,14 +154,12 @@ def cluster(members: Iterable[Member], prepared: dict[str, tuple[np.ndarray, np.
     hashes: dict[str, np.ndarray] = {}
     buckets: dict[tuple[int, int], list[str]] = {}
     for m in members:
-        found = prepared.get(m.article_id)
-        shingled = found[0] if found is not None else shingle_hashes(m.text_normalized)
-        if shingled.size < MIN_SHINGLES:
+        shingled, keys = prepared.get(m.article_id) or _prepare(m.text_normalized)
+        if not keys:
             continue
-        sig = found[1] if found is not None else signature(shingled)
         hashes[m.article_id] = shingled
         candidates: set[str] = set()
-        for band_key in band_keys(sig):
+        for band_key in keys:
             bucket = buckets.setdefault(band_key, [])
             candidates.update(bucket)
             bucket.append(m.article_id)
@@ -179,12 +183,8 @@ def cluster_store(store) -> int:
     changed = store.articles_needing_dedup(SCHEME)
     if not changed:
         return 0
-    prepared = {}
-    for article_id, text, _, _ in changed:
-        shingled = shingle_hashes(text)
-        prepared[article_id] = (shingled, signature(shingled) if shingled.size >= MIN_SHINGLES else None)
-    bands = [(band, key, article_id) for article_id, (_, sig) in prepared.items() if sig is not None
-             for band, key in band_keys(sig)]
+    prepared = {article_id: _prepare(text) for article_id, text, _, _ in changed}
+    bands = [(band, key, article_id) for article_id, (_, keys) in prepared.items() for band, key in keys]
     ids = [article_id for article_id, *_ in changed]
     partners = store.dedup_partners(bands, exclude=ids)
     members = [Member(*row) for row in store.cluster_members(sorted(set(ids) | set(partners)))]
