@@ -48,7 +48,7 @@ class LocalSmtpServer:
         def authenticator(smtp, session, envelope, mechanism, auth_data):
             ok = (auth_data.login.decode() == server.user and auth_data.password.decode() == server.password)
             server.logins.append((auth_data.login.decode(), ok))
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # handled=False: answer 535 on failure
 
         def factory():
             if self.user:
@@ -74,6 +74,10 @@ class LocalSmtpServer:
     def __exit__(self, *exc: object) -> None:
         async def close() -> None:
             self._server.close()
+            sessions = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in sessions:  # clients still connected
+                task.cancel()
+            await asyncio.gather(*sessions, return_exceptions=True)
             await self._server.wait_closed()
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
