@@ -24,12 +24,13 @@ class Received:
 class LocalSmtpServer:
     """``with LocalSmtpServer(user="digest", password="s3cret") as smtp: … smtp.port, smtp.received``.
 
-    With ``user`` set, AUTH PLAIN/LOGIN is offered over plain text (loopback
-    only) and a wrong password is refused with 535.
+    With ``user`` set, AUTH PLAIN/LOGIN is offered (over plain text unless
+    ``tls_context`` is given) and a wrong password is refused with 535.
     """
 
     user: str | None = None
     password: str | None = None
+    tls_context: object = None  # an ssl.SSLContext: offer STARTTLS and require it before AUTH and MAIL
     received: list[Received] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
     port: int = 0
@@ -51,9 +52,12 @@ class LocalSmtpServer:
             return AuthResult(success=ok, handled=False)  # handled=False: answer 535 on failure
 
         def factory():
+            kwargs = {}
+            if self.tls_context is not None:
+                kwargs.update(tls_context=self.tls_context, require_starttls=True)
             if self.user:
-                return SMTP(Handler(), authenticator=authenticator, auth_require_tls=False)
-            return SMTP(Handler())
+                kwargs.update(authenticator=authenticator, auth_require_tls=self.tls_context is not None)
+            return SMTP(Handler(), **kwargs)
 
         self._loop = asyncio.new_event_loop()
         started = threading.Event()
@@ -84,3 +88,35 @@ class LocalSmtpServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
+
+
+def self_signed_context(directory) -> tuple[object, str]:
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 and
+    localhost; returns (context, path of the certificate in PEM)."""
+    import datetime
+    import ipaddress
+    import ssl
+    from pathlib import Path
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "edualliance test SMTP")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = Path(directory) / "smtp-cert.pem", Path(directory) / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context, str(cert_path)

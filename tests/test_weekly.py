@@ -88,10 +88,11 @@ def add_articles(db: Path, rows: list[tuple[date, str | None, str]]) -> None:
 
 
 def config_for(tmp_path: Path, port: int, **mail) -> object:
+    mail = {"tls": "none", **mail}
     extra = "".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in mail.items())
     return parse_config(
         f'db = "corpus.duckdb"\n[digest]\nout = "digests"\nfeed_base_url = "https://corpus.example.edu/d/"\n'
-        f'[mail]\nhost = "127.0.0.1"\nport = {port}\ntls = "none"\nfrom = "digest@example.org"\n'
+        f'[mail]\nhost = "127.0.0.1"\nport = {port}\nfrom = "digest@example.org"\n'
         f'to = ["a@example.org", "b@example.org"]\n{extra}', tmp_path / "config.toml")
 
 
@@ -217,3 +218,30 @@ def test_the_login_uses_the_password_from_the_environment(corpus, tmp_path, monk
 
 def test_the_archive_says_week_names_as_iso_weeks():
     assert week_name(W(2026, 1, 1)) == "2026-W01" and week_name(date(2027, 1, 1)) == "2026-W53"
+
+
+# -- TLS: STARTTLS is verified ------------------------------------------------------------------
+
+
+def test_starttls_verifies_the_certificate_and_logs_in_over_tls(corpus, tmp_path, monkeypatch):
+    from local_smtp import self_signed_context
+
+    context, cert = self_signed_context(tmp_path)
+    monkeypatch.setenv("EDUALLIANCE_SMTP_PASSWORD", "pw-over-tls")
+    with LocalSmtpServer(user="digest", password="pw-over-tls", tls_context=context) as server:
+        config = config_for(tmp_path, server.port, tls="starttls", user="digest")
+        report = run(config)  # a certificate no trusted CA signed: refused before any login
+        assert len(report.mail_failures) == 8 and "CERTIFICATE_VERIFY_FAILED" in report.mail_failures[0][2]
+        assert server.logins == [] and server.received == []
+        monkeypatch.setenv("SSL_CERT_FILE", cert)  # the operator trusts their own CA this way
+        retry = run(config)
+        assert len(retry.sent) == 8 and server.logins == [("digest", True)] and len(server.received) == 8
+
+
+def test_no_password_is_sent_without_tls_except_to_loopback(corpus, tmp_path, monkeypatch):
+    from edualliance.pipeline.mail import Mailer, MailError, SmtpSettings
+
+    settings = SmtpSettings(host="smtp.example.edu", port=25, user="digest", password="pw")
+    with pytest.raises(MailError, match="refusing to send the SMTP password to smtp.example.edu without TLS"):
+        Mailer(settings).__enter__()
+    assert "pw" not in repr(settings)
