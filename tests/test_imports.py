@@ -130,25 +130,13 @@ def _cycle_within(graph: dict[str, set[str]], component: set[str]) -> list[str]:
     raise AssertionError(f"{sorted(component)} is not strongly connected")
 
 
-#: Cycles being removed by a change in flight, each with the change that removes it.
-#: The test fails when one of them is gone, so that its entry is deleted with it.
-BEING_REMOVED: dict[frozenset[str], str] = {
-    # crawler/cli.py takes _db_path and _open_store from pipeline/cli.py, which registers
-    # crawler/cli.py's commands: the CLI's move into pipeline/cli/ (issue 10) ends it.
-    frozenset({"edualliance.crawler.cli", "edualliance.pipeline.cli"}): "issue 10: CLI grouped into pipeline/cli/",
-}
-
-
 def test_the_project_has_no_import_cycles():
     modules = source_modules()
     # The walk found the tree (a wrong root would find nothing and pass).
     assert {"edualliance.pipeline.store", "edualliance.models.classifier",
             "edualliance.crawler.spiders.sources", "edualliance.corpus"} <= set(modules)
     cycles = find_cycles(import_graph(modules))
-    unexpected = [cycle for cycle in cycles if frozenset(cycle) not in BEING_REMOVED]
-    assert not unexpected, "import cycles: " + "; ".join(" → ".join(cycle) for cycle in unexpected)
-    gone = set(BEING_REMOVED) - {frozenset(cycle) for cycle in cycles}
-    assert not gone, f"delete from BEING_REMOVED what is no longer a cycle: {[BEING_REMOVED[g] for g in gone]}"
+    assert not cycles, "import cycles: " + "; ".join(" → ".join(cycle) for cycle in cycles)
 
 
 def test_the_cycle_finder_finds_a_cycle():
