@@ -49,7 +49,7 @@ class LocalSmtpServer:
         def authenticator(smtp, session, envelope, mechanism, auth_data):
             ok = (auth_data.login.decode() == server.user and auth_data.password.decode() == server.password)
             server.logins.append((auth_data.login.decode(), ok))
-            return AuthResult(success=ok, handled=False)  # handled=False: answer 535 on failure
+            return AuthResult(success=ok, handled=False, auth_data=auth_data)  # handled=False: 535 on failure
 
         def factory():
             kwargs = {}
