@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from edualliance.crawler.fixture_server import FixtureServer
+from edualliance.corpus.fixtureweb.server import FixtureServer
 from edualliance.pipeline.cli import main
 
 from local_smtp import LocalSmtpServer

@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 import duckdb
 import pytest
 
-from edualliance.crawler.fixture_server import FixtureServer
+from edualliance.corpus.fixtureweb.server import FixtureServer
 from edualliance.crawler.registry import demo_registry_path
 from edualliance.crawler.run import LOOPBACK_SETTINGS
 from edualliance.pipeline.store import BEIJING
