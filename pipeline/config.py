@@ -281,7 +281,7 @@ def _parse_mail(table: dict[str, Any], where: str, base: Path, languages: tuple[
 
 def load_config(path: str | Path) -> Config:
     """Read and validate a config file; a problem is a ConfigError naming the file and the key."""
-    path = Path(path)
+    path = Path(path).absolute()  # its relative paths must not move when the job changes folder
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
