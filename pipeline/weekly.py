@@ -269,11 +269,11 @@ def update_archive(store, snapshot, config, *, run_id: int | None = None, now: d
             raise WeeklyError("--resend needs a [mail] section in the config file")
         with store.transaction():
             store.queue_digest_mails(name, archive[name]["revision"], list(config.mail.to), "resend", run_id)
-    if archive:
-        report.index = write_index(out, list(archive.values()), store.digest_mail_counts())
-        report.feed = write_feed(out, list(archive.values()), config.digest.feed_base_url)
     if config.mail and send_mail:
         send_queued(store, config, out, report, run_id=run_id, echo=echo)
+    if archive:  # after sending: the index says what went out
+        report.index = write_index(out, list(archive.values()), store.digest_mail_counts())
+        report.feed = write_feed(out, list(archive.values()), config.digest.feed_base_url)
     return report
 
 

@@ -133,6 +133,8 @@ def test_archive_index_feed_and_one_mail_per_week_per_recipient_then_nothing(cor
         assert sorted(p.name for p in out.iterdir()) == ["2025-W40", "2026-W08", "2026-W09", "2026-W10",
                                                          "feed.xml", "index.html"]
         assert (out / "2026-W09" / "digest-2026-W09.md").read_text(encoding="utf-8").count("): 2 stories (") == 1
+        index = (out / "index.html").read_text(encoding="utf-8")
+        assert index.count("<td class=muted>2 sent</td>") == 4  # what went out, written after sending
         feed = ElementTree.parse(out / "feed.xml").getroot()
         ns = {"a": "http://www.w3.org/2005/Atom"}
         ids = [e.findtext("a:id", namespaces=ns) for e in feed.findall("a:entry", ns)]
@@ -174,6 +176,7 @@ def test_a_revised_week_is_marked_and_remailed_only_when_recent(corpus, tmp_path
         out = tmp_path / "digests"
         index = (out / "index.html").read_text(encoding="utf-8")
         assert index.count("revised 1×") == 2 and "group_run stories 0 → 1" in index
+        assert index.count("<td class=muted>4 sent</td>") == 1  # 2026-W09: the digest and its revision
         feed = (out / "feed.xml").read_text(encoding="utf-8")
         assert "Policy-trend digest 2025-W40 (revised)" in feed and "urban_rural stories 0 → 1" in feed
         assert run(config).revised == [] and len(server.received) == sent_before + 2
