@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ EARLIEST_WEEK = date(1995, 1, 2)
 FEED_WEEKS = 104
 
 
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
 class WeeklyError(ValueError):
     pass
 
@@ -67,12 +71,13 @@ def week_name(week_start: date) -> str:
 
 def parse_week(value: str) -> date:
     """'2026-W48' → its Monday."""
-    from .digest import DigestError, parse_week as parse
-
+    match = _WEEK.match(value.strip())
+    if not match:
+        raise WeeklyError(f"week {value!r} is not an ISO week like 2026-W48")
     try:
-        return parse(value).date()
-    except DigestError as exc:
-        raise WeeklyError(str(exc)) from exc
+        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError as exc:
+        raise WeeklyError(f"week {value!r} does not exist: {exc}") from exc
 
 
 def last_complete_week(now: datetime | None = None) -> date:
