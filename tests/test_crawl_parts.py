@@ -261,7 +261,7 @@ def test_a_corrupt_crawl_channel_kills_the_child_instead_of_hanging(tmp_path: Pa
     import threading
 
     from edualliance.crawler.run import _receive
-    from edualliance.crawler.sink import CrawlSink
+    from edualliance.crawler.sink.crawl_sink import CrawlSink
     from edualliance.models.keywords import KeywordClassifier
     from edualliance.pipeline.store import Store
 
