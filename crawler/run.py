@@ -30,6 +30,7 @@ from edualliance.pipeline import dedup
 from .channel import ChannelError, read_messages
 from .registry import Source, taxonomy_keywords
 from .sink.crawl_sink import CrawlSink
+from .sink.pool import resolve_kind
 
 if TYPE_CHECKING:
     from edualliance.models.loader import Classifier
@@ -50,12 +51,12 @@ _EOF = object()
 
 #: Raw captures are written when this many are waiting, or this many page bytes, or this often.
 CAPTURE_BATCH = 64
-CAPTURE_BYTES = 8 * 2**20
+CAPTURE_BYTES = 4 * 2**20
 CAPTURE_SECONDS = 0.5
 
 #: Page bytes the reader thread may queue before it stops reading the crawl's pipe (the
 #: crawl then waits on its writes): what this process holds of pages not yet captured.
-RECEIVE_BYTES = 16 * 2**20
+RECEIVE_BYTES = 8 * 2**20
 
 
 @dataclass
@@ -92,6 +93,8 @@ def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kin
     ``clean_during_crawl=False`` only captures raw pages while the crawl runs
     and cleans them after it (the benchmark uses this to time the crawl alone).
     """
+    if isinstance(classifier, str):
+        classifier = resolve_kind(classifier)  # a missing model is an error before the run starts
     run_id = store.start_run(kind)
     by_name = {s.name: s for s in sources}
     sink = CrawlSink(store, classifier, run_id, by_name,
@@ -106,6 +109,8 @@ def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kin
         with store.transaction():
             for source in sources:
                 store.save_source(source.name, source.kind, source.as_config())
+        if clean_during_crawl:
+            sink.start_workers()  # they load the model while the crawl starts
         exit_code = _crawl_child(store, sink, sources, settings or {}, keywords, echo, worker_log,
                                  clean_during_crawl)
         sink.crawl_seconds = time.monotonic() - sink.started

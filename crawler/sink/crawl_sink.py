@@ -14,7 +14,7 @@ and writes the results, in the order the batches were taken; it then loads no
 classifier at all. A batch in flight is still in the inbox until its results
 are stored, so a killed run loses nothing. What this process holds of the
 pages is bounded in bytes, not only in rows: captures waiting to be written
-(``CAPTURE_BYTES``, see run.py), rows read ahead from the inbox (``TAKE_BYTES``)
+(``CAPTURE_BYTES`` and ``RECEIVE_BYTES``, see run.py), rows read ahead from the inbox (``TAKE_BYTES``)
 and batches in flight (``BATCH_BYTES``, ``pool.INFLIGHT_BYTES``).
 
 Focused crawling: an article the classifier gives no label is recorded in
@@ -51,7 +51,7 @@ BATCH_BYTES = 4 * 2**20
 TAKE_ROWS = 500
 
 #: ... as many as fit in this many page bytes, by the size of the rows read last.
-TAKE_BYTES = 16 * 2**20
+TAKE_BYTES = 8 * 2**20
 
 
 def _iso(value: str | None) -> datetime | None:
@@ -211,7 +211,7 @@ class CrawlSink:
         done = 0
         while True:
             if self.workers >= 2:
-                self._feed()
+                self._feed(wait=True)
                 busy = self._pool is not None and self._pool.busy
                 n = self._store_next(block=True) if busy else 0
             else:
@@ -229,11 +229,13 @@ class CrawlSink:
         if pool is not None:
             pool.close()
 
-    def _feed(self) -> None:
-        """Hand the workers batches from the inbox until each has enough to do."""
+    def _feed(self, wait: bool = False) -> None:
+        """Hand the workers batches from the inbox until each has enough to do (if they are up,
+        or once they are, if ``wait``)."""
         if self._pool is None:
-            kind = self.classifier_kind if self.classifier_kind is not None else classifier_kind(self._classifier)
-            self._pool = CleaningPool(self.workers, kind)
+            self.start_workers()
+        if wait:
+            self._pool.wait_started()
         while not self._pool.full:
             if not self._taken_rows and not self._read_ahead():
                 return
@@ -246,6 +248,12 @@ class CrawlSink:
                 size += next_size
             self._taken_bytes -= size
             self._pool.submit(batch)
+
+    def start_workers(self) -> None:
+        """Start the pool of cleaning workers in the background (they load the model first)."""
+        if self._pool is None and self.workers >= 2:
+            kind = self.classifier_kind if self.classifier_kind is not None else classifier_kind(self._classifier)
+            self._pool = CleaningPool(self.workers, kind)
 
     def _read_ahead(self) -> bool:
         """Read the next inbox rows for the workers: as many as fit in ``TAKE_BYTES`` by the size

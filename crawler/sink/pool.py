@@ -31,7 +31,7 @@ INFLIGHT_PER_WORKER = 2
 #: ... and at most this many page bytes in flight in all: each batch is held by
 #: the storing process until its results are stored, and by a worker (with its
 #: parse trees, several times the page) while it is cleaned.
-INFLIGHT_BYTES = 16 * 2**20
+INFLIGHT_BYTES = 12 * 2**20
 
 #: Workers run at this lower priority, so that the crawl and the writer (one
 #: process each, which the workers cannot replace) never wait for a core.
@@ -168,19 +168,54 @@ def _pool_context(kind: str | None):
     return multiprocessing.get_context("spawn")
 
 
+def _started() -> None:
+    """A task that does nothing: submitting one per worker starts them all."""
+
+
 class CleaningPool:
-    """Batches of inbox rows in flight to the workers, oldest first (results are stored in order)."""
+    """Batches of inbox rows in flight to the workers, oldest first (results are stored in order).
+
+    The workers start in the background: their fork server loads the model before it forks
+    them (seconds), and meanwhile the storing process goes on capturing the crawl. Until they
+    are up the pool is ``full``; ``wait_started`` waits for them.
+    """
 
     def __init__(self, workers: int, kind: str | None) -> None:
         self.workers = workers
         self.kind = kind  # what the workers classify with (None: the storing process classifies)
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: ProcessPoolExecutor | None = None  # set once every worker is up
+        self._start_error: BaseException | None = None
+        self._starting = threading.Thread(target=self._start, name="start-cleaning-workers", daemon=True)
+        self._starting.start()
         self._inflight: deque[tuple[list, int, Future]] = deque()  # (rows, their bytes, their results)
         self.rows = 0  # rows in flight
         self.bytes = 0  # page bytes in flight
 
+    def _start(self) -> None:
+        try:
+            executor = ProcessPoolExecutor(self.workers, mp_context=_pool_context(self.kind),
+                                           initializer=_worker_start, initargs=(os.getpid(), self.kind))
+            for future in [executor.submit(_started) for _ in range(self.workers)]:  # one process each
+                future.result()
+            self._executor = executor
+        except BaseException as exc:  # noqa: BLE001 - raised again in the storing process's thread
+            self._start_error = exc
+
+    def wait_started(self) -> None:
+        self._starting.join()
+        if self._start_error is not None:
+            raise self._start_error
+
+    @property
+    def started(self) -> bool:
+        if self._start_error is not None:
+            raise self._start_error
+        return self._executor is not None
+
     @property
     def full(self) -> bool:
+        if not self.started:
+            return True
         return len(self._inflight) >= self.workers * INFLIGHT_PER_WORKER or self.bytes >= INFLIGHT_BYTES
 
     @property
@@ -194,9 +229,7 @@ class CleaningPool:
     def submit(self, rows: list) -> None:
         """Hand one batch (rows with ``bytes`` bodies, see ``rows.as_sent``) to the workers."""
         size = sum(row_bytes(row) for row in rows)
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=_pool_context(self.kind),
-                                                 initializer=_worker_start, initargs=(os.getpid(), self.kind))
+        self.wait_started()
         self._inflight.append((rows, size, self._executor.submit(_worker_batch, rows)))
         self.rows += len(rows)
         self.bytes += size
@@ -215,6 +248,7 @@ class CleaningPool:
 
     def close(self) -> None:
         """Stop the workers (batches in flight stay in the inbox for the next run)."""
+        self._starting.join()
         executor, self._executor = self._executor, None
         self._inflight.clear()
         self.rows = self.bytes = 0
