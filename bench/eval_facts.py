@@ -31,7 +31,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLD = ROOT / "bench" / "facts_gold.jsonl"
+#: The gold files: the first was written before the extractor and its rules were then
+#: checked and tuned on it; the second was written after, and never used to tune them.
+GOLD = (ROOT / "bench" / "facts_gold.jsonl", ROOT / "bench" / "facts_gold_holdout.jsonl")
 SEEDS = ROOT / "corpus" / "seeds"
 
 
@@ -154,7 +156,7 @@ def evaluate(gold_path: Path, verbose: bool) -> dict:
 
 
 def report(t: Counter) -> bool:
-    print(f"Gold set: {t['articles']} articles")
+    print(f"  {t['articles']} articles")
     ok = True
     for label, tp, pred, gold in (("facts", "facts_tp", "facts_pred", "facts_gold"),
                                   ("alliances", "all_tp", "all_pred", "all_gold"),
@@ -201,14 +203,24 @@ def seeds(folder: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gold", type=Path, default=GOLD)
+    parser.add_argument("--gold", type=Path, nargs="+", default=list(GOLD),
+                        help="gold JSON Lines files (default: the dev and the held-out set)")
     parser.add_argument("--seeds", type=Path, default=SEEDS, help="folder of seed pages (default corpus/seeds)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss and every extra record")
     args = parser.parse_args(argv)
-    if not args.gold.exists():
-        print(f"no gold file at {args.gold}", file=sys.stderr)
+    missing = [p for p in args.gold if not p.exists()]
+    if missing:
+        print(f"no gold file at {missing[0]}", file=sys.stderr)
         return 2
-    report(evaluate(args.gold, args.verbose))
+    total = Counter()
+    for path in args.gold:
+        print(f"== {path.name}")
+        tally = evaluate(path, args.verbose)
+        report(tally)
+        total.update(tally)
+    if len(args.gold) > 1:
+        print("== all gold articles")
+        report(total)
     seeds(args.seeds)
     return 0
 

@@ -27,6 +27,10 @@ _CLAUSE = re.compile(r"[，。；,;]")
 #: A sentence really ends here (a headline may end in a closing quote: 有了“结对校”).
 _FULL_STOP = re.compile(r"[。！？!?；;…](?:[”\"’）)』」]*)$")
 _TRUNCATED = re.compile(r"(?:…|\.{3}|。。。)$")
+#: A policy document's number on a line of its own (黔教发〔2024〕7号, 文号：教基[2023]5号): part of
+#: the document, not page furniture, though it is short and stands above the body.
+_DOC_NUMBER_LINE = re.compile(r"^(?:文\s*号\s*[:：]\s*)?[\u4e00-\u9fff]{1,10}\s*[〔［\[【（(]\s*(?:19|20)\d{2}\s*"
+                              r"[〕］\]】）)]\s*\d{1,4}\s*[号號]$")
 _READING = re.compile(r"正在阅读\s*[:：]\s*(.+)")
 
 #: A body paragraph is prose: this many Han characters, or a shorter line that
@@ -199,6 +203,9 @@ def clean_text_page(raw_text: str) -> TextPage:
     # subheadings (e.g. a 副题), which belong to the body.
     lead: list[str] = []
     for line in reversed(header):
+        if _DOC_NUMBER_LINE.match(line):
+            lead.insert(0, line)
+            continue
         if line == title or is_boilerplate(line) or is_meta(line) or is_list_item(line) \
                 or han_count(line) < 6:
             break

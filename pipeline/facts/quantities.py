@@ -117,7 +117,7 @@ def _counted(unit: str, default: str, sentence: str, start: int, end: int) -> tu
     if best:
         return best[0], after[: best[2]]
     # … else the figure must not count places, projects or outsiders ("试点县35个", "12个大项") …
-    if c["not_after"].search(after) or c["not_before_noun"].search(before):
+    if c["not_after"].search(after) or (default != "share" and c["not_before_noun"].search(before)):
         return None, ""
     if unit not in c["accepts"]:
         if default == "share" and not (c["share_before"].search(before) or c["share_after"].search(after)):
