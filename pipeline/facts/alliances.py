@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..region import find_region
 from .context import Sentence, best_model, model_counts, place_of
 from .records import Alliance, Place
 from .rules import compiled, section
@@ -26,7 +27,9 @@ _QUOTES = re.compile(r"[“”\"‘’'「」『』]")
 _TITLE = re.compile(r"《[^《》]*》")
 _CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
 _LIST_SPLIT = re.compile(r"[、，,]|(?<=[校学园中区])(?:和|及|与|以及)")
-_BAD_START = re.compile(r"^(?:由|以|在|与|和|将|把|对|从|向|为|经|其中|同时|例如|如|并|又|还|共|有|是|等)")
+_BAD_START = re.compile(r"^(?:由|以|在|与|和|将|把|对|从|向|为|经|其中|同时|例如|如|并|又|还|共|有|是|等|通过|推动|带动|"
+                        r"组织|支持|鼓励|选派|安排|依托|利用|实现|形成|建立|确定|选取|包括|吸纳|覆盖|遴选|了)")
+_PLACE_ONLY = re.compile(r"[一-龥]{1,8}(?:省|市|自治区|自治州|州|地区|区|县|旗|镇|乡)")
 _PLACE_PREFIX = re.compile(r"^[一-龥]{1,7}?(?:省|市|自治区|自治州|州|地区|盟|区|县|旗)")
 
 
@@ -43,6 +46,9 @@ def _c():
         "stop_words": set(a["stop_words"].split()),
         "school": re.compile(rf"^[一-龥0-9（）()·]{{1,30}}?(?:{a['school_suffix']})$"),
         "generic_school": re.compile(a["generic_school"]),
+        "school_in_name": re.compile(a["school_suffix"]),
+        "brand": re.compile(a["brand_words"]),
+        "proper_pos": set(a["proper_pos"].split()),
         "lead_with": re.compile(rf"以(?P<names>[^，。；以为]{{2,120}}?)为(?:{a['lead_roles']})"),
         "lead_by": re.compile(rf"由(?P<names>[^，。；由]{{2,60}}?)(?:牵头|领衔|领办|任(?:{a['lead_roles']})|担任(?:{a['lead_roles']})|作为(?:{a['lead_roles']}))"),
         "lead_is": re.compile(rf"^(?:其中)?(?P<names>[^，。；]{{2,40}}?)(?:为|是|作为|担任|任)(?:{a['lead_roles']})"),
@@ -66,7 +72,7 @@ def school_names(text: str) -> list[str]:
     """Schools of a written list: "A、B和C等优质学校" → [A, B, C]."""
     out = []
     for part in _LIST_SPLIT.split(text):
-        part = re.sub(r"等.*$", "", part.strip())
+        part = re.sub(r"(?:等|这|共)(?:[\d一二三四五六七八九十两]+所)?.*$", "", part.strip())
         part = re.sub(r"^(?:包括|有|为|是|即)", "", part)
         if is_school(part) and part not in out:
             out.append(part)
@@ -96,15 +102,23 @@ def _name_prefix(left: str) -> str:
     return "".join(reversed(kept))
 
 
-def is_generic(prefix: str) -> bool:
-    """True when a name's words only describe a kind of alliance (县域, 融合型, 城乡学校 …)."""
+def _strip_generic(prefix: str) -> str:
     rest = prefix
     for _ in range(8):
         new = _c()["generic"].sub("", rest)
         if new == rest:
             break
         rest = new
-    return len(rest) < 2
+    return rest
+
+
+def is_generic(prefix: str) -> bool:
+    """True when a name's words only describe a kind of alliance (县域, 融合型, 城乡学校 …)."""
+    rest = _strip_generic(prefix)
+    if len(rest) < 2:
+        return True
+    # 浙江省城乡义务教育共同体: a place's whole scheme, not one alliance
+    return _PLACE_ONLY.fullmatch(rest) is not None
 
 
 def alliance_key(name: str | None, lead: str | None, province: str | None) -> str:
@@ -137,7 +151,31 @@ def _clean(sentence: str) -> str:
     return compiled(rules["veto_spans"]).sub(lambda m: "□" * len(m.group()), text)
 
 
-def _named(text: str, model: str | None) -> list[tuple[str, str | None]]:
+def _name_tokens_proper(rest: str) -> bool:
+    """True when what is left of a name after its descriptive words is a proper name (长郡, 南山实验)."""
+    c = _c()
+    if c["brand"].search(rest):
+        return True
+    tokens = _tokens(rest)
+    return bool(tokens) and all(flag in c["proper_pos"] for _, flag in tokens)
+
+
+def _place_only(rest: str) -> bool:
+    """深圳, 黄冈市, 兴安盟: a place's whole scheme (深圳教育集团), not one alliance."""
+    if _PLACE_ONLY.fullmatch(rest):
+        return True
+    region = find_region(None, rest)
+    return region is not None and len(rest) <= 4
+
+
+def _named(text: str, model: str | None, has_roles: bool) -> list[tuple[str, str | None]]:
+    """Alliance names in a sentence, with the model each implies.
+
+    A name is accepted when it is built on a school's name (天长小学教育集团), when
+    the sentence gives the alliance a lead or members (红牌楼学区以棕北中学为学区长
+    学校), or when what is left after its descriptive words is a proper name by
+    jieba's tags and not merely a place (长郡教育集团, but not 深圳教育集团).
+    """
     c = _c()
     out = []
     for m in c["tail"].finditer(text):
@@ -148,6 +186,10 @@ def _named(text: str, model: str | None) -> list[tuple[str, str | None]]:
         left = left[cut + 1:]
         prefix = _name_prefix(left) if left else ""
         if not prefix or is_generic(prefix) or re.search(r"\d", prefix):
+            continue
+        rest = _strip_generic(prefix)
+        if not (c["school_in_name"].search(prefix) or has_roles or
+                (_name_tokens_proper(rest) and not _place_only(rest))):
             continue
         tail_model = c["tail_model"][m.group()] or model
         if tail_model is None:
@@ -211,11 +253,12 @@ def extract_alliances(paras: list[tuple[int, int, str, list[Sentence]]], *, arti
             text = _clean(s.text)
             model = best_model(model_counts(s.text), para_counts) or article_model
             sentence_place = place_of(s.text, place)
-            named = _named(text, model)
             leads, members, paired = _roles(text)
+            named = _named(text, model, bool(leads or members))
+            province = place.province or sentence_place.province
             here: list[_Found] = []
             for name, name_model in named:
-                item = add(alliance_key(name, None, sentence_place.province),
+                item = add(alliance_key(name, None, province),
                            _Found(name, name_model, place=sentence_place))
                 item.sentences.append(s.text.strip())
                 here.append(item)
@@ -225,7 +268,7 @@ def extract_alliances(paras: list[tuple[int, int, str, list[Sentence]]], *, arti
                 target.members.extend(m for m in members if m not in target.members and m != target.lead)
             elif leads and not here:
                 for lead in leads:
-                    item = add(alliance_key(None, lead, sentence_place.province),
+                    item = add(alliance_key(None, lead, province),
                                _Found(None, model, lead=lead, place=sentence_place))
                     item.sentences.append(s.text.strip())
                     if len(leads) == 1:

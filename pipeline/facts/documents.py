@@ -74,13 +74,17 @@ def kind_of(title: str) -> str | None:
 
 
 def is_policy_title(title: str) -> bool:
-    return kind_of(title) is not None and len(title) > _c()["short_max"] and _c()["relevant"].search(title) is not None
+    """A document's title on schooling (not one on hospitals: 医疗卫生共同体 speaks of 共同体 too)."""
+    models = section("models")
+    return kind_of(title) is not None and len(title) > _c()["short_max"] \
+        and _c()["relevant"].search(title) is not None and not compiled(models["veto_paragraph"]).search(title) \
+        and not compiled(models["veto_spans"]).search(title)
 
 
 def _issuers(text: str) -> tuple[str, ...]:
     """Bodies named in a signature line or before 印发: 江西省教育厅 江西省财政厅 → both."""
     c = _c()
-    text = c["noise"].sub("", c["tail_noise"].sub("", text.strip())).strip()
+    text = c["noise"].sub("", c["tail_noise"].sub("", text.strip())).strip().lstrip("了的")
     found = []
     for part in _SPLIT_ISSUERS.split(text):
         part = part.strip()

@@ -25,6 +25,8 @@ _RANGE_SEP = r"(?:-|－|—|–|~|～|至|到)"
 _NUM = rf"(?:\d+(?:[,，]\d{{3}})*(?:\.\d+)?|[{_CN}]+)(?:[万亿](?![{_CN}\d]))?"
 _PUNCT = re.compile(r"[，。；、：:,;（）()“”\"《》！？!?\s]")
 _TARGET = re.compile(r"(?:到|至|截至)\s*(?:19|20)\d{2}\s*年(?!底前已|以来)|力争|目标|预计|计划|要求|原则上|不少于|不超过|将(?:新|组|建|达|实现|覆盖)")
+#: What may follow a figure whose noun stands before it (教育集团12个，/ 教师52名参与 …).
+_LINK_AFTER = re.compile(r"^(?:的|和|及|与|或|等|以上|左右|之多|参加|参与|到|在|从|被|为|是|已|均|全部|分别|共|，|。|；|、)")
 _SIX_BIG = re.compile(rf"(?P<num>[{_CN}\d]+)大(?P<noun>教育集团|集团|学区|教联体|共同体|联盟|片区)")
 
 
@@ -123,7 +125,10 @@ def _counted(unit: str, default: str, sentence: str, start: int, end: int) -> tu
         if default == "share" and not (c["share_before"].search(before) or c["share_after"].search(after)):
             return None, ""  # 下跌12%: a change, not a share of schools or teachers
         return default, before[-6:] if default != "share" else before[-6:]
-    # … and the nearest counted noun before it ("组建教育集团12个", "交流教师285名") says what it counts.
+    # A noun after the unit that is none of the things it may count (1个学位, 5个城市) ends it …
+    if after and not _LINK_AFTER.match(after):
+        return None, ""
+    # … else the nearest counted noun before it ("组建教育集团12个", "交流教师285名") says what it counts.
     found = _nearest_before(before, accepts)
     return (found, before[-8:]) if found else (None, "")
 
@@ -150,7 +155,8 @@ def facts_in_sentence(sentence: Sentence, *, model: str | None, place: Place,
             qualifier = _qualifier(m.group("bare")[:-1], None) or "about"
         else:
             raw = m.group("num")
-            if raw in ("一", "两", "二") and not m.group("max") and written_unit in ("所", "个", "名", "位", "对"):
+            if raw in ("一", "两", "二") and not m.group("max") and written_unit in (
+                    "所", "个", "名", "位", "对", "次", "场", "节", "人"):
                 continue  # 以一所优质学校为龙头: "a school", not a count
             value = parse_number(raw)
             value_max = parse_number(m.group("max")) if m.group("max") else None
@@ -194,8 +200,8 @@ def extract_facts(paras: list[tuple[int, int, str, list[Sentence]]], *, article_
             if not article_relevant or compiled_veto(text):
                 continue
         for s in sents:
-            if compiled_veto(s.text):
-                continue
+            if compiled_veto(s.text) or _VETO_SPAN.search(s.text):
+                continue  # a sentence about 学区房 or 课后托管: its figures are not the reform's
             model = best_model(model_counts(s.text), para_counts) or article_model
             for fact in facts_in_sentence(s, model=model, place=place, published_year=published_year):
                 # the same figure of the same thing said twice (lead and body) is one fact
@@ -204,6 +210,15 @@ def extract_facts(paras: list[tuple[int, int, str, list[Sentence]]], *, article_
                     seen.add(said)
                     out.append(fact)
     return out
+
+
+class _VetoSpan:
+    def search(self, text: str):
+        from .rules import compiled
+        return compiled(section("models")["veto_spans"]).search(text)
+
+
+_VETO_SPAN = _VetoSpan()
 
 
 def compiled_veto(text: str) -> bool:
