@@ -30,7 +30,7 @@ _LIST_SPLIT = re.compile(r"[、，,]|(?<=[校学园中区])(?:和|及|与|以及
 _BAD_START = re.compile(r"^(?:由|以|在|与|和|将|把|对|从|向|为|经|其中|同时|例如|如|并|又|还|共|有|是|等|通过|推动|带动|"
                         r"组织|支持|鼓励|选派|安排|依托|利用|实现|形成|建立|确定|选取|包括|吸纳|覆盖|遴选|了)")
 _PLACE_ONLY = re.compile(r"[一-龥]{1,8}(?:省|市|自治区|自治州|州|地区|区|县|旗|镇|乡)")
-_PLACE_PREFIX = re.compile(r"^[一-龥]{1,7}?(?:省|市|自治区|自治州|州|地区|盟|区|县|旗)")
+_PLACE_SUFFIX = "省市区县州盟旗"
 
 
 @lru_cache(maxsize=1)
@@ -121,15 +121,24 @@ def is_generic(prefix: str) -> bool:
     return _PLACE_ONLY.fullmatch(rest) is not None
 
 
+def _place_prefix_end(name: str) -> int:
+    """Length of the place name a name starts with (杭州市 in 杭州市天长小学教育集团), 0 if none."""
+    for end in range(min(10, len(name) - 1), 1, -1):
+        head = name[:end]
+        if head[-1] in _PLACE_SUFFIX and name[end] not in _PLACE_SUFFIX and find_region(None, head) is not None:
+            return end
+    return 0
+
+
 def alliance_key(name: str | None, lead: str | None, province: str | None) -> str:
     """One key for one alliance however articles write it: place names before it dropped."""
     core = name or lead or ""
     core = _QUOTES.sub("", core).replace(" ", "")
     for _ in range(3):
-        m = _PLACE_PREFIX.match(core)
-        if not m or len(core) - m.end() < 4:
+        end = _place_prefix_end(core)
+        if not end or len(core) - end < 4:
             break
-        core = core[m.end():]
+        core = core[end:]
     kind = "name" if name else "lead"
     return f"{province or '?'}|{kind}|{core}"
 

@@ -90,16 +90,11 @@ def sentences(paragraph: str, index: int, start: int) -> list[Sentence]:
 
 
 def place_of(text: str, default: Place) -> Place:
-    """The place a sentence names (the most precise the gazetteer finds), else the article's."""
+    """The place a sentence names, at the level it names it (浙江全省 → the province); else the article's."""
     region = find_region(None, text)
     if region is None or not region.province:
         return default
-    if default.province and region.province != default.province:
-        return Place(region.province, region.city, region.county)
-    # Same province: keep the article's finer levels unless the sentence names its own.
-    if region.city and region.city != default.city:
-        return Place(region.province, region.city, region.county)
-    return Place(region.province, region.city or default.city, region.county or default.county)
+    return Place(region.province, region.city, region.county)
 
 
 def time_of(text: str, published_year: int | None) -> tuple[int | None, str | None]:
