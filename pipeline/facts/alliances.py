@@ -136,7 +136,8 @@ def alliance_key(name: str | None, lead: str | None, province: str | None) -> st
     core = _QUOTES.sub("", core).replace(" ", "")
     for _ in range(3):
         end = _place_prefix_end(core)
-        if not end or len(core) - end < 4:
+        if not end or len(core) - end < 4 or re.match(r"[第一二三四五六七八九十\d]", core[end:]):
+            # 西安市第一中学: a numbered school is named by its city
             break
         core = core[end:]
     kind = "name" if name else "lead"
