@@ -221,7 +221,8 @@ def _roles(text: str) -> tuple[list[str], list[str], bool]:
             if m and is_school(m.group("lead").strip()):
                 names = school_names(m.group("names"))
                 if names:
-                    leads.append(m.group("lead").strip())
+                    if m.group("lead").strip() not in leads:
+                        leads.append(m.group("lead").strip())
                     members.extend(n for n in names if n not in members)
                     paired = True
                     break
