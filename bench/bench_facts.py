@@ -1,0 +1,110 @@
+"""What extracting facts, alliances and documents adds to storing an article.
+
+Usage:
+    python bench/bench_facts.py [--rounds N] [--shared DIR] [PAGES_DIR ...]
+
+Pages: the extraction benchmark's real pages (``<shared>/eval/extract``, where
+``<shared>`` is ``../shared`` next to the repository unless --shared says
+otherwise) when present, else the project's fixture pages and the gold set's
+articles. In the same process, rounds interleaved, best round of each:
+
+* clean + classify: ``clean_page`` on every page, then the shipped classifier
+  on the articles in batches of 50 — what ingest and the crawl writer do today;
+* extraction: ``pipeline.facts.extract`` on the same articles with their verdicts.
+
+Prints the time per article of each and their ratio (goal: extraction at most
+10% of clean + classify).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "pages"
+GOLD = ROOT / "bench" / "facts_gold.jsonl"
+GOAL = 0.10
+BATCH = 50
+
+
+def _pages(dirs: list[Path]) -> list[tuple[bytes, str]]:
+    return [(p.read_bytes(), p.name) for d in dirs for p in sorted(d.rglob("*")) if p.suffix in (".htm", ".html", ".txt")]
+
+
+def _gold_pages() -> list[tuple[bytes, str]]:
+    if not GOLD.exists():
+        return []
+    return [(json.loads(line)["raw"].encode("utf-8"), json.loads(line)["id"] + ".txt")
+            for line in GOLD.read_text(encoding="utf-8").splitlines()]
+
+
+def _clean_and_classify(pages, classifier):
+    from edualliance.pipeline.clean import CleaningError, clean_page
+    from edualliance.pipeline.records import RawPage
+
+    now = datetime.now(timezone.utc)
+    articles = []
+    for body, name in pages:
+        try:
+            articles.extend(clean_page(RawPage(body=body, source="bench", fetched_at=now, path=name)).articles)
+        except CleaningError:
+            pass
+    verdicts = []
+    for i in range(0, len(articles), BATCH):
+        chunk = articles[i:i + BATCH]
+        verdicts.extend(classifier.classify([(a.title, a.text_normalized) for a in chunk]))
+    return articles, verdicts
+
+
+def _extract(articles, verdicts) -> int:
+    from edualliance.pipeline.facts import extract
+
+    return sum(len(e.facts) + len(e.alliances) + len(e.documents)
+               for e in (extract(a, v) for a, v in zip(articles, verdicts)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dirs", nargs="*", type=Path)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    args = parser.parse_args(argv)
+    from edualliance.models.loader import load_classifier
+
+    shared = args.shared / "eval" / "extract"
+    if args.dirs:
+        pages, where = _pages(args.dirs), ", ".join(map(str, args.dirs))
+    elif shared.is_dir():
+        pages, where = _pages([shared]), str(shared)
+    else:
+        pages, where = _pages([FIXTURES]) + _gold_pages(), f"{FIXTURES} and {GOLD.name}"
+    if not pages:
+        print(f"skipped: no pages under {where}")
+        return 0
+    classifier = load_classifier()
+    articles, verdicts = _clean_and_classify(pages[:3], classifier)  # warm-up: models, dictionaries, jieba
+    _extract(articles, verdicts)
+    base = extra = float("inf")
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        articles, verdicts = _clean_and_classify(pages, classifier)
+        base = min(base, time.perf_counter() - start)
+        start = time.perf_counter()
+        records = _extract(articles, verdicts)
+        extra = min(extra, time.perf_counter() - start)
+    n = max(len(articles), 1)
+    ratio = extra / base
+    print(f"pages: {len(pages)} from {where}; articles: {len(articles)}; records extracted: {records}")
+    print(f"clean + classify  {1000 * base / n:7.2f} ms per article  ({base:.2f} s)")
+    print(f"extraction        {1000 * extra / n:7.2f} ms per article  ({extra:.2f} s)")
+    print(f"ratio (extraction / clean + classify): {ratio:.3f}  goal <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
