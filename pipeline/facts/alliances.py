@@ -24,6 +24,7 @@ from .records import Alliance, Place
 from .rules import compiled, section
 
 _QUOTES = re.compile(r"[“”\"‘’'「」『』]")
+_QUOTED_TAIL = re.compile(r"[“\"「『]((?:名校\+?)?(?:教联体|教共体|教育集团|学区|共同体|大学区|联盟))[”\"」』]")
 _TITLE = re.compile(r"《[^《》]*》")
 _CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
 _LIST_SPLIT = re.compile(r"[、，,]|(?<=[校学园中区])(?:和|及|与|以及)")
@@ -156,7 +157,9 @@ class _Found:
 
 def _clean(sentence: str) -> str:
     rules = section("models")
-    text = _QUOTES.sub("", sentence)
+    # “教联体” in 家校社协同育人“教联体”: the quotes go; other quotes bound a name (挂牌“X本部”校名)
+    text = _QUOTED_TAIL.sub(lambda m: m.group(1), sentence)
+    text = _QUOTES.sub("□", text)
     text = _TITLE.sub(lambda m: "□" * len(m.group()), text)  # a document's title names no alliance
     return compiled(rules["veto_spans"]).sub(lambda m: "□" * len(m.group()), text)
 
@@ -198,7 +201,7 @@ def _named(text: str, model: str | None, has_roles: bool) -> list[tuple[str, str
         if not prefix or is_generic(prefix) or re.search(r"\d", prefix):
             continue
         rest = _strip_generic(prefix)
-        if not (c["school_in_name"].search(prefix) or has_roles or
+        if not (c["school_in_name"].search(prefix.replace("中小学", "")) or has_roles or
                 (_name_tokens_proper(rest) and not _place_only(rest))):
             continue
         tail_model = c["tail_model"][m.group()] or model
