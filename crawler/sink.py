@@ -36,6 +36,7 @@ from typing import Any
 
 from edualliance.pipeline.clean import CleaningError, clean_page
 from edualliance.pipeline.decode import DecodeError, decode
+from edualliance.pipeline.facts import extract
 from edualliance.pipeline.records import NONE_LABEL, Article, Classification, CleanResult, Decoded, RawPage
 from edualliance.pipeline.store import Store
 
@@ -258,7 +259,7 @@ class CrawlSink:
         self.started = time.monotonic()
         self.crawl_seconds: float | None = None  # until the crawler exited and its pages were received
         # Where time went (with a pool, clean and classify are the workers' CPU seconds).
-        self.seconds = {"capture": 0.0, "clean": 0.0, "classify": 0.0, "store": 0.0}
+        self.seconds = {"capture": 0.0, "clean": 0.0, "classify": 0.0, "extract": 0.0, "store": 0.0}
 
     def count(self, source: str) -> SourceCounts:
         return self.counts.setdefault(source, SourceCounts())
@@ -437,12 +438,17 @@ class CrawlSink:
         self._failed: list[tuple[str, str]] = []
         for p in prepared:
             self._plan(p)
+        started = time.monotonic()
+        extractions = [extract(a, v) for _, a, v in self._articles]
+        classified = time.monotonic()
+        self.seconds["extract"] += classified - started
         with self.store.transaction():
             for target, message in self._failed:
                 self.store.record_error(self.run_id, target, "clean", message)
             self.store.save_pages(self._pages, self.run_id)
             outcomes = self.store.save_articles([(page_id, a) for page_id, a, _ in self._articles])
             self.store.save_classifications([(a.article_id, v) for _, a, v in self._articles])
+            self.store.save_extractions(extractions)
             self.store.save_crawl_states(self._states)
             self.store.inbox_delete([p.capture_id for p in prepared])
         for (_, article, _), outcome in zip(self._articles, outcomes):

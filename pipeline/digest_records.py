@@ -1,6 +1,7 @@
 """Digest sections from the extracted records (issue 15): "Documents issued this week" and
 "Largest reported figures". A small module the digest calls; it reads the views of
-migration 0010 and renders Markdown lines and an HTML fragment, crawled text escaped.
+migration 0010 through the store and renders Markdown lines and an HTML fragment,
+crawled text escaped.
 
 * Documents issued this week: policy documents whose issue date falls in the week,
   then those first reported this week whose issue date no article gives.
@@ -12,7 +13,7 @@ migration 0010 and renders Markdown lines and an HTML fragment, crawled text esc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from html import escape
 
 from .tables import markdown_text
@@ -43,37 +44,28 @@ def _place(province, city, county) -> str:
     return " ".join(p for p in (province, city, county) if p) or "—"
 
 
-def build_sections(conn, week_start: date) -> RecordSections:
-    """The two sections for the ISO week that starts on ``week_start`` (a Monday, Beijing time)."""
+def build_sections(store, week_start: date) -> RecordSections | None:
+    """The two sections for the ISO week that starts on ``week_start`` (a Monday, Beijing time);
+    None when the database predates the records (published before migration 0010)."""
+    if not store.has_records():
+        return None
     end = week_start + timedelta(days=7)
-    start_ts, end_ts = datetime.combine(week_start, time()), datetime.combine(end, time())
-    columns = ("SELECT title, doc_number, kind, level, province, city, county, issued, issuers, models,"
-               " citing_articles FROM policy_documents")
-    issued = conn.execute(
-        columns + " WHERE issued >= ? AND issued < ? ORDER BY issued, title LIMIT ?",
-        [week_start, end, DOCUMENTS_SHOWN],
-    ).fetchall()
-    first = conn.execute(
-        columns + " WHERE (issued IS NULL OR issued < ?) AND first_seen >= ? AND first_seen < ?"
-        " ORDER BY first_seen, title LIMIT ?",
-        [week_start, start_ts, end_ts, DOCUMENTS_SHOWN],
-    ).fetchall()
-    figures = conn.execute(
-        "WITH week AS ("
-        "  SELECT * FROM reported_facts WHERE week_start = ? AND counted <> 'share'"
-        "  QUALIFY row_number() OVER (PARTITION BY story_id, counted ORDER BY value DESC, article_id) = 1"
-        ") SELECT counted, value, value_max, qualifier, unit, province, city, county, is_target, title, url, sentence"
-        " FROM week QUALIFY row_number() OVER (PARTITION BY counted ORDER BY value DESC, story_id) = 1",
-        [week_start],
-    ).fetchall()
+    issued = store.documents_issued_between(week_start, end, DOCUMENTS_SHOWN)
+    first = store.documents_first_reported_between(week_start, end, DOCUMENTS_SHOWN)
+    figures = store.largest_figures_of_week(week_start)
     order = {c: i for i, c in enumerate(COUNTED_ORDER)}
     figures.sort(key=lambda r: order.get(r[0], len(order)))
-    shape = lambda r: (r[0], r[1], r[2], r[3], _place(r[4], r[5], r[6]), r[7], list(r[8] or []), list(r[9] or []), r[10])
     return RecordSections(
-        issued=[shape(r) for r in issued],
-        first_reported=[shape(r) for r in first],
+        issued=[_document(r) for r in issued],
+        first_reported=[_document(r) for r in first],
         figures=[(r[0], r[1], r[2], r[3], r[4], _place(r[5], r[6], r[7]), r[8], r[9], r[10], r[11]) for r in figures],
     )
+
+
+def _document(r: tuple) -> tuple:
+    title, number, kind, level, province, city, county, issued, issuers, models, citing = r
+    return (title, number, kind, level, _place(province, city, county), issued, list(issuers or []),
+            list(models or []), citing)
 
 
 def _figure(value: float, value_max: float | None, qualifier: str | None, unit: str) -> str:

@@ -11,7 +11,6 @@ import pytest
 
 from edualliance.pipeline.digest_records import build_sections, render_html, render_markdown
 from edualliance.pipeline.facts import extract
-from edualliance.pipeline.facts.storage import save_extractions
 from edualliance.pipeline.normalize import normalize
 from edualliance.pipeline.records import Article
 from edualliance.pipeline.store import Store
@@ -60,14 +59,14 @@ def store(db_path: Path):
     with Store(db_path) as s:
         with s.transaction():
             s.save_articles([(f"p{a.article_id}", a) for a in articles])
-            save_extractions(s.conn, [extract(a) for a in articles])
+            s.save_extractions([extract(a) for a in articles])
         yield s
 
 
 def test_records_are_stored_and_replaced_not_duplicated(store):
     article = _article(*TEXTS[0])
     with store.transaction():
-        save_extractions(store.conn, [extract(article)])
+        store.save_extractions([extract(article)])
     rows = store.conn.execute(
         "SELECT value, unit, counted, sentence FROM facts WHERE article_id = 'a1' ORDER BY seq").fetchall()
     assert rows == [(128.0, "对", "pairs", "今年全省共建成城乡学校发展共同体128对，覆盖乡村学校300余所。"),
@@ -105,7 +104,7 @@ def test_readme_lead_schools_in_most_alliances(store):
 
 
 def test_digest_sections_for_a_week(store):
-    sections = build_sections(store.conn, date(2024, 9, 2))
+    sections = build_sections(store, date(2024, 9, 2))
     assert [r[0] for r in sections.issued] == ["贵州省教育厅关于推进义务教育学校集团化办学的实施意见"]
     figures = {r[0]: r[1] for r in sections.figures}
     assert figures == {"alliances": 500.0, "pairs": 500.0}
@@ -116,7 +115,7 @@ def test_digest_sections_for_a_week(store):
 
 def test_digest_sections_escape_crawled_text(store):
     store.conn.execute("UPDATE document_mentions SET title = '<script>x</script>|《a》' WHERE article_id = 'a4'")
-    sections = build_sections(store.conn, date(2024, 9, 2))
+    sections = build_sections(store, date(2024, 9, 2))
     assert "<script>" not in render_html(sections)
     assert "<script>" not in "\n".join(render_markdown(sections))
 
@@ -127,3 +126,55 @@ def test_records_reach_the_snapshot(store, tmp_path):
     with Store(target, read_only=True) as snap:
         assert snap.conn.execute("SELECT count(*) FROM policy_documents").fetchone()[0] == 2
         assert snap.conn.execute("SELECT count(*) FROM reported_facts").fetchone()[0] > 0
+
+
+def test_export_records_csv_and_parquet(store, tmp_path):
+    import duckdb
+
+    from edualliance.pipeline.export import export_records
+
+    files = export_records(store, tmp_path / "csv", "csv", bom=True)
+    assert sorted(p.name for p in files) == sorted(
+        ["facts.csv", "alliances.csv", "alliance_members.csv", "documents.csv", "article_documents.csv"])
+    text = (tmp_path / "csv" / "alliances.csv").read_text(encoding="utf-8-sig")
+    assert "铜仁市第五中学;铜仁市第六中学" in text or "铜仁市第六中学;铜仁市第五中学" in text
+    export_records(store, tmp_path / "pq", "parquet")
+    rows = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)",
+                                    [str(tmp_path / "pq" / "facts.parquet")]).fetchall()[0][0]
+    assert rows == store.conn.execute("SELECT count(*) FROM facts").fetchone()[0] > 0
+
+
+def test_ingest_stores_records_with_the_article_and_cli_exports_them(tmp_path):
+    from click.testing import CliRunner
+
+    from edualliance.models.keywords import KeywordClassifier
+    from edualliance.pipeline.cli import main
+    from edualliance.pipeline.ingest import ingest_paths
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text(
+        "江西城乡学校共同体建设提速\n来源：江西日报 2023-10-25\n"
+        "记者从省教育厅获悉，今年全省共建成城乡学校发展共同体128对，推进城乡教育一体化发展。\n"
+        "相关阅读\n· 九江建成教育集团42个\n", encoding="utf-8")
+    db = tmp_path / "corpus.duckdb"
+    with Store(db) as s:
+        ingest_paths(s, [pages], KeywordClassifier())
+        assert s.conn.execute("SELECT value, counted FROM facts").fetchall() == [(128.0, "pairs")]
+        assert s.conn.execute("SELECT count(*) FROM article_extractions").fetchone() == (1,)
+    result = CliRunner().invoke(main, ["--db", str(db), "export", "--format", "csv", "--out",
+                                       str(tmp_path / "a.csv"), "--records", str(tmp_path / "records")])
+    assert result.exit_code == 0, result.output
+    facts = (tmp_path / "records" / "facts.csv").read_text(encoding="utf-8")
+    rows = facts.strip().split("\n")[1:]
+    assert len(rows) == 1 and "今年全省共建成城乡学校发展共同体128对" in rows[0]  # the 相关阅读 list's 42 is no fact
+
+
+def test_the_weekly_digest_carries_the_sections(store):
+    from edualliance.pipeline import digest
+
+    d = digest.build_digest(store, date(2024, 9, 2))
+    markdown, html = digest.render_markdown(d), digest.render_html(d)
+    for text in (markdown, html):
+        assert "Documents issued this week" in text and "Largest reported figures" in text
+        assert "贵州省教育厅关于推进义务教育学校集团化办学的实施意见" in text

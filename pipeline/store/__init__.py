@@ -16,6 +16,7 @@ module                    holds
 ``dedup.py``              the repost detector's signatures, bands, clusters
 ``research.py``           search, export, diffusion, researchers' own SQL
 ``weekly.py``             the weekly digest's reads
+``records.py``            facts, alliances, policy documents extracted from articles
 ``snapshot.py``           the read-only copy published after every run
 ========================  =====================================================
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 from .crawl import CrawlMixin
 from .dedup import DedupMixin
 from .labels import LabelsMixin
+from .records import RecordsMixin
 from .research import ResearchMixin
 from .runs import RunsMixin
 from .schema import StoreConnection, StoreError, migrations
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 
-class Store(RunsMixin, WritesMixin, LabelsMixin, CrawlMixin, DedupMixin, ResearchMixin, WeeklyMixin,
+class Store(RunsMixin, WritesMixin, RecordsMixin, LabelsMixin, CrawlMixin, DedupMixin, ResearchMixin, WeeklyMixin,
             SnapshotMixin, StoreConnection):
     """A connection to one corpus database: ``Store(path)`` to write, ``Store(path, read_only=True)`` to read.
 
