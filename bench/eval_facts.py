@@ -1,7 +1,7 @@
 """Facts, alliances and policy documents against the hand-coded gold set.
 
 Usage:
-    python bench/eval_facts.py [--gold bench/facts_gold.jsonl] [--seeds corpus/seeds] [-v]
+    python bench/eval_facts.py [--gold FILE ...] [--seeds corpus/seeds] [--db demo/demo.duckdb] [-v]
 
 Each gold article (bench/facts_gold.jsonl: news, notices, gazette pages, reposts,
 abstracts and off-topic pages, Simplified and Traditional, written by hand
@@ -16,8 +16,10 @@ teasers go the way they go in the pipeline) and extracted. Printed:
 * documents: found when the titles (without （试行）) or the 文号 agree; then
   文号, kind and level agreement.
 
-Then what the extractor finds in the seeds' articles (corpus/seeds, the pages
-the demo stores), cleaned the way the demo cleans them.
+Then what the extractor finds in the seeds' articles (corpus/seeds), cleaned
+the way ingest cleans them; with --db, what a database the demo built
+(``edualliance demo --out DIR``: it crawls the fixture web's versions of seeds
+000, 001, 003 and 004 and ingests 002) stored for those articles.
 """
 
 from __future__ import annotations
@@ -201,11 +203,48 @@ def seeds(folder: Path) -> None:
                       f"issuers={list(d.issuers)} year={d.year} models={list(d.models)} ({d.relation})")
 
 
+def stored(db: Path, folder: Path) -> None:
+    """What a database (e.g. the demo's) stored for the seeds' articles: records found by title."""
+    from edualliance.pipeline.store import Store
+
+    titles = []
+    for path in sorted(folder.glob("*.txt")):
+        titles += [a.title for a in _articles(path.read_text(encoding="utf-8"), str(path)) if a.title]
+    print(f"\nStored in {db} for the seeds' articles:")
+    import unicodedata
+
+    def same(t: str | None) -> str:  # the fixture web prints 青海乐都：… where the seed has 青海乐都:…
+        return unicodedata.normalize("NFKC", t or "").replace(" ", "")
+
+    with Store(db, read_only=True) as store:
+        by_title: dict[str, list[str]] = {}
+        for article_id, title in store.conn.execute("SELECT article_id, title FROM articles").fetchall():
+            by_title.setdefault(same(title), []).append(article_id)
+        for title in titles:
+            for article_id in by_title.get(same(title), []):
+                print(f"  {title}")
+                for r in store.conn.execute(
+                        "SELECT value, value_max, unit, counted, qualifier, as_written FROM facts"
+                        " WHERE article_id = ? ORDER BY seq", [article_id]).fetchall():
+                    rng = f"-{r[1]:g}" if r[1] is not None else ""
+                    print(f"    fact      {r[0]:g}{rng} {r[2]} {r[3]} ({r[4] or 'exact'})  «{r[5]}»")
+                for r in store.conn.execute(
+                        "SELECT name, lead_school, members, model FROM alliance_mentions WHERE article_id = ?"
+                        " ORDER BY seq", [article_id]).fetchall():
+                    print(f"    alliance  {r[0] or '(unnamed)'} lead={r[1]} members={list(r[2])} model={r[3]}")
+                for r in store.conn.execute(
+                        "SELECT title, doc_number, kind, level, issuers FROM document_mentions WHERE article_id = ?"
+                        " ORDER BY seq", [article_id]).fetchall():
+                    print(f"    document  《{r[0]}》 {r[1] or ''} kind={r[2]} level={r[3]} issuers={list(r[4])}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gold", type=Path, nargs="+", default=list(GOLD),
                         help="gold JSON Lines files (default: the dev and the held-out set)")
     parser.add_argument("--seeds", type=Path, default=SEEDS, help="folder of seed pages (default corpus/seeds)")
+    parser.add_argument("--db", type=Path, default=None,
+                        help="also print what this database (e.g. the demo's demo.duckdb) stored for the seeds")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss and every extra record")
     args = parser.parse_args(argv)
     missing = [p for p in args.gold if not p.exists()]
@@ -222,6 +261,8 @@ def main(argv=None) -> int:
         print("== all gold articles")
         report(total)
     seeds(args.seeds)
+    if args.db:
+        stored(args.db, args.seeds)
     return 0
 
 
