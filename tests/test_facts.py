@@ -232,3 +232,29 @@ def test_model_names_in_the_rules_must_exist(monkeypatch):
     finally:
         monkeypatch.undo()
         context._model_patterns.cache_clear()
+
+
+GOV_PAGE = """<html><head><meta charset="utf-8"><title>贵州省教育厅关于推进义务教育学校集团化办学的实施意见_通知公告</title></head>
+<body><div class="nav"><a href="/">首页</a> &gt; <a href="/tzgg">通知公告</a></div>
+<table class="xxgk"><tr><td>文号：</td><td>黔教发〔2024〕7号</td><td>发布日期：</td><td>2024-03-12</td></tr></table>
+<div class="article"><h1>贵州省教育厅关于推进义务教育学校集团化办学的实施意见</h1>
+<p style="text-align:center">黔教发〔2024〕7号</p>
+<p>各市（州）教育局，贵安新区社会事务管理局：</p>
+<p>为扩大优质教育资源覆盖面，现就推进全省义务教育学校集团化办学提出如下意见。</p>
+<p>到2025年，全省组建义务教育教育集团500个以上，集团化办学覆盖学校达到60%以上。</p>
+<p style="text-align:right">贵州省教育厅</p><p style="text-align:right">2024年3月12日</p></div>
+<div class="xgwz"><h3>相关文章</h3><ul><li><a href="/1">铜仁组建教育集团40个</a></li>
+<li><a href="/2">遵义结对学校200对</a></li></ul></div>
+<div class="footer">版权所有 贵州省教育厅 黔ICP备05001234号</div></body></html>"""
+
+
+def test_a_government_page_gives_its_document_and_its_figures_not_the_related_list():
+    raw = RawPage(body=GOV_PAGE.encode(), source="t", fetched_at=datetime.now(timezone.utc),
+                  url="http://jyt.example.gov.cn/a.html", content_type="text/html")
+    (art,) = clean_page(raw).articles
+    e = extract(art)
+    assert [(f.value, f.counted, f.qualifier, f.target) for f in e.facts] == [
+        (500, "alliances", "at_least", True), (60, "share", "at_least", True)]
+    (doc,) = e.documents
+    assert (doc.number, doc.kind, doc.level, doc.issued, doc.relation) == (
+        "黔教发〔2024〕7号", "意见", "provincial", "2024-03-12", "is")

@@ -45,7 +45,8 @@ def extract(article: Article, classification: Classification | None = None) -> E
     facts = extract_facts(paras, article_model=article_model, article_relevant=relevant, place=place,
                           published_year=year) if relevant else []
     alliances = extract_alliances(paras, article_model=article_model, place=place) if relevant else []
-    documents = extract_documents(_title_normalized(article), text, place=place)
+    documents = extract_documents(_title_normalized(article), text, place=place,
+                                  published=article.published.date() if article.published else None)
     return Extraction(article.article_id, tuple(facts), tuple(alliances), tuple(documents), EXTRACTION_VERSION)
 
 

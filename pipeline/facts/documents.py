@@ -181,12 +181,16 @@ def _own_document(title: str | None, lines: list[str]) -> _Doc | None:
     return None
 
 
-def extract_documents(title: str | None, text: str, *, place: Place) -> list[PolicyDocument]:
+def extract_documents(title: str | None, text: str, *, place: Place,
+                      published: date | None = None) -> list[PolicyDocument]:
     c = _c()
     lines = [line for line in text.split("\n") if line.strip()]
     docs: list[_Doc] = []
     own = _own_document(title, lines)
     if own:
+        if own.issued is None and published is not None:
+            # The cleaner keeps a portal's 发布日期 as the page's date and drops the signature's date line.
+            own.issued = published.isoformat()
         docs.append(own)
     last: _Doc | None = own
     for line in lines:
