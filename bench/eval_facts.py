@@ -69,14 +69,16 @@ def _ratio(a: int, b: int) -> str:
     return f"{a / b:.3f} ({a}/{b})" if b else "n/a (0/0)"
 
 
-def evaluate(gold_path: Path, verbose: bool) -> dict:
+def evaluate(gold_path: Path, verbose: bool, classifier=None) -> dict:
     from edualliance.pipeline.facts import extract
 
     tally = Counter()
     for line in gold_path.read_text(encoding="utf-8").splitlines():
         gold = json.loads(line)
         articles = _articles(gold["raw"], f"{gold['id']}.txt")
-        extractions = [extract(a) for a in articles]
+        verdicts = classifier.classify([(a.title, a.text_normalized) for a in articles]) if classifier else [
+            None] * len(articles)
+        extractions = [extract(a, v) for a, v in zip(articles, verdicts)]
         facts = [f for e in extractions for f in e.facts]
         alliances = [a for e in extractions for a in e.alliances]
         documents = [d for e in extractions for d in e.documents]
@@ -245,16 +247,25 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=Path, default=SEEDS, help="folder of seed pages (default corpus/seeds)")
     parser.add_argument("--db", type=Path, default=None,
                         help="also print what this database (e.g. the demo's demo.duckdb) stored for the seeds")
+    parser.add_argument("--classifier", choices=["none", "keywords", "auto"], default="none",
+                        help="give extraction the classifier's verdicts, as the pipeline does (auto: the shipped"
+                             " model); none: the taxonomy's patterns alone decide what is about a reform")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss and every extra record")
     args = parser.parse_args(argv)
     missing = [p for p in args.gold if not p.exists()]
     if missing:
         print(f"no gold file at {missing[0]}", file=sys.stderr)
         return 2
+    classifier = None
+    if args.classifier != "none":
+        from edualliance.models.loader import load_classifier
+
+        classifier = load_classifier(args.classifier)
+        print(f"with the verdicts of classifier {classifier.version}")
     total = Counter()
     for path in args.gold:
         print(f"== {path.name}")
-        tally = evaluate(path, args.verbose)
+        tally = evaluate(path, args.verbose, classifier)
         report(tally)
         total.update(tally)
     if len(args.gold) > 1:

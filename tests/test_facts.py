@@ -258,3 +258,15 @@ def test_a_government_page_gives_its_document_and_its_figures_not_the_related_li
     (doc,) = e.documents
     assert (doc.number, doc.kind, doc.level, doc.issued, doc.relation) == (
         "黔教发〔2024〕7号", "意见", "provincial", "2024-03-12", "is")
+
+
+def test_the_classifiers_none_verdict_means_no_reform_figures_or_alliances():
+    from edualliance.pipeline.records import Classification
+
+    text = "杏园学区现有学校7所，其中完全小学4所，红旗小学与光明小学结对。"
+    about_none = Classification(labels=(), primary="none")
+    about_district = Classification(labels=("district_community",), primary="district_community")
+    assert extract(article(text), about_none).facts == ()
+    assert extract(article(text), about_none).alliances == ()
+    assert [f.value for f in extract(article(text), about_district).facts] == [7, 4]
+    assert [f.model for f in extract(article(text), about_district).facts] == ["district_community"] * 2

@@ -41,7 +41,9 @@ def extract(article: Article, classification: Classification | None = None) -> E
         relevant_paragraphs += bool(model_counts(para))
     labels = classification.labels if classification else ()
     article_model = _article_model(classification, paras)
-    relevant = relevant_paragraphs > 0 or bool(labels)
+    # The classifier judges the whole article: when it finds no reform model, the taxonomy's words
+    # in a paragraph (学区 of a township office, 结对 of a charity) do not make its figures a reform's.
+    relevant = bool(labels) if classification is not None else relevant_paragraphs > 0
     facts = extract_facts(paras, article_model=article_model, article_relevant=relevant, place=place,
                           published_year=year) if relevant else []
     alliances = extract_alliances(paras, article_model=article_model, place=place) if relevant else []

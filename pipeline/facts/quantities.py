@@ -108,7 +108,9 @@ def _counted(unit: str, default: str, sentence: str, start: int, end: int) -> tu
     c = _compiled()
     after = _noun_after(sentence, end)
     before = _noun_before(sentence, start)
-    accepts = c["accepts"].get(unit) or {default}
+    accepts = c["accepts"].get(unit) or ({default} if default else set())
+    if not accepts:
+        return None, ""
     # The noun right after the unit decides ("12个教育集团", "1600多所县中") …
     best = None
     for name, pattern in c["counted"]:
