@@ -13,7 +13,7 @@ document named before it. Only documents on schooling are kept (the gazette's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
@@ -150,7 +150,6 @@ class _Doc:
     issued: str | None = None
     relation: str = "cites"
     sentence: str = ""
-    extra_titles: list[str] = field(default_factory=list)
 
 
 def _own_document(title: str | None, lines: list[str]) -> _Doc | None:
@@ -192,7 +191,6 @@ def extract_documents(title: str | None, text: str, *, place: Place,
             # The cleaner keeps a portal's 发布日期 as the page's date and drops the signature's date line.
             own.issued = published.isoformat()
         docs.append(own)
-    last: _Doc | None = own
     for line in lines:
         stripped = line.strip()
         toc = c["toc_line"].match(stripped)
@@ -232,8 +230,7 @@ def extract_documents(title: str | None, text: str, *, place: Place,
             issued = None
             if dated and re.search(r"(?:印发|发布|出台|颁布)", sentence[dated.end():dated.end() + 6]):
                 issued = date(int(dated["y"]), int(dated["m"]), int(dated["d"])).isoformat()
-            last = _Doc(name, number, issuers, issued, "cites", sentence)
-            docs.append(last)
+            docs.append(_Doc(name, number, issuers, issued, "cites", sentence))
     return _merge(docs, place, text)
 
 

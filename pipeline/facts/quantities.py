@@ -19,7 +19,7 @@ from functools import lru_cache
 from .context import Sentence, best_model, model_counts, place_of, time_of
 from .numbers import _CN, magnitude, parse_number
 from .records import Fact, Place
-from .rules import alternation, section
+from .rules import alternation, compiled, section
 
 _RANGE_SEP = r"(?:-|－|—|–|~|～|至|到)"
 _NUM = rf"(?:\d+(?:[,，]\d{{3}})*(?:\.\d+)?|[{_CN}]+)(?:[万亿](?![{_CN}\d]))?"
@@ -79,17 +79,6 @@ def _noun_before(sentence: str, start: int) -> str:
     window = sentence[max(0, start - _compiled()["window"]):start]
     cuts = list(_PUNCT.finditer(window))
     return window[cuts[-1].end():] if cuts else window
-
-
-def _nearest_after(noun: str, allowed: set[str]) -> str | None:
-    """The allowed counted thing whose word starts first in the noun after the unit."""
-    best = None
-    for name, pattern in _compiled()["counted"]:
-        if name in allowed:
-            m = pattern.search(noun)
-            if m and (best is None or m.start() < best[1]):
-                best = (name, m.start())
-    return best[0] if best else None
 
 
 def _nearest_before(noun: str, allowed: set[str]) -> str | None:
@@ -191,19 +180,26 @@ def _fact(value, value_max, unit, counted, qualifier, written, sentence: Sentenc
     )
 
 
+def _vetoed(text: str, key: str) -> bool:
+    return compiled(section("models")[key]).search(text) is not None
+
+
 def extract_facts(paras: list[tuple[int, int, str, list[Sentence]]], *, article_model: str | None,
                   article_relevant: bool, place: Place, published_year: int | None) -> list[Fact]:
-    """paras: (index, offset, text, sentences) of the article's paragraphs."""
+    """paras: (index, offset, text, sentences) of the article's paragraphs.
+
+    A paragraph with no model of its own counts when the article is about one; a paragraph
+    about hospitals or companies, and a sentence about 学区房 or 课后托管, never.
+    """
     out: list[Fact] = []
     seen: set[tuple] = set()
     for _, _, text, sents in paras:
         para_counts = model_counts(text)
-        if not para_counts:
-            if not article_relevant or compiled_veto(text):
-                continue
+        if not para_counts and (not article_relevant or _vetoed(text, "veto_paragraph")):
+            continue
         for s in sents:
-            if compiled_veto(s.text) or _VETO_SPAN.search(s.text):
-                continue  # a sentence about 学区房 or 课后托管: its figures are not the reform's
+            if _vetoed(s.text, "veto_paragraph") or _vetoed(s.text, "veto_spans"):
+                continue
             model = best_model(model_counts(s.text), para_counts) or article_model
             for fact in facts_in_sentence(s, model=model, place=place, published_year=published_year):
                 # the same figure of the same thing said twice (lead and body) is one fact
@@ -212,17 +208,3 @@ def extract_facts(paras: list[tuple[int, int, str, list[Sentence]]], *, article_
                     seen.add(said)
                     out.append(fact)
     return out
-
-
-class _VetoSpan:
-    def search(self, text: str):
-        from .rules import compiled
-        return compiled(section("models")["veto_spans"]).search(text)
-
-
-_VETO_SPAN = _VetoSpan()
-
-
-def compiled_veto(text: str) -> bool:
-    from .rules import compiled
-    return compiled(section("models")["veto_paragraph"]).search(text) is not None
