@@ -3,17 +3,18 @@
 Usage:
     python bench/bench_facts.py [--rounds N] [--shared DIR] [PAGES_DIR ...]
 
-Pages: the extraction benchmark's real pages (``<shared>/eval/extract``, where
-``<shared>`` is ``../shared`` next to the repository unless --shared says
-otherwise) when present, else the project's fixture pages and the gold set's
-articles. In the same process, rounds interleaved, best round of each:
+Two sets of pages: the extraction benchmark's real pages (``<shared>/eval/extract``,
+where ``<shared>`` is ``../shared`` next to the repository unless --shared says
+otherwise; most are not about a reform, so extraction has little to do), and
+pages about the reforms (the project's fixture pages and the gold set's
+articles), where it has the most. In the same process, best round of each:
 
 * clean + classify: ``clean_page`` on every page, then the shipped classifier
   on the articles in batches of 50 — what ingest and the crawl writer do today;
 * extraction: ``pipeline.facts.extract`` on the same articles with their verdicts.
 
-Prints the time per article of each and their ratio (goal: extraction at most
-10% of clean + classify).
+Prints the time per article of each and their ratio per set (goal: extraction at
+most 10% of clean + classify, on both).
 """
 
 from __future__ import annotations
@@ -68,6 +69,31 @@ def _extract(articles, verdicts) -> int:
                for e in (extract(a, v) for a, v in zip(articles, verdicts)))
 
 
+def _clear_caches() -> None:
+    from edualliance.pipeline.facts import alliances, context
+
+    context._named_place.cache_clear()
+    context._model_counts.cache_clear()
+    alliances._tokens.cache_clear()
+
+
+def _measure(pages, classifier, rounds: int) -> tuple[int, int, float, float]:
+    """(articles, records, best clean + classify seconds, best extraction seconds)."""
+    articles, verdicts = _clean_and_classify(pages[:3], classifier)  # warm-up: models, dictionaries, jieba
+    _extract(articles, verdicts)
+    base = extra = float("inf")
+    records = 0
+    for _ in range(rounds):
+        start = time.perf_counter()
+        articles, verdicts = _clean_and_classify(pages, classifier)
+        base = min(base, time.perf_counter() - start)
+        _clear_caches()  # a crawl's next articles are new sentences: no round reuses another's work
+        start = time.perf_counter()
+        records = _extract(articles, verdicts)
+        extra = min(extra, time.perf_counter() - start)
+    return len(articles), records, base, extra
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dirs", nargs="*", type=Path)
@@ -77,32 +103,30 @@ def main(argv: list[str] | None = None) -> int:
     from edualliance.models.loader import load_classifier
 
     shared = args.shared / "eval" / "extract"
+    sets = []
     if args.dirs:
-        pages, where = _pages(args.dirs), ", ".join(map(str, args.dirs))
-    elif shared.is_dir():
-        pages, where = _pages([shared]), str(shared)
+        sets.append((", ".join(map(str, args.dirs)), _pages(args.dirs)))
     else:
-        pages, where = _pages([FIXTURES]) + _gold_pages(), f"{FIXTURES} and {GOLD.name}"
-    if not pages:
-        print(f"skipped: no pages under {where}")
-        return 0
+        if shared.is_dir():
+            sets.append((f"real pages ({shared})", _pages([shared])))
+        # Pages about the reforms, where extraction has the most to do.
+        sets.append((f"reform pages ({FIXTURES.relative_to(ROOT)} and {GOLD.relative_to(ROOT)})",
+                     _pages([FIXTURES]) + _gold_pages()))
     classifier = load_classifier()
-    articles, verdicts = _clean_and_classify(pages[:3], classifier)  # warm-up: models, dictionaries, jieba
-    _extract(articles, verdicts)
-    base = extra = float("inf")
-    for _ in range(args.rounds):
-        start = time.perf_counter()
-        articles, verdicts = _clean_and_classify(pages, classifier)
-        base = min(base, time.perf_counter() - start)
-        start = time.perf_counter()
-        records = _extract(articles, verdicts)
-        extra = min(extra, time.perf_counter() - start)
-    n = max(len(articles), 1)
-    ratio = extra / base
-    print(f"pages: {len(pages)} from {where}; articles: {len(articles)}; records extracted: {records}")
-    print(f"clean + classify  {1000 * base / n:7.2f} ms per article  ({base:.2f} s)")
-    print(f"extraction        {1000 * extra / n:7.2f} ms per article  ({extra:.2f} s)")
-    print(f"ratio (extraction / clean + classify): {ratio:.3f}  goal <= {GOAL}: {'met' if ratio <= GOAL else 'NOT met'}")
+    worst = 0.0
+    for where, pages in sets:
+        if not pages:
+            print(f"skipped: no pages in {where}")
+            continue
+        n, records, base, extra = _measure(pages, classifier, args.rounds)
+        ratio = extra / base
+        worst = max(worst, ratio)
+        n = max(n, 1)
+        print(f"{where}: {len(pages)} pages, {n} articles, {records} records extracted")
+        print(f"  clean + classify  {1000 * base / n:7.2f} ms per article  ({base:.2f} s)")
+        print(f"  extraction        {1000 * extra / n:7.2f} ms per article  ({extra:.2f} s)")
+        print(f"  ratio (extraction / clean + classify): {ratio:.3f}")
+    print(f"largest ratio {worst:.3f}; goal <= {GOAL}: {'met' if worst <= GOAL else 'NOT met'}")
     return 0
 
 

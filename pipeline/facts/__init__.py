@@ -34,19 +34,21 @@ def extract(article: Article, classification: Classification | None = None) -> E
     text = article.text_normalized
     place = Place(article.region_province, article.region_city, article.region_county)
     year = article.published.year if article.published else None
-    paras = []
-    relevant_paragraphs = 0
-    for index, (offset, para) in enumerate(paragraphs(text)):
-        paras.append((index, offset, para, sentences(para, index, offset)))
-        relevant_paragraphs += bool(model_counts(para))
-    labels = classification.labels if classification else ()
-    article_model = _article_model(classification, paras)
     # The classifier judges the whole article: when it finds no reform model, the taxonomy's words
     # in a paragraph (学区 of a township office, 结对 of a charity) do not make its figures a reform's.
-    relevant = bool(labels) if classification is not None else relevant_paragraphs > 0
-    facts = extract_facts(paras, article_model=article_model, article_relevant=relevant, place=place,
-                          published_year=year) if relevant else []
-    alliances = extract_alliances(paras, article_model=article_model, place=place) if relevant else []
+    # Without a verdict, an article is about a reform when one of its paragraphs speaks of one.
+    if classification is not None:
+        relevant = bool(classification.labels)
+    else:
+        relevant = any(model_counts(para) for _, para in paragraphs(text))
+    facts, alliances = [], []
+    if relevant:
+        paras = [(index, offset, para, sentences(para, index, offset))
+                 for index, (offset, para) in enumerate(paragraphs(text))]
+        article_model = _article_model(classification, paras)
+        facts = extract_facts(paras, article_model=article_model, article_relevant=True, place=place,
+                              published_year=year)
+        alliances = extract_alliances(paras, article_model=article_model, place=place)
     documents = extract_documents(_title_normalized(article), text, place=place,
                                   published=article.published.date() if article.published else None)
     return Extraction(article.article_id, tuple(facts), tuple(alliances), tuple(documents), EXTRACTION_VERSION)

@@ -80,12 +80,13 @@ def school_names(text: str) -> list[str]:
     return out
 
 
-def _tokens(text: str):
+@lru_cache(maxsize=4096)  # the same name recurs in an article and across articles
+def _tokens(text: str) -> tuple[tuple[str, str], ...]:
     import jieba
     import jieba.posseg as pseg
 
     jieba.setLogLevel(60)
-    return [(w.word, w.flag) for w in pseg.cut(text)]
+    return tuple((w.word, w.flag) for w in pseg.cut(text))
 
 
 def _name_prefix(left: str) -> str:
@@ -266,9 +267,11 @@ def extract_alliances(paras: list[tuple[int, int, str, list[Sentence]]], *, arti
                 continue
             text = _clean(s.text)
             model = best_model(model_counts(s.text), para_counts) or article_model
-            sentence_place = place_of(s.text, place)
             leads, members, paired = _roles(text)
             named = _named(text, model, bool(leads or members))
+            if not (named or leads or members):
+                continue
+            sentence_place = place_of(s.text, place)
             province = place.province or sentence_place.province
             here: list[_Found] = []
             for name, name_model in named:

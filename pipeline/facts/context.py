@@ -50,16 +50,21 @@ def _model_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 def model_counts(text: str) -> Counter:
     """label → matches of its constructions in a text, boundary cases excluded."""
+    return Counter(dict(_model_counts(text)))
+
+
+@lru_cache(maxsize=4096)  # a paragraph is read for relevance, facts and alliances: count it once
+def _model_counts(text: str) -> tuple[tuple[str, int], ...]:
     rules = section("models")
     if compiled(rules["veto_paragraph"]).search(text):
-        return Counter()
+        return ()
     text = compiled(rules["veto_spans"]).sub("　", text)
     counts: Counter = Counter()
     for label, pattern in _model_patterns():
         n = len(pattern.findall(text))
         if n:
             counts[label] += n
-    return counts
+    return tuple(counts.items())
 
 
 def best_model(*counts: Counter) -> str | None:
@@ -91,9 +96,31 @@ def sentences(paragraph: str, index: int, start: int) -> list[Sentence]:
 
 def place_of(text: str, default: Place) -> Place:
     """The place a sentence names, at the level it names it (浙江全省 → the province); else the article's."""
+    return _named_place(text) or default
+
+
+@lru_cache(maxsize=1)
+def _place_names():
+    """An Aho-Corasick automaton of the gazetteer's names (full and short forms), for a quick
+    "does this sentence name any place" before the gazetteer's weighted scan."""
+    import ahocorasick  # pyahocorasick: installed with cpca, the gazetteer's package
+
+    from ..region import _index  # the names find_region matches
+
+    automaton = ahocorasick.Automaton()
+    for name in _index()[0]:
+        automaton.add_word(name, None)
+    automaton.make_automaton()
+    return automaton
+
+
+@lru_cache(maxsize=4096)  # the gazetteer scan is the costliest step: once per sentence
+def _named_place(text: str) -> Place | None:
+    if next(_place_names().iter(text), None) is None:
+        return None  # most figures' sentences name no place (全省共建成…): skip the scan
     region = find_region(None, text)
     if region is None or not region.province:
-        return default
+        return None
     return Place(region.province, region.city, region.county)
 
 
