@@ -6,8 +6,9 @@ Usage:
 Two sets of pages: the extraction benchmark's real pages (``<shared>/eval/extract``,
 where ``<shared>`` is ``../shared`` next to the repository unless --shared says
 otherwise; most are not about a reform, so extraction has little to do), and
-pages about the reforms (the project's fixture pages and the gold set's
-articles), where it has the most. In the same process, best round of each:
+pages about the reforms, where it has the most: the fixture web's HTML portal
+and bureau pages, and short text pages (the test fixtures and the gold set's
+articles, so cheap to clean that the ratio is at its highest). In the same process, best round of each:
 
 * clean + classify: ``clean_page`` on every page, then the shipped classifier
   on the articles in batches of 50 — what ingest and the crawl writer do today;
@@ -109,8 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if shared.is_dir():
             sets.append((f"real pages ({shared})", _pages([shared])))
-        # Pages about the reforms, where extraction has the most to do.
-        sets.append((f"reform pages ({FIXTURES.relative_to(ROOT)} and {GOLD.relative_to(ROOT)})",
+        # Pages about the reforms, where extraction has the most to do: the fixture web's portal and
+        # bureau pages (HTML, as crawled), and the short hand-written text pages of the gold set.
+        from edualliance.corpus.fixtureweb.build import site_root
+
+        web = site_root()
+        sets.append(("fixture web HTML pages (corpus/fixtureweb)", _pages([web])))
+        sets.append((f"short text pages ({FIXTURES.relative_to(ROOT)} and {GOLD.relative_to(ROOT)})",
                      _pages([FIXTURES]) + _gold_pages()))
     classifier = load_classifier()
     worst = 0.0
