@@ -208,7 +208,16 @@ def test_crawl_demo_then_reprocess_from_the_archive(tmp_path: Path):
         assert report.status == "finished" and report.counts["totals"]["new"] >= 19
         assert "127.0.0.1" in messages[0]
         before = store.conn.execute("SELECT article_id, content_hash FROM articles ORDER BY 1").fetchall()
+        # The crawl writer stored each article's extracted records with it (issue 15).
+        records = "SELECT (SELECT count(*) FROM article_extractions), (SELECT count(*) FROM facts)," \
+                  " (SELECT count(*) FROM alliance_mentions), (SELECT count(*) FROM document_mentions)"
+        crawled = store.conn.execute(records).fetchone()
+        assert crawled[0] == len(before) and min(crawled[1:]) > 0
+        assert store.conn.execute(
+            "SELECT list(m.lead_school ORDER BY m.seq) FROM alliance_mentions m JOIN articles a USING (article_id)"
+            " WHERE a.title LIKE '%乐都%'").fetchone()[0] == ["凤山中学", "贾湾学校", "古城大街小学"]
         run_id, counts = reprocess(store, load_classifier("keywords"))
+        assert store.conn.execute(records).fetchone() == crawled  # replaced, not added again
         assert counts.errors == 0 and counts.articles_new == 0
         assert counts.articles_unchanged == len(before)
         after = store.conn.execute("SELECT article_id, content_hash FROM articles ORDER BY 1").fetchall()

@@ -94,7 +94,7 @@ class CrawlSink:
         self.started = time.monotonic()
         self.crawl_seconds: float | None = None  # until the crawler exited and its pages were received
         # Where time went (with a pool, clean and classify are the workers' CPU seconds).
-        self.seconds = {"capture": 0.0, "clean": 0.0, "classify": 0.0, "store": 0.0}
+        self.seconds = {"capture": 0.0, "clean": 0.0, "classify": 0.0, "extract": 0.0, "store": 0.0}
 
     @property
     def classifier(self):
@@ -284,6 +284,8 @@ class CrawlSink:
             p.role, p.result, p.articles, p.error = c.role, c.result, c.articles, c.error
             if c.verdicts is not None:
                 p.verdicts = list(c.verdicts)
+            if c.extractions is not None:
+                p.extractions = list(c.extractions)
             prepared.append(p)
         verdicts_known = all(c.verdicts is not None for c in results)
         self._classify_and_store(prepared, rows, classify=not verdicts_known)
@@ -299,24 +301,34 @@ class CrawlSink:
                 p.verdicts = [next(it) for _ in p.articles]
         classified = time.monotonic()
         self.seconds["classify"] += classified - started
+        if any(p.articles and not p.extractions for p in prepared):
+            from edualliance.pipeline.facts import extract
+
+            for p in prepared:
+                if p.articles and not p.extractions:
+                    p.extractions = [extract(a, v) for a, v in zip(p.articles, p.verdicts)]
+        extracted = time.monotonic()
+        self.seconds["extract"] += extracted - classified
         self._states: list[dict[str, Any]] = []
         self._pages: list[tuple[RawPage, CleanResult]] = []
         self._articles: list[tuple[str, Article, Classification]] = []
         self._failed: list[tuple[str, str]] = []
         for p in prepared:
             self._plan(p)
+        mined = {x.article_id: x for p in prepared for x in p.extractions}
         with self.store.transaction():
             for target, message in self._failed:
                 self.store.record_error(self.run_id, target, "clean", message)
             self.store.save_pages(self._pages, self.run_id)
             outcomes = self.store.save_articles([(page_id, a) for page_id, a, _ in self._articles])
             self.store.save_classifications([(a.article_id, v) for _, a, v in self._articles])
+            self.store.save_extractions([mined[a.article_id] for _, a, _ in self._articles])
             self.store.save_crawl_states(self._states)
             self.store.inbox_delete([p.capture_id for p in prepared])
         for (_, article, _), outcome in zip(self._articles, outcomes):
             counts = self.count(article.source)
             setattr(counts, outcome, getattr(counts, outcome) + 1)
-        self.seconds["store"] += time.monotonic() - classified
+        self.seconds["store"] += time.monotonic() - extracted
         self.inbox = max(0, self.inbox - len(rows))
 
     def _plan(self, p: Prepared) -> None:

@@ -141,13 +141,18 @@ def _worker_batch(rows: list) -> tuple[list[Cleaned], float, float]:
     started = time.process_time()
     prepared = [prepare(row) for row in rows]
     cleaned = time.process_time()
-    verdicts = None
+    out = [Cleaned(p.capture_id, p.role, without_text(p.result), p.articles, None, p.error) for p in prepared]
     if _worker_classifier is not None:
+        # Classified here, the articles are also mined for facts here: the writer then loads neither.
+        from edualliance.pipeline.facts import extract
+
         items = [(a.title, a.text_normalized) for p in prepared for a in p.articles]
         verdicts = iter(_worker_classifier.classify(items) if items else [])
-    out = [Cleaned(p.capture_id, p.role, without_text(p.result), p.articles,
-                   tuple(next(verdicts) for _ in p.articles) if verdicts is not None else None, p.error)
-           for p in prepared]
+        out = []
+        for p in prepared:
+            mine = tuple(next(verdicts) for _ in p.articles)
+            out.append(Cleaned(p.capture_id, p.role, without_text(p.result), p.articles, mine, p.error,
+                               tuple(extract(a, v) for a, v in zip(p.articles, mine))))
     return out, cleaned - started, time.process_time() - cleaned
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from edualliance.crawler import docfiles
 from edualliance.pipeline.clean import CleaningError, clean_page
 from edualliance.pipeline.decode import DecodeError, decode
+from edualliance.pipeline.facts.records import Extraction
 from edualliance.pipeline.records import Article, Classification, CleanResult, Decoded, RawPage
 
 from .attachments import attachment_articles
@@ -32,6 +33,7 @@ class Prepared:
     result: CleanResult | None = None
     articles: tuple[Article, ...] = ()
     verdicts: list[Classification] = field(default_factory=list)
+    extractions: list[Extraction] = field(default_factory=list)  # facts, alliances, documents per article
     error: str | None = None
     stage: str = "clean"
 
@@ -46,6 +48,7 @@ class Cleaned:
     articles: tuple[Article, ...]
     verdicts: tuple[Classification, ...] | None  # None: the writer classifies
     error: str | None
+    extractions: tuple[Extraction, ...] | None = None  # None: the writer extracts
 
 
 def row_bytes(row) -> int:
