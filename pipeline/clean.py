@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from . import htmltext, listing, textlines
+from . import govdoc, htmltext, listing, textlines
 from .decode import DecodeError, decode, looks_like_html
 from .normalize import normalize
 from .records import Article, CleanResult, Decoded, RawPage
@@ -110,7 +110,7 @@ def clean_page(raw: RawPage) -> CleanResult:
         meta = textlines.clean_text_page(decoded.text)
         text_for_listing = decoded.text
 
-    items = listing.split_items(text_for_listing)
+    items = listing.split_items(text_for_listing, meta.title)
     if items:
         articles = tuple(
             _article(raw, i, title=item.title, body=item.body, published=None,
@@ -120,7 +120,7 @@ def clean_page(raw: RawPage) -> CleanResult:
         )
         return CleanResult(articles, True, decoded)
 
-    if not textlines.has_prose(meta.body):
+    if not textlines.has_prose(meta.body) and not govdoc.is_official_document(list(meta.body), meta.title):
         if is_html(raw, decoded.text) and (
                 meta.link_density >= LISTING_LINK_DENSITY
                 or sum(textlines.is_headline_like(x) or textlines.is_teaser(x) or textlines.is_paragraph(x)

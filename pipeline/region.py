@@ -45,7 +45,8 @@ STOP_SHORT = frozenset(_rules()["region"]["stop_short"].split())
 
 #: A name right before one of these names a school, street or company, not the place.
 _NOT_PLACE_AFTER = re.compile(
-    r"^(?:小学|中学|学校|幼儿园|大学|学院|实验|路|街|大道|巷|桥|村|社区|公园|广场|医院|集团|公司|银行|杯)"
+    r"^(?:第[一二三四五六七八九十\d]{1,3})?(?:小学|中学|学校|幼儿园|大学|学院|实验|路|街|大道|巷|桥|村|社区|公园|广场|"
+    r"医院|集团|公司|银行|杯|初级中学|高级中学|完全中学|中心小学)"
 )
 #: xx区, 某区, ××县, X市: places a text hides on purpose.
 _ANONYMISED = re.compile(r"(?:[xX×＊*]{1,3}|某)(?:省|市|区|县|镇|乡)")

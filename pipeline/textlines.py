@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import metadata
+from . import govdoc, metadata
 from .rules import BOILERPLATE, END_OF_ARTICLE, META_LINE, TOP_BLOCK
 
 _LIST_ITEM = re.compile(r"^(?:[-•·*▪◆■●]\s*)+")
@@ -153,8 +153,10 @@ def filter_body(lines: list[str], title: str | None = None) -> list[str]:
         if not body and is_meta(line):
             continue
         body.append(line)
-    # Headline-like list entries after the last paragraph are a list of other articles.
-    while body and (is_boilerplate(body[-1]) or _DATE_ONLY.match(body[-1]) or _SOURCE_LINE.match(body[-1])
+    # Headline-like list entries after the last paragraph are a list of other articles;
+    # a date under the issuing body is an official document's 落款, which belongs to it.
+    while body and (is_boilerplate(body[-1]) or _SOURCE_LINE.match(body[-1])
+                    or (_DATE_ONLY.match(body[-1]) and not govdoc.signature_at(body, len(body) - 1))
                     or (is_list_item(body[-1]) and is_headline_like(_LIST_ITEM.sub("", body[-1])))):
         body.pop()
     return body
@@ -194,7 +196,8 @@ def clean_text_page(raw_text: str) -> TextPage:
         if is_boilerplate(line) or is_list_item(line) or line == title:
             continue
         body.append(line)
-    body = _cut_headline_runs(body)
+    if not govdoc.is_official_document(body, title):  # a 公文's short numbered items are its text
+        body = _cut_headline_runs(body)
     # Short lines right before the body that are not metadata or the title are
     # subheadings (e.g. a 副题), which belong to the body.
     lead: list[str] = []
