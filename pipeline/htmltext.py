@@ -82,6 +82,7 @@ class HtmlPage:
     author: str | None
     url: str | None
     link_density: float  # share of the page's text inside <a>: high on listing pages
+    site_name: str | None = None  # the site that carries the page (og:site_name, <title>'s site part)
 
 
 class HtmlError(ValueError):
@@ -362,6 +363,20 @@ def _site_like(segment: str) -> bool:
         or len(segment) <= 20 and bool(govdoc.ISSUER.match(segment))  # 某县教育局: a bureau's site
 
 
+_SITE_META_NAMES = ("og:site_name", "sitename", "site_name", "application-name", "apple-mobile-web-app-title")
+
+
+def site_name_of(title_tag: str | None, meta_name: str | None = None) -> str | None:
+    """The carrying site's name: its <meta> name, else the site-like last segment of <title>
+    (关于…的通知_国务院文件_中国政府网 → 中国政府网)."""
+    if meta_name and 2 <= len(meta_name.strip()) <= 30:
+        return meta_name.strip()
+    segments = [s for s in _TITLE_SPLIT.split(textlines.clean_line(title_tag or "")) if s]
+    if len(segments) >= 2 and _site_like(segments[-1]) and 2 <= len(segments[-1]) <= 30:
+        return segments[-1]
+    return None
+
+
 def headline(tree) -> str | None:
     """The article's headline, not the site name: the heading that <title> or og:title contains.
 
@@ -430,6 +445,7 @@ def extract_without_tree(html: str, url: str | None = None) -> HtmlPage:
         author=page.author,
         url=url,
         link_density=round(markuptext.link_density(html), 3),
+        site_name=site_name_of(markuptext.page_title(html)),
     )
 
 
@@ -450,6 +466,7 @@ def extract_html(html: str, url: str | None = None) -> HtmlPage:
     elements = list(tree.iter())
     url = url or _canonical_url(tree)
     title = headline(tree)
+    site_name = site_name_of(tree.findtext(".//title"), _meta(tree, *_SITE_META_NAMES))
     meta_date = _meta(tree, *_META_DATE_NAMES)
     density = prepare(tree)
     body_el = tree.find("body")
@@ -480,4 +497,5 @@ def extract_html(html: str, url: str | None = None) -> HtmlPage:
         author=author,
         url=url,
         link_density=round(density, 3),
+        site_name=site_name,
     )

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from . import govdoc, metadata
-from .rules import BOILERPLATE, END_OF_ARTICLE, META_LINE, TOP_BLOCK
+from .rules import BOILERPLATE, CREDIT_LINE, END_OF_ARTICLE, META_LINE, TOP_BLOCK
 
 _LIST_ITEM = re.compile(r"^(?:[-•·*▪◆■●]\s*)+")
 _SENTENCE_END = re.compile(r"[。！？!?；;…”\"’）)』」：:]$")
@@ -42,6 +42,9 @@ MIN_HAN_ABOVE_END = 150
 
 #: ... and only when the prose below it is this many times the prose above.
 TOP_BLOCK_RATIO = 3
+
+#: This many (headline, dated source line) entries after prose are a list of media reports.
+REPORT_LIST_MIN = 2
 
 #: This many headline-like lines in a row after the body are a list of other
 #: articles (one or two short lines are subheadings).
@@ -155,10 +158,26 @@ def filter_body(lines: list[str], title: str | None = None) -> list[str]:
         body.append(line)
     # Headline-like list entries after the last paragraph are a list of other articles;
     # a date under the issuing body is an official document's 落款, which belongs to it.
-    while body and (is_boilerplate(body[-1]) or _SOURCE_LINE.match(body[-1])
+    body = _cut_report_list(body)
+    while body and (is_boilerplate(body[-1]) or _SOURCE_LINE.match(body[-1]) or CREDIT_LINE.match(body[-1])
                     or (_DATE_ONLY.match(body[-1]) and not govdoc.signature_at(body, len(body) - 1))
                     or (is_list_item(body[-1]) and is_headline_like(_LIST_ITEM.sub("", body[-1])))):
         body.pop()
+    return body
+
+
+def _is_report_entry(headline: str, meta_line: str) -> bool:
+    """A headline over a dated source line (来源：人民日报 2024-01-05): another outlet's report."""
+    return is_headline_like(headline) and is_meta(meta_line) and metadata.find_date(meta_line) is not None
+
+
+def _cut_report_list(body: list[str]) -> list[str]:
+    """Topic and summary pages list media reports under their summary (headline, dated
+    source line, teaser): from the second such entry after the prose, the rest is the list."""
+    entries = [i for i in range(1, len(body) - 1)
+               if _is_report_entry(body[i], body[i + 1]) and any(is_paragraph(x) for x in body[:i])]
+    if len(entries) >= REPORT_LIST_MIN:
+        return body[:entries[0]]
     return body
 
 
