@@ -22,7 +22,7 @@ _TEASER = re.compile(r"^(?:\.{3}|…|。。。)")
 _DATE_ONLY = re.compile(r"^[\d\s:：/年月日.\-]+$")
 #: A summary cut short by a list page: 加速教育发展从基本均衡迈向…
 #: A closing 来源：新华网 line is metadata (read from the byline), not a reporter's credit.
-_SOURCE_LINE = re.compile(r"^[(（【\[]?\s*(?:[来來]源|稿源|出[处處])\s*[:：][^。！？]{0,30}$")
+_SOURCE_LINE = re.compile(r"^[(（【\[]?\s*(?:本文|文章|稿件)?(?:[来來]源|稿源|出[处處])\s*[:：][^。！？]{0,30}$")
 _CLAUSE = re.compile(r"[，。；,;]")
 #: A sentence really ends here (a headline may end in a closing quote: 有了“结对校”).
 _FULL_STOP = re.compile(r"[。！？!?；;…](?:[”\"’）)』」]*)$")
