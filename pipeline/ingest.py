@@ -110,7 +110,8 @@ def _page_or_skip(path: Path, named: bool) -> Path | InputError:
     if special:
         return InputError(display_path(path), "skip", f"skipped: {special}")
     if path.is_dir():
-        return InputError(display_path(path), "skip", "skipped: a folder")
+        link = "a symbolic link to a folder (not followed: links can loop)" if path.is_symlink() else "a folder"
+        return InputError(display_path(path), "skip", f"skipped: {link}")
     suffix = path.suffix.lower()
     if named or suffix in PAGE_SUFFIXES:
         return path
@@ -225,6 +226,9 @@ def process_batch(store: Store, raws: Sequence[RawPage], classifier, run_id: int
         if store.has_page(raw.page_id):
             counts.pages_seen += 1
             counts.pages_ok += 1
+            if not store.conn.execute("SELECT 1 FROM articles WHERE page_id = ? LIMIT 1", [raw.page_id]).fetchone():
+                counts.no_article += 1
+                errors.append(InputError(raw.name, "no-article", "no article: already stored as a page without one"))
             continue
         result = clean_one(raw)
         if isinstance(result, InputError):

@@ -22,7 +22,7 @@ MAX_TREE_TAGS = 25_000
 
 _TAG_START = re.compile(r"<[A-Za-z]")
 _INVISIBLE = re.compile(
-    r"<!--.*?(?:-->|\Z)|<(script|style|noscript|template|svg|textarea|select)\b.*?(?:</\1\s*>|\Z)",
+    r"<!--.*?(?:-->|\Z)|<(script|style|noscript|template|svg|textarea|select|head)\b.*?(?:</\1\s*>|\Z)",
     re.I | re.S)
 _BLOCK = re.compile(
     r"</?(?:p|div|br|li|ul|ol|dl|dt|dd|h[1-6]|tr|table|section|article|blockquote|pre|header|footer|"
