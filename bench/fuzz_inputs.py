@@ -154,13 +154,17 @@ def ingest_pass(inputs, hostile: Path, db: Path) -> dict:
         recorded = {Path(t).name[:5] for (t,) in store.conn.execute(
             "SELECT target FROM errors WHERE run_id = ?", [run_id]).fetchall()}
     lines = {Path(e.target).name[:5] for e in errors}
+    stage_of = {Path(e.target).name[:5]: e.stage for e in errors}
     drops, unrecorded = [], []
+    outcomes: dict[str, Counter] = {}
     for item in inputs:
         if item.role == "special":
             accounted = _index(item.path) in lines
         else:
             digest = hashlib.sha256(item.path.read_bytes()).hexdigest()
             accounted = digest in with_articles or _index(item.path) in lines
+        outcome = "records" if item.role != "special" and digest in with_articles else stage_of.get(_index(item.path), "?")
+        outcomes.setdefault(item.kind.split(":")[0], Counter())[outcome] += 1
         if not accounted:
             drops.append(f"{item.path.name} ({item.kind})")
         elif _index(item.path) in lines and _index(item.path) not in recorded:
@@ -170,7 +174,8 @@ def ingest_pass(inputs, hostile: Path, db: Path) -> dict:
     crashes = [f"{e.target}: {e.message}" for e in errors if e.message.startswith("unexpected error")]
     return {"good_pages": good_counts.pages, "articles": (kept_articles, len(before_articles)),
             "pages": (kept_pages, len(before_pages)), "drops": drops, "unrecorded": unrecorded,
-            "crashes": crashes, "counts": counts.as_dict(), "stages": Counter(e.stage for e in errors)}
+            "crashes": crashes, "counts": counts.as_dict(), "stages": Counter(e.stage for e in errors),
+            "outcomes": outcomes}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   silent drops (no record, no error line): {len(result['drops'])}")
         print(f"   error lines not in the errors table: {len(result['unrecorded'])}")
         print("   error lines by stage: " + ", ".join(f"{k} {v}" for k, v in sorted(result["stages"].items())))
+        print("   outcome by kind (records / error stage):")
+        for kind, outcome in sorted(result["outcomes"].items()):
+            print(f"     {kind:<20} " + ", ".join(f"{k} {v}" for k, v in outcome.most_common()))
         print(f"   good folder kept: {result['articles'][0]}/{result['articles'][1]} articles and "
               f"{result['pages'][0]}/{result['pages'][1]} pages with unchanged hashes")
         print(f"\ntotal: {time.perf_counter() - started:.0f} s")

@@ -67,6 +67,10 @@ MAX_FOREIGN_SHARE = 0.05
 #: page; its other runs (a paragraph pasted from a GBK page) are decoded on their own.
 MIXED_UTF8_SHARE = 0.5
 
+#: ... or, for a page mixing UTF-8 and GB18030 blocks, at most this share of its
+#: non-ASCII bytes may be neither (they become replacement characters).
+MIXED_BAD_SHARE = 0.02
+
 #: UTF-32 without a BOM: this share of the first units is a BMP character (two zero bytes).
 UTF32_UNIT_SHARE = 0.9
 
@@ -272,33 +276,51 @@ def _best_cjk(body: bytes, declared: str | None, require_han: bool = False) -> t
     return text, encoding
 
 
-def _mixed_utf8(body: bytes) -> tuple[str, str] | None:
-    """A UTF-8 page with blocks in GB18030 (a paragraph pasted from an old page), block by block.
+def _utf8_run(run: bytes) -> str | None:
+    """A run of high bytes as UTF-8, if it reads as UTF-8 text: Han or punctuation, not the
+    Cyrillic and Latin letters that GBK pairs such as D1 A7 (学) also spell in UTF-8."""
+    text = _try(run, "utf-8")
+    if text is None or any("\u0080" <= ch <= "\u07ff" for ch in text) and not _HAN.search(text):
+        return None
+    return text
 
-    Only when most non-ASCII bytes are valid UTF-8 runs; runs that are neither
-    UTF-8 nor plausible GB18030 become replacement characters.
+
+def _mixed_utf8(body: bytes) -> tuple[str, str] | None:
+    """A page mixing UTF-8 and GB18030 blocks (a paragraph pasted from an old page), run by run.
+
+    Used when every run of non-ASCII bytes is UTF-8 or plausible GB18030 (at most
+    ``MIXED_BAD_SHARE`` of their bytes neither, as replacement characters) and both occur;
+    or, for a page that is mostly UTF-8, when the other runs are broken characters.
     """
     runs = list(_HIGH_RUN.finditer(body))
-    total = sum(m.end() - m.start() for m in runs)
-    utf8 = sum(m.end() - m.start() for m in runs if _try(m[0], "utf-8") is not None)
-    if not total or utf8 < MIXED_UTF8_SHARE * total:
+    if not runs:
         return None
-    parts: list[str] = []
-    used = set()
-    last = 0
+    decoded: list[tuple[str | None, str]] = []
+    sizes = {"utf-8": 0, "gb18030": 0, "bad": 0}
     for m in runs:
-        parts.append(body[last:m.start()].decode("ascii", "replace"))
-        text = _try(m[0], "utf-8")
+        text = _utf8_run(m[0])
+        kind = "utf-8"
         if text is None:
             gb = _try(m[0], "gb18030")
-            if gb is not None and (common_han_share(gb) or 1.0) >= PLAUSIBLE_COMMON_HAN and _HAN.search(gb):
-                text, _ = gb, used.add("gb18030")
+            if gb is not None and _HAN.search(gb) and (common_han_share(gb) or 1.0) >= PLAUSIBLE_COMMON_HAN:
+                text, kind = gb, "gb18030"
             else:
-                text = m[0].decode("utf-8", "replace")
-        parts.append(text)
+                kind = "bad"
+        sizes[kind] += m.end() - m.start()
+        decoded.append((text, kind))
+    total = sum(sizes.values())
+    both = sizes["utf-8"] and sizes["gb18030"] and sizes["bad"] <= MIXED_BAD_SHARE * total
+    mostly_utf8 = sizes["utf-8"] >= MIXED_UTF8_SHARE * total and not sizes["gb18030"]
+    if not (both or mostly_utf8):
+        return None
+    parts: list[str] = []
+    last = 0
+    for m, (text, kind) in zip(runs, decoded):
+        parts.append(body[last:m.start()].decode("ascii", "replace"))
+        parts.append(text if text is not None else m[0].decode("utf-8", "replace"))
         last = m.end()
     parts.append(body[last:].decode("ascii", "replace"))
-    return "".join(parts), "utf-8+gb18030" if used else "utf-8"
+    return "".join(parts), "utf-8+gb18030" if sizes["gb18030"] else "utf-8"
 
 
 def _tolerant(body: bytes, declared: str | None) -> tuple[str, str] | None:
