@@ -59,6 +59,11 @@ class Counts:
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
+    @property
+    def processed(self) -> int:
+        """Pages that yielded records (or were stored with records before)."""
+        return self.pages_ok - self.no_article
+
 
 @dataclass(frozen=True, slots=True)
 class InputError:
@@ -161,6 +166,17 @@ def read_page_file(path: Path, source: str = "local") -> RawPage:
         fetched_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc),
         path=display_path(path.resolve()),
     )
+
+
+#: Exit codes of ingest, extract and classify (documented in the README).
+EXIT_ALL_PROCESSED, EXIT_SOME_FAILED, EXIT_NOTHING_PROCESSED = 0, 1, 2
+
+
+def exit_code(processed: int, failed: int) -> int:
+    """0: every input yielded records; 1: some inputs failed (each named); 2: none yielded any."""
+    if not processed:
+        return EXIT_NOTHING_PROCESSED
+    return EXIT_SOME_FAILED if failed else EXIT_ALL_PROCESSED
 
 
 NO_ARTICLE_MESSAGE = "no article: a page of links (stored as a listing page; its links are not followed here)"

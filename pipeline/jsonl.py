@@ -96,7 +96,7 @@ def read_records(data: bytes, required: str = "text") -> Iterator[dict | LineErr
             yield LineError(number, "JSON nested too deeply")
             continue
         except ValueError as exc:
-            yield LineError(number, f"not JSON ({exc})")
+            yield LineError(number, f"invalid JSON ({exc})")
             continue
         if not isinstance(record, dict) or not isinstance(record.get(required), str):
             yield LineError(number, f'not a JSON object with a "{required}" string')

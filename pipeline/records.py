@@ -148,5 +148,7 @@ def extract_record(source_path: str, article: Article) -> dict:
             "province": article.region_province,
             "city": article.region_city,
             "county": article.region_county,
+            "level": article.region_level,
         },
+        "carrier": article.carrier,
     }

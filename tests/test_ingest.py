@@ -31,7 +31,7 @@ def test_each_bad_input_gets_a_one_line_error_and_is_recorded(tmp_path: Path, db
     good = tmp_path / "in" / "good.txt"
     good.write_text(GOOD, encoding="utf-8")
     result = CliRunner().invoke(main, ["--db", str(db_path), "ingest", *map(str, files.values()), str(good)])
-    assert result.exit_code == 0, result.output  # something was processed
+    assert result.exit_code == 1, result.output  # some inputs failed, one was stored
     error_lines = [x for x in result.stderr.splitlines() if x.startswith("edualliance: ")]
     assert len(error_lines) == 4
     for name, path in files.items():
@@ -42,13 +42,20 @@ def test_each_bad_input_gets_a_one_line_error_and_is_recorded(tmp_path: Path, db
     assert {Path(t).name for t in targets} == {p.name for p in files.values()}
 
 
-def test_exit_code_is_nonzero_only_when_nothing_could_be_processed(tmp_path: Path, db_path: Path):
+def test_exit_codes_all_some_nothing(tmp_path: Path, db_path: Path):
+    """0: every input yielded records; 1: some inputs failed; 2: nothing was processed."""
     files = _bad_inputs(tmp_path / "in")
-    result = CliRunner().invoke(main, ["--db", str(db_path), "ingest", *map(str, files.values())])
-    assert result.exit_code == 1
-    result = CliRunner().invoke(main, ["extract", *map(str, files.values())])
-    assert result.exit_code == 1
-    assert result.stdout == ""
+    good = tmp_path / "good.txt"
+    good.write_text(GOOD, encoding="utf-8")
+    for command in (["--db", str(db_path), "ingest"], ["extract"]):
+        result = CliRunner().invoke(main, [*command, *map(str, files.values())])
+        assert result.exit_code == 2, result.output
+        if command == ["extract"]:
+            assert result.stdout == ""
+        result = CliRunner().invoke(main, [*command, str(files["empty"]), str(good)])
+        assert result.exit_code == 1, result.output
+        result = CliRunner().invoke(main, [*command, str(good)])
+        assert result.exit_code == 0, result.output
 
 
 def test_earlier_data_survives_a_run_of_bad_files(tmp_path: Path, db_path: Path):
