@@ -385,10 +385,9 @@ def _decode_text(body: bytes, declared: str | None) -> tuple[str, str] | None:
         return text, "utf-8"
     found = None
     if declared in (None, "utf-8", "gb18030", "gbk", "gb2312"):
-        # Mostly UTF-8: with GBK blocks, or (declared UTF-8) with broken characters.
-        mixed = _mixed_utf8(body)
-        if mixed and (mixed[1] != "utf-8" or declared == "utf-8"):
-            found = mixed
+        # Mostly UTF-8 with GBK blocks or with broken characters (a byte lost or
+        # inserted): reading all of it as GB18030 would garble every UTF-8 character.
+        found = _mixed_utf8(body)
     if found is None and declared and declared != "utf-8":
         text = _try(body, declared)
         if text is not None and _plausible(text):
