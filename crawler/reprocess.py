@@ -18,7 +18,7 @@ from edualliance.pipeline.ingest import Counts
 from edualliance.pipeline.records import RawPage
 
 from . import docfiles
-from .sink import attachment_articles
+from .sink.attachments import attachment_articles
 
 BATCH = 100
 

@@ -134,10 +134,10 @@ def crawl_options(func):
 
 def crawl_setup(ctx: click.Context, names: tuple[str, ...], sources_file: str | None, overrides: tuple[str, ...],
                 classifier_kind: str, log_file: str | None, verbose: bool, base: str | None):
-    """(sources, Scrapy settings, classifier, log file) from the options, the config file filling in
-    what the command line leaves out."""
+    """(sources, Scrapy settings, classifier kind, log file) from the options, the config file filling in
+    what the command line leaves out. The kind, not a loaded model: the crawl's cleaning workers load
+    and share the model, so the storing process holds none."""
     from edualliance.crawler.registry import RegistryError, select
-    from edualliance.models.loader import load_classifier
 
     settings_file = config(ctx)
     if settings_file is not None:
@@ -164,7 +164,7 @@ def crawl_setup(ctx: click.Context, names: tuple[str, ...], sources_file: str | 
             Path(log_file).open("ab").close()
         except OSError as exc:
             raise click.ClickException(f"cannot write the crawl log {log_file}: {exc.strerror or exc}") from exc
-    return sources, settings, load_classifier(classifier_kind), (Path(log_file) if log_file else None)
+    return sources, settings, classifier_kind, (Path(log_file) if log_file else None)
 
 
 def print_crawl_report(ctx: click.Context, report, errors: list, kind: str, started: float,
