@@ -3,7 +3,7 @@
 Usage:
     python bench/bench_clean.py [--rounds N] [PAGES_DIR ...]
 
-Pages: the extraction benchmark's pages under /work/shared/eval/extract when
+Pages: the extraction benchmark's pages under ../shared/eval/extract (beside the repository) when
 present, else the project's own fixture pages (tests/fixtures/pages). Both
 systems get the page bytes, in the same process, rounds interleaved so that
 a slow moment of the machine hits both; the best round of each counts.
@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-SHARED = Path("/work/shared/eval/extract")
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval" / "extract"
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "pages"
 
 #: The ratio the issue asks for: our stage at most this much slower than bare trafilatura.

@@ -4,7 +4,8 @@ Usage:
     python bench/eval_extract.py [SPLIT_DIR ...] [--worst N] [--fields]
 
 SPLIT_DIR is a folder with ``pages/``, ``gold/`` and ``manifest.tsv`` (default: both dev
-splits under /work/shared/eval/extract). Each extractor's predictions are written to a
+splits under ``../shared/eval/extract`` beside the repository; ``tests/fixtures/govdocs`` is our
+own split of government documents in the same layout). Each extractor's predictions are written to a
 temporary JSONL file and scored by the benchmark's own ``score.py`` in a subprocess, so the
 figures are the scorer's, not ours. ``--fields`` also scores title, date, author and outlet
 against the gold records that have them. Skips with a message when the benchmark is absent.
@@ -22,7 +23,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-EVAL_ROOT = Path("/work/shared/eval/extract")
+REPO = Path(__file__).resolve().parents[1]
+EVAL_ROOT = REPO.parent / "shared" / "eval" / "extract"
 SCORER = EVAL_ROOT / "score.py"
 
 
@@ -36,7 +38,7 @@ def _manifest_urls(split: Path) -> dict[str, str | None]:
 
 def _pages(split: Path) -> list[tuple[str, bytes, str | None]]:
     urls = _manifest_urls(split)
-    return [(p.stem, p.read_bytes(), urls.get(p.stem)) for p in sorted((split / "pages").glob("*.html"))]
+    return [(p.stem, p.read_bytes(), urls.get(p.stem)) for p in sorted((split / "pages").iterdir()) if p.is_file()]
 
 
 def ours(body: bytes, url: str | None):

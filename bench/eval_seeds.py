@@ -1,7 +1,7 @@
 """Our cleaning of corpus/seeds against the hand-made gold file.
 
 Usage:
-    python bench/eval_seeds.py [--gold /work/shared/eval/seeds/seeds_gold.jsonl]
+    python bench/eval_seeds.py [--gold ../shared/eval/seeds/seeds_gold.jsonl]
 
 Per seed: gold body lines kept, lines we keep that the gold body does not
 have (link-list and teaser lines would show here), record count, title, date,
@@ -16,7 +16,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-GOLD = Path("/work/shared/eval/seeds/seeds_gold.jsonl")
+GOLD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "seeds" / "seeds_gold.jsonl"
 SEEDS = Path(__file__).resolve().parents[1] / "corpus" / "seeds"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from . import htmltext, listing, textlines
+from . import govdoc, htmltext, listing, textlines
 from .decode import DecodeError, decode, looks_like_html
 from .normalize import normalize
 from .records import Article, CleanResult, Decoded, RawPage
@@ -55,7 +55,7 @@ def _parse_iso(value: str | None) -> datetime | None:
 
 
 def _article(raw: RawPage, part: int, *, title, body, published, outlet, reposted_from, author,
-             url) -> Article:
+             url, carrier=None) -> Article:
     text = "\n".join(body)
     normalized, script = normalize(text)
     norm_title = normalize(title)[0] if title else None
@@ -81,6 +81,8 @@ def _article(raw: RawPage, part: int, *, title, body, published, outlet, reposte
         region_city=region.city if region else None,
         region_county=region.county if region else None,
         extractor_version=EXTRACTOR_VERSION,
+        region_level=region.level if region else None,
+        carrier=carrier or (urlsplit(page_url).hostname if page_url else None),
     )
 
 
@@ -110,17 +112,17 @@ def clean_page(raw: RawPage) -> CleanResult:
         meta = textlines.clean_text_page(decoded.text)
         text_for_listing = decoded.text
 
-    items = listing.split_items(text_for_listing)
+    items = listing.split_items(text_for_listing, meta.title)
     if items:
         articles = tuple(
             _article(raw, i, title=item.title, body=item.body, published=None,
                      outlet=item.outlet, reposted_from=None, author=item.author,
-                     url=getattr(meta, "url", None))
+                     url=getattr(meta, "url", None), carrier=getattr(meta, "site_name", None))
             for i, item in enumerate(items)
         )
         return CleanResult(articles, True, decoded)
 
-    if not textlines.has_prose(meta.body):
+    if not textlines.has_prose(meta.body) and not govdoc.is_official_document(list(meta.body), meta.title):
         if is_html(raw, decoded.text) and (
                 meta.link_density >= LISTING_LINK_DENSITY
                 or sum(textlines.is_headline_like(x) or textlines.is_teaser(x) or textlines.is_paragraph(x)
@@ -130,5 +132,6 @@ def clean_page(raw: RawPage) -> CleanResult:
     article = _article(
         raw, 0, title=meta.title, body=meta.body, published=meta.published, outlet=meta.outlet,
         reposted_from=meta.reposted_from, author=meta.author, url=getattr(meta, "url", None),
+        carrier=getattr(meta, "site_name", None),
     )
     return CleanResult((article,), False, decoded)

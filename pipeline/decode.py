@@ -1,12 +1,17 @@
 """Bytes → text, in the order that survives Chinese sites' wrong charset headers.
 
-Order: BOM; strict UTF-8; the declared charset (HTTP header, then <meta>) only
-if the bytes decode cleanly with it; GB18030 (a superset of GB2312/GBK, which
-most mis-declared pages really are) unless the text is implausible as Chinese
-and Big5 reads better; then a tolerant pass (old portals cut titles in the
-middle of a character, so one bad byte must not discard a page); then charset
-detection. The declared and the used encoding are both returned so that the
-store can keep them; the bytes themselves are never changed.
+Order: BOM; UTF-16/32 without a BOM (sniffed from where the zero bytes stand, or
+from Han text that only reads as UTF-16); stray NUL bytes dropped; strict UTF-8;
+a UTF-8 page with pasted GBK paragraphs decoded block by block; the declared
+charset (HTTP header, then <meta> or the XML declaration) only if the bytes
+decode cleanly with it; GB18030 (a superset of GB2312/GBK, which most
+mis-declared pages really are) unless the text is implausible as Chinese and
+Big5 reads better; then a tolerant pass that keeps what can be read with
+replacement characters (old portals cut titles in the middle of a character, so
+one bad byte must not discard a page); then charset detection. Declared charsets
+that are not text encodings of web pages (``undefined``, ``idna``, ``base64``,
+``utf-7``) are ignored. The declared and the used encoding are both returned so
+that the store can keep them; the bytes themselves are never changed.
 """
 
 from __future__ import annotations
@@ -25,8 +30,16 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
-_META_CHARSET = re.compile(rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+_META_CHARSET = re.compile(
+    rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)"
+    rb"|<\?xml[^>]{0,200}?encoding\s*=\s*[\"']\s*([A-Za-z0-9_.:-]+)", re.I)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: Runs of non-ASCII bytes (with an ASCII byte that can be a GBK trail byte after a
+#: high byte): the blocks that a page with mixed encodings is decoded by.
+_HIGH_RUN = re.compile(rb"(?:[\x80-\xff]|(?<=[\x80-\xff])[\x40-\x7e])+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: How much of the page to search for a <meta charset>: it belongs in <head>.
 META_SCAN_BYTES = 4096
@@ -40,12 +53,39 @@ PLAUSIBLE_COMMON_HAN = 0.8
 MIN_HAN_FOR_PLAUSIBILITY = 20
 
 #: A tolerant decoding is accepted when at most this share of characters had
-#: to be replaced: a truncated title or one stray byte, not a wrong charset.
+#: to be replaced: a truncated title or one stray byte, not a wrong charset ...
 MAX_REPLACED_SHARE = 0.002
+#: ... or at most this many, whatever the page's length: a 300-character notice
+#: with one bad byte is read with one replacement character, not rejected.
+MIN_REPLACED_ALLOWED = 8
 
 #: Without Han characters, a decoding is accepted only if at most this share of
 #: its characters is non-ASCII: a Chinese page never decodes to mostly Latin accents.
 MAX_FOREIGN_SHARE = 0.05
+
+#: A page whose non-ASCII bytes are at least this share valid UTF-8 runs is a UTF-8
+#: page; its other runs (a paragraph pasted from a GBK page) are decoded on their own.
+MIXED_UTF8_SHARE = 0.5
+
+#: ... or, for a page mixing UTF-8 and GB18030 blocks, at most this share of its
+#: non-ASCII bytes may be neither (they become replacement characters).
+MIXED_BAD_SHARE = 0.02
+
+#: UTF-32 without a BOM: this share of the first units is a BMP character (two zero bytes).
+UTF32_UNIT_SHARE = 0.9
+
+#: UTF-16 without a BOM: among the first code units, at least this share has its
+#: zero byte where ASCII text puts it (markup is ASCII) ...
+UTF16_ZERO_SHARE = 0.25
+#: ... and at most this share has a zero byte at the other position.
+UTF16_OTHER_ZERO_SHARE = 0.02
+#: Han text with no zero byte at all reads as UTF-16 when this share of its
+#: characters are Han and they are common ones (GBK bytes read as UTF-16 are not).
+UTF16_HAN_SHARE = 0.5
+
+#: NUL bytes in a text page are dropped, if they are at most this share of the bytes
+#: (a NUL in a template, a page padded by a broken server); more is a binary file.
+MAX_NUL_SHARE = 0.01
 
 # GB2312 and GBK are subsets of GB18030: decoding with the superset keeps the
 # characters that pages labelled GB2312 use anyway. Big5 pages use HKSCS
@@ -53,6 +93,17 @@ MAX_FOREIGN_SHARE = 0.05
 _SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs",
              "cp950": "big5hkscs"}
 
+#: Python codecs that are no web page's charset: they raise on every byte
+#: (``undefined``), read host names (``idna``, ``punycode``), interpret escapes
+#: (``unicode-escape``: it would turn ``\\ud800`` in a page into a lone surrogate),
+#: or smuggle markup past filters (``utf-7``). A page that declares one is read as if
+#: it declared nothing. Non-text codecs (base64, zlib, rot13) are refused by lookup.
+_NOT_PAGE_CHARSETS = frozenset({"undefined", "idna", "punycode", "unicode-escape",
+                                "raw-unicode-escape", "utf-7", "palmos"})
+
+#: A page can only declare UTF-16/32 by a BOM or the HTTP header: a <meta> that says
+#: utf-16 is in ASCII bytes, so it is wrong (browsers read it as UTF-8 too).
+_WIDE = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
 
 _SINGLE_BYTE = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252", "windows-1252", "cp437", "koi8-r"})
 
@@ -62,7 +113,11 @@ _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|scr
 
 def looks_like_html(body: bytes) -> bool:
     """An HTML tag near the start: what servers that send no Content-Type really sent."""
-    return bool(_HTML_SNIFF.search(body[:2048]))
+    head = body[:4096]
+    wide = _wide_encoding(head)
+    if wide:
+        head = head.decode(wide, "ignore").encode("ascii", "ignore")
+    return bool(_HTML_SNIFF.search(head[:2048]) or _HTML_SNIFF.search(head.replace(b"\x00", b"")[:2048]))
 
 
 class DecodeError(ValueError):
@@ -70,12 +125,16 @@ class DecodeError(ValueError):
 
 
 def _canonical(name: str | None) -> str | None:
+    """The codec's canonical name, if it is a text encoding a page can be in."""
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip()).name
-    except LookupError:
+        info = codecs.lookup(name.strip())
+    except (LookupError, ValueError, TypeError):
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_PAGE_CHARSETS:
+        return None
+    return info.name
 
 
 def declared_charset(body: bytes, content_type: str | None = None) -> str | None:
@@ -86,15 +145,18 @@ def declared_charset(body: bytes, content_type: str | None = None) -> str | None
             return _canonical(match[1])
     match = _META_CHARSET.search(body[:META_SCAN_BYTES])
     if match:
-        return _canonical(match[1].decode("ascii", "ignore"))
+        name = _canonical((match[1] or match[2]).decode("ascii", "ignore"))
+        return "utf-8" if name in _WIDE else name
     return None
 
 
 def _try(body: bytes, encoding: str) -> str | None:
+    """Strict decoding; None if the bytes are not in that encoding (or the codec misbehaves)."""
     try:
-        return body.decode(_SUPERSET.get(encoding, encoding))
-    except (UnicodeDecodeError, LookupError):
+        text = body.decode(_SUPERSET.get(encoding, encoding))
+    except Exception:  # noqa: BLE001 - codecs raise UnicodeError, LookupError, TypeError, ValueError
         return None
+    return text if isinstance(text, str) else None
 
 
 @lru_cache(maxsize=1)
@@ -138,12 +200,57 @@ def _readable(text: str) -> bool:
     return sum(1 for ch in text if ord(ch) > 127) <= MAX_FOREIGN_SHARE * max(len(text), 1)
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-32 or UTF-16 (LE or BE) without a BOM, told by where the zero bytes stand.
+
+    UTF-32: every character of a page is in the Basic Multilingual Plane, so two
+    bytes of each unit are zero. UTF-16: ASCII markup puts a zero byte in every
+    other position, and text almost never at the other one.
+    """
+    quads = [head[i:i + 4] for i in range(0, len(head) - 3, 4)]
+    if len(quads) >= 4:
+        for encoding, zero, text in (("utf-32-le", slice(2, 4), slice(0, 2)), ("utf-32-be", slice(0, 2), slice(2, 4))):
+            if sum(1 for q in quads if not any(q[zero]) and any(q[text])) >= UTF32_UNIT_SHARE * len(quads):
+                return encoding
+    pairs = [head[i:i + 2] for i in range(0, len(head) - 1, 2)]
+    if len(pairs) < 4:
+        return None
+    for encoding, zero, text in (("utf-16-le", 1, 0), ("utf-16-be", 0, 1)):
+        ascii_like = sum(1 for p in pairs if p[zero] == 0 and p[text])
+        other = sum(1 for p in pairs if p[text] == 0)
+        if ascii_like >= UTF16_ZERO_SHARE * len(pairs) and other <= UTF16_OTHER_ZERO_SHARE * len(pairs):
+            return encoding
+    return None
+
+
+def _utf16_han(body: bytes) -> tuple[str, str] | None:
+    """Han text in UTF-16 with no ASCII at all (so no zero bytes): only the Han reading is plausible."""
+    if len(body) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = _try(body, encoding)
+        if text is None or _CONTROL.search(text):
+            continue
+        visible = [ch for ch in text if not ch.isspace()]
+        share = common_han_share(text)
+        if visible and share is not None and share >= PLAUSIBLE_COMMON_HAN \
+                and len(_HAN.findall(text)) >= UTF16_HAN_SHARE * len(visible):
+            return text, encoding
+    return None
+
+
 def looks_binary(body: bytes) -> bool:
-    """NUL bytes or many control characters in the head: not a text page."""
+    """Many NUL bytes or control characters in the head: not a text page.
+
+    A few NULs in a text page are dropped by ``decode``; UTF-16/32 text has
+    zero bytes in a regular pattern and is text.
+    """
     head = body[:4096]
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if _wide_encoding(head):
+        return False
+    if head.count(0) > MAX_NUL_SHARE * len(head) or body.count(0) > MAX_NUL_SHARE * len(body):
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = sum(1 for b in head if 0 < b < 9 or 13 < b < 32)
     return controls > len(head) * 0.05
 
 
@@ -169,49 +276,132 @@ def _best_cjk(body: bytes, declared: str | None, require_han: bool = False) -> t
     return text, encoding
 
 
+def _utf8_run(run: bytes) -> str | None:
+    """A run of high bytes as UTF-8, if it reads as UTF-8 text: Han or punctuation, not the
+    Cyrillic and Latin letters that GBK pairs such as D1 A7 (学) also spell in UTF-8."""
+    text = _try(run, "utf-8")
+    if text is None or any("\u0080" <= ch <= "\u07ff" for ch in text) and not _HAN.search(text):
+        return None
+    return text
+
+
+def _mixed_utf8(body: bytes) -> tuple[str, str] | None:
+    """A page mixing UTF-8 and GB18030 blocks (a paragraph pasted from an old page), run by run.
+
+    Used when every run of non-ASCII bytes is UTF-8 or plausible GB18030 (at most
+    ``MIXED_BAD_SHARE`` of their bytes neither, as replacement characters) and both occur;
+    or, for a page that is mostly UTF-8, when the other runs are broken characters.
+    """
+    runs = list(_HIGH_RUN.finditer(body))
+    if not runs:
+        return None
+    decoded: list[tuple[str | None, str]] = []
+    sizes = {"utf-8": 0, "gb18030": 0, "bad": 0}
+    for m in runs:
+        text = _utf8_run(m[0])
+        kind = "utf-8"
+        if text is None:
+            gb = _try(m[0], "gb18030")
+            if gb is not None and _HAN.search(gb) and (common_han_share(gb) or 1.0) >= PLAUSIBLE_COMMON_HAN:
+                text, kind = gb, "gb18030"
+            else:
+                kind = "bad"
+        sizes[kind] += m.end() - m.start()
+        decoded.append((text, kind))
+    total = sum(sizes.values())
+    both = sizes["utf-8"] and sizes["gb18030"] and sizes["bad"] <= MIXED_BAD_SHARE * total
+    mostly_utf8 = sizes["utf-8"] >= MIXED_UTF8_SHARE * total and not sizes["gb18030"]
+    if not (both or mostly_utf8):
+        return None
+    parts: list[str] = []
+    last = 0
+    for m, (text, kind) in zip(runs, decoded):
+        parts.append(body[last:m.start()].decode("ascii", "replace"))
+        parts.append(text if text is not None else m[0].decode("utf-8", "replace"))
+        last = m.end()
+    parts.append(body[last:].decode("ascii", "replace"))
+    return "".join(parts), "utf-8+gb18030" if sizes["gb18030"] else "utf-8"
+
+
 def _tolerant(body: bytes, declared: str | None) -> tuple[str, str] | None:
     """The candidate that needs the fewest replacements, if they are few."""
     best = None
     for encoding in dict.fromkeys(x for x in (declared, "gb18030", "big5hkscs", "utf-8") if x):
         try:
             text = body.decode(_SUPERSET.get(encoding, encoding), "replace")
-        except LookupError:
+        except Exception:  # noqa: BLE001 - see _try
             continue
-        replaced = text.count("\ufffd") / max(len(text), 1)
-        if replaced <= MAX_REPLACED_SHARE and _plausible(text) and (best is None or replaced < best[0]):
+        if not isinstance(text, str):
+            continue
+        replaced = text.count("\ufffd")
+        allowed = max(MAX_REPLACED_SHARE * len(text), MIN_REPLACED_ALLOWED)
+        if replaced <= allowed and _plausible(text) and (best is None or replaced < best[0]):
             best = (replaced, text, _SUPERSET.get(encoding, encoding))
     return (best[1], best[2]) if best else None
 
 
+def _detected(body: bytes) -> tuple[str, str] | None:
+    """charset_normalizer's best guess, if it reads as Chinese or near-ASCII text."""
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(body).best()
+        text = str(best) if best is not None else None
+    except Exception:  # noqa: BLE001 - a detector bug must not abort a run
+        return None
+    if text is None or not _readable(text) or _canonical(best.encoding) is None:
+        return None
+    return text, best.encoding
+
+
 def decode(body: bytes, content_type: str | None = None) -> Decoded:
-    """Decode page bytes; raise DecodeError if they are not text."""
+    """Decode page bytes; raise DecodeError if they are not text. Never any other exception."""
     declared = declared_charset(body, content_type)
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return Decoded(body.decode(encoding, "replace"), declared or encoding, encoding)
-    if looks_binary(body):
+            return Decoded(_clean(body.decode(encoding, "replace")), declared or encoding, encoding)
+    wide = _wide_encoding(body[:4096])
+    if wide:
+        return Decoded(_clean(body[: len(body) - len(body) % (4 if "32" in wide else 2)].decode(wide, "replace")),
+                       declared, wide)
+    utf8 = _try(body, "utf-8")
+    found = _utf16_han(body) if utf8 is None else None
+    if found is None and looks_binary(body):
         raise DecodeError("binary content, not a text or HTML page")
-    text = _try(body, "utf-8")
-    if text is not None:
-        return Decoded(text, declared, "utf-8")
-    found = None
-    if declared and declared != "utf-8":
-        text = _try(body, declared)
-        if text is not None and _plausible(text):
-            if not _single_byte(declared):
-                return Decoded(text, declared, _SUPERSET.get(declared, declared))
-            # Latin-1 and friends decode every byte string: a Chinese page served with
-            # a server's default charset is GB18030 or Big5 when those read plausibly.
-            found = _best_cjk(body, declared, require_han=True) or (text, declared)
-    found = found or _best_cjk(body, declared) or _tolerant(body, declared)
-    if found is not None:
-        return Decoded(found[0], declared, found[1])
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(body).best()
-    if best is None or not _readable(str(best)):
+    if found is None and utf8 is not None:
+        found = (utf8, "utf-8")
+    found = found or _decode_text(body.replace(b"\x00", b""), declared)
+    if found is None:
         raise DecodeError(
             "undecodable: not UTF-8, not the declared charset, not GB18030 or Big5, "
             "and charset detection found nothing plausible"
         )
-    return Decoded(str(best), declared, best.encoding)
+    return Decoded(_clean(found[0]), declared, found[1])
+
+
+def _decode_text(body: bytes, declared: str | None) -> tuple[str, str] | None:
+    text = _try(body, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    found = None
+    if declared in (None, "utf-8", "gb18030", "gbk", "gb2312"):
+        # Mostly UTF-8 with GBK blocks or with broken characters (a byte lost or
+        # inserted): reading all of it as GB18030 would garble every UTF-8 character.
+        found = _mixed_utf8(body)
+    if found is None and declared and declared != "utf-8":
+        text = _try(body, declared)
+        if text is not None and _plausible(text):
+            if not _single_byte(declared):
+                return text, _SUPERSET.get(declared, declared)
+            # Latin-1 and friends decode every byte string: a Chinese page served with
+            # a server's default charset is GB18030 or Big5 when those read plausibly.
+            found = _best_cjk(body, declared, require_han=True) or (text, declared)
+    return found or _best_cjk(body, declared) or _tolerant(body, declared) or _detected(body)
+
+
+def _clean(text: str) -> str:
+    """No NUL and no lone surrogate survives decoding (neither can be stored or encoded as UTF-8)."""
+    text = text.replace("\x00", "")
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text

@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from . import metadata, textlines
+from . import govdoc, markuptext, metadata, textlines
 from .rules import DROP_ID_CLASS
 
 #: libxml2's HTML parser stops nesting at 256 levels and silently drops what lies
@@ -82,6 +82,7 @@ class HtmlPage:
     author: str | None
     url: str | None
     link_density: float  # share of the page's text inside <a>: high on listing pages
+    site_name: str | None = None  # the site that carries the page (og:site_name, <title>'s site part)
 
 
 class HtmlError(ValueError):
@@ -95,7 +96,7 @@ def parse(html: str):
 
     # C0 control characters (a stray byte in a legacy page) are not allowed in
     # lxml's text nodes; they carry no text, so they go before parsing.
-    html = _CONTROL.sub("", html)
+    html = _XML_DECLARATION.sub("", _CONTROL.sub("", html), count=1)
     try:
         tree = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
@@ -103,6 +104,11 @@ def parse(html: str):
     if too_deep(tree):
         raise HtmlError(TOO_DEEP_MESSAGE)
     return tree
+
+
+#: XHTML pages start with ``<?xml … encoding="gb2312"?>``; lxml refuses a str that
+#: declares an encoding (the text is already decoded), so the declaration goes.
+_XML_DECLARATION = re.compile(r"^\s*<\?xml\b[^>]*>")
 
 
 TOO_DEEP_MESSAGE = (f"HTML nested {MAX_DEPTH} or more levels deep: not an article page "
@@ -303,8 +309,9 @@ def _readability_lines(tree) -> list[str]:
     except Exception:  # readability raises its own Unparseable and lxml errors on odd trees
         return []
     for block in summary.iter(*_BLOCK_TAGS):
-        block.tail = "\n" + (block.tail or "")
-    return [x.strip() for x in summary.text_content().splitlines() if x.strip()]
+        # Layout tables are divs by now: a table left is data, one row a line.
+        block.tail = (" " if block.tag in ("td", "th") else "\n") + (block.tail or "")
+    return [" ".join(x.split()) for x in summary.text_content().splitlines() if x.strip()]
 
 
 def _tokens(lines: list[str]) -> Counter:
@@ -352,7 +359,22 @@ def _page_lines(root) -> list[str]:
 
 def _site_like(segment: str) -> bool:
     """A <title> segment that names the site or channel, not the story."""
-    return bool(_SITE_NAME.search(segment)) or textlines.han_count(segment) < 4 and len(segment) < 12
+    return bool(_SITE_NAME.search(segment)) or textlines.han_count(segment) < 4 and len(segment) < 12 \
+        or len(segment) <= 20 and bool(govdoc.ISSUER.match(segment))  # 某县教育局: a bureau's site
+
+
+_SITE_META_NAMES = ("og:site_name", "sitename", "site_name", "application-name", "apple-mobile-web-app-title")
+
+
+def site_name_of(title_tag: str | None, meta_name: str | None = None) -> str | None:
+    """The carrying site's name: its <meta> name, else the site-like last segment of <title>
+    (关于…的通知_国务院文件_中国政府网 → 中国政府网)."""
+    if meta_name and 2 <= len(meta_name.strip()) <= 30:
+        return meta_name.strip()
+    segments = [s for s in _TITLE_SPLIT.split(textlines.clean_line(title_tag or "")) if s]
+    if len(segments) >= 2 and _site_like(segments[-1]) and 2 <= len(segments[-1]) <= 30:
+        return segments[-1]
+    return None
 
 
 def headline(tree) -> str | None:
@@ -406,14 +428,45 @@ def _meta_zone(page: list[str], title: str | None, body: list[str]) -> list[str]
     return page[start:min(end, start + 15)]
 
 
+def extract_without_tree(html: str, url: str | None = None) -> HtmlPage:
+    """Bounded-cost extraction for pages over the element budget or nested too deep (``markuptext``)."""
+    lines = markuptext.markup_lines(html)
+    page = textlines.clean_text_page("\n".join(lines))
+    title = page.title
+    segments = [s for s in _TITLE_SPLIT.split(markuptext.page_title(html) or "") if s and not _site_like(s)]
+    if title is None and segments:
+        title = max(segments[:2], key=len)
+    return HtmlPage(
+        title=title,
+        body=page.body,
+        published=page.published or metadata.url_date(url),
+        outlet=page.outlet,
+        reposted_from=page.reposted_from,
+        author=page.author,
+        url=url,
+        link_density=round(markuptext.link_density(html), 3),
+        site_name=site_name_of(markuptext.page_title(html)),
+    )
+
+
 def extract_html(html: str, url: str | None = None) -> HtmlPage:
-    tree = parse(html)
+    """Title, metadata and main text; pages over the element budget or nested too deep
+    for libxml2 are read without a tree (``extract_without_tree``) rather than refused."""
+    if markuptext.over_budget(html):
+        return extract_without_tree(html, url)
+    try:
+        tree = parse(html)
+    except HtmlError as exc:
+        if str(exc) != TOO_DEEP_MESSAGE:
+            raise
+        return extract_without_tree(html, url)
     # lxml makes a Python object for an element each time one is reached and none
     # is alive (lxml.html's class lookup runs in Python): holding them all while
     # this tree is walked (headline, prepare, page lines) makes each one once.
     elements = list(tree.iter())
     url = url or _canonical_url(tree)
     title = headline(tree)
+    site_name = site_name_of(tree.findtext(".//title"), _meta(tree, *_SITE_META_NAMES))
     meta_date = _meta(tree, *_META_DATE_NAMES)
     density = prepare(tree)
     body_el = tree.find("body")
@@ -444,4 +497,5 @@ def extract_html(html: str, url: str | None = None) -> HtmlPage:
         author=author,
         url=url,
         link_density=round(density, 3),
+        site_name=site_name,
     )

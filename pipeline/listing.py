@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import textlines
+from . import govdoc, textlines
 
 #: Two numbered items in a row, with no prose before the first and mostly
 #: prose summaries, are a list of records (an article's numbered points follow
@@ -41,10 +41,13 @@ class Item:
     outlet: str | None  # the journal
 
 
-def split_items(text: str) -> list[Item]:
-    """The items of a listing page, or [] when the text is not one."""
+def split_items(text: str, title: str | None = None) -> list[Item]:
+    """The items of a listing page, or [] when the text is not one (an official
+    document's numbered points are one document, whatever precedes them)."""
     lines = [textlines.clean_line(x) for x in text.splitlines()]
     lines = [x for x in lines if x]
+    if govdoc.is_official_document(lines, title):
+        return []
     starts: list[int] = []
     expected = 1
     for i, line in enumerate(lines):

@@ -35,7 +35,8 @@ _URL_YEAR_MONTH_DAY = re.compile(r"/((?:19|20)\d{2})[-_]?(\d{2})/(\d{2})/")
 #: 来源：光明日报客户端2024-04-12 15:04 — the outlet ends at a date, space or separator.
 _OUTLET = re.compile(
     r"(?:[来來]源|稿源|出[处處]|[来來]自)\s*[:：]\s*(?P<outlet>[^\s\d|｜/【】\[\]<>()（）:：,，。]{2,30}?)"
-    r"(?=\s|\d|$|[|｜/【】\[\]<>()（）:：,，。]|作者|[记記]者|[编編][辑輯]|[时時][间間]|[发發]布|日期)"
+    r"(?=\s|\d|$|[|｜/【】\[\]<>()（）:：,，。]|作者|[记記]者|[编編][辑輯]|[时時][间間]|[发發]布|日期|字[体号體號]|"
+    r"[浏瀏][览覽]|[点點][击擊]|[阅閱][读讀])"
 )
 _REPOST = re.compile(r"(?:本文[转轉]自|[转轉][载載]自|[转轉]自|本文[来來]源于|本文[来來]自)\s*[:：]?\s*(?P<outlet>[^\s,，。|｜:：（）()]{2,30})")
 _NAME = r"[\u3400-\u9fff·]{2,4}"
@@ -115,9 +116,15 @@ def url_date(url: str | None) -> str | None:
     return None
 
 
+#: 来源：本站原创 / 本网 says the page is the site's own: no outlet named.
+_OWN_SITE = re.compile(r"^(?:本站|本网|原创|网络|互联网|未知)")
+
+
 def outlet(text: str) -> str | None:
     match = _OUTLET.search(text)
-    return match["outlet"].strip() if match else None
+    if not match or _OWN_SITE.match(match["outlet"]):
+        return None
+    return match["outlet"].strip()
 
 
 #: A short name standing alone beside the date line (portals print the outlet

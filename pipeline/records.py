@@ -89,6 +89,10 @@ class Article:
     region_city: str | None = None
     region_county: str | None = None
     extractor_version: str = ""
+    region_level: str | None = None  # national | province | city | county; None: no place named
+    #: The outlet of the site that carried this copy (a repost's own site, 新浪网 for a
+    #: 新华社 story on sina.com.cn); ``outlet`` is the original. Reach counts carriers.
+    carrier: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -144,5 +148,7 @@ def extract_record(source_path: str, article: Article) -> dict:
             "province": article.region_province,
             "city": article.region_city,
             "county": article.region_county,
+            "level": article.region_level,
         },
+        "carrier": article.carrier,
     }

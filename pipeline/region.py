@@ -12,7 +12,9 @@ chosen first, then the best city inside it, then a county inside that city
 only when one county clearly leads. Short forms that are common words (合作,
 城区, 前进) are stopped, and a name directly followed by 小学/中学/路/… names a
 school or street, not the place (朝阳小学). Anonymised places (xx区, 某区)
-give no region at all.
+give no region at all. National news (a national body or meeting as the
+headline's subject: 教育部印发…, 全国教育工作会议在北京召开) is level
+``national`` with no province; the venue of a meeting (在X召开) is not its region.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ STOP_SHORT = frozenset(_rules()["region"]["stop_short"].split())
 
 #: A name right before one of these names a school, street or company, not the place.
 _NOT_PLACE_AFTER = re.compile(
-    r"^(?:小学|中学|学校|幼儿园|大学|学院|实验|路|街|大道|巷|桥|村|社区|公园|广场|医院|集团|公司|银行|杯)"
+    r"^(?:第[一二三四五六七八九十\d]{1,3})?(?:小学|中学|学校|幼儿园|大学|学院|实验|路|街|大道|巷|桥|村|社区|公园|广场|"
+    r"医院|集团|公司|银行|杯|初级中学|高级中学|完全中学|中心小学)"
 )
 #: xx区, 某区, ××县, X市: places a text hides on purpose.
 _ANONYMISED = re.compile(r"(?:[xX×＊*]{1,3}|某)(?:省|市|区|县|镇|乡)")
@@ -54,11 +57,24 @@ _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族
              "地区", "省", "市", "区", "县", "盟", "旗")
 
 
+#: National bodies and meetings (rules.toml [region] national) and meeting venues.
+NATIONAL = re.compile("|".join(f"(?:{p})" for p in _rules()["region"]["national"]))
+_VENUE = re.compile(_rules()["region"]["venue"])
+
+#: Where a national marker in the lead still makes national news: the lead's first clause.
+NATIONAL_LEAD_CHARS = 40
+
+
 @dataclass(frozen=True, slots=True)
 class Region:
     province: str | None
     city: str | None
     county: str | None
+    level: str = "province"  # national | province | city | county: the finest level named
+
+    @classmethod
+    def national(cls) -> Region:
+        return cls(None, None, None, "national")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +158,11 @@ def find_region(title: str | None, body: str) -> Region | None:
     if _ANONYMISED.search(title) or _ANONYMISED.search(lead[:60]):
         return None
     _, by_code, _ = _index()
+    if _is_national(title, lead):
+        return Region.national()
+    if NATIONAL.search(title) or NATIONAL.search(lead):
+        # A national body or meeting in the story: the city that hosted it is a venue.
+        title, lead = _without_venues(title), _without_venues(lead)
     mentions = _mentions(title, TITLE_WEIGHT) + _mentions(lead, 1.0)
     # A county's short form is often an everyday word (资源, 振兴, 富裕), and a name
     # many counties share (城区, 朝阳区) says nothing alone: such a mention counts
@@ -178,4 +199,24 @@ def find_region(title: str | None, body: str) -> Region | None:
         province=province.name if province else None,
         city=city_name,
         county=county.name if county else None,
+        level="county" if county else "city" if city_name else "province",
     )
+
+
+def _without_venues(text: str) -> str:
+    """The text with the place of 在X召开/举行 blanked (same length: positions stay)."""
+    return _VENUE.sub(lambda m: m[0].replace(m["place"], "□" * len(m["place"])), text)
+
+
+def _is_national(title: str, lead: str) -> bool:
+    """National news: a national body or meeting is the headline's subject, with no
+    place named before it (江苏省贯彻落实教育部… is Jiangsu's); without a headline
+    marker, the lead's first clause names one and the headline names no place."""
+    title_wo_venue = _without_venues(title)
+    match = NATIONAL.search(title_wo_venue)
+    if match:
+        before = title_wo_venue[: match.start()]
+        return not any(p.level < 2 or not weak for p, _, weak in _mentions(before, 1.0))
+    first = _without_venues(lead[:NATIONAL_LEAD_CHARS])
+    return bool(NATIONAL.search(first)) and not _mentions(title_wo_venue, 1.0) \
+        and not _mentions(first[: NATIONAL.search(first).start()], 1.0)

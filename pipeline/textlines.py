@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import metadata
-from .rules import BOILERPLATE, END_OF_ARTICLE, META_LINE, TOP_BLOCK
+from . import govdoc, metadata
+from .rules import BOILERPLATE, CREDIT_LINE, END_OF_ARTICLE, META_LINE, TOP_BLOCK
 
 _LIST_ITEM = re.compile(r"^(?:[-•·*▪◆■●]\s*)+")
 _SENTENCE_END = re.compile(r"[。！？!?；;…”\"’）)』」：:]$")
@@ -22,7 +22,7 @@ _TEASER = re.compile(r"^(?:\.{3}|…|。。。)")
 _DATE_ONLY = re.compile(r"^[\d\s:：/年月日.\-]+$")
 #: A summary cut short by a list page: 加速教育发展从基本均衡迈向…
 #: A closing 来源：新华网 line is metadata (read from the byline), not a reporter's credit.
-_SOURCE_LINE = re.compile(r"^[(（【\[]?\s*(?:[来來]源|稿源|出[处處])\s*[:：][^。！？]{0,30}$")
+_SOURCE_LINE = re.compile(r"^[(（【\[]?\s*(?:本文|文章|稿件)?(?:[来來]源|稿源|出[处處])\s*[:：][^。！？]{0,30}$")
 _CLAUSE = re.compile(r"[，。；,;]")
 #: A sentence really ends here (a headline may end in a closing quote: 有了“结对校”).
 _FULL_STOP = re.compile(r"[。！？!?；;…](?:[”\"’）)』」]*)$")
@@ -32,7 +32,6 @@ _TRUNCATED = re.compile(r"(?:…|\.{3}|。。。)$")
 _DOC_NUMBER_LINE = re.compile(r"^(?:文\s*号\s*[:：]\s*)?[\u4e00-\u9fff]{1,10}\s*[〔［\[【（(]\s*(?:19|20)\d{2}\s*"
                               r"[〕］\]】）)]\s*\d{1,4}\s*[号號]$")
 #: The issuing body's line that signs a document (教育厅, 人民政府办公室, 某某小学), above its date.
-_SIGNATURE = re.compile(r"(?:厅|局|委员会|教委|人民政府|政府|办公厅|办公室|部|学校|小学|中学|幼儿园)\s*$")
 _READING = re.compile(r"正在阅读\s*[:：]\s*(.+)")
 
 #: A body paragraph is prose: this many Han characters, or a shorter line that
@@ -48,6 +47,9 @@ MIN_HAN_ABOVE_END = 150
 
 #: ... and only when the prose below it is this many times the prose above.
 TOP_BLOCK_RATIO = 3
+
+#: This many (headline, dated source line) entries after prose are a list of media reports.
+REPORT_LIST_MIN = 2
 
 #: This many headline-like lines in a row after the body are a list of other
 #: articles (one or two short lines are subheadings).
@@ -159,17 +161,29 @@ def filter_body(lines: list[str], title: str | None = None) -> list[str]:
         if not body and is_meta(line):
             continue
         body.append(line)
-    # Headline-like list entries after the last paragraph are a list of other articles.
-    while body and (is_boilerplate(body[-1]) or (_DATE_ONLY.match(body[-1]) and not _signed(body))
-                    or _SOURCE_LINE.match(body[-1])
+    # Headline-like list entries after the last paragraph are a list of other articles;
+    # a date under the issuing body is an official document's 落款, which belongs to it.
+    body = _cut_report_list(body)
+    while body and (is_boilerplate(body[-1]) or _SOURCE_LINE.match(body[-1]) or CREDIT_LINE.match(body[-1])
+                    or (_DATE_ONLY.match(body[-1]) and not govdoc.signature_at(body, len(body) - 1))
                     or (is_list_item(body[-1]) and is_headline_like(_LIST_ITEM.sub("", body[-1])))):
         body.pop()
     return body
 
 
-def _signed(body: list[str]) -> bool:
-    """The last line is the date under a document's signature (贵州省教育厅 / 2024年3月12日): part of it."""
-    return len(body) >= 2 and han_count(body[-2]) <= 40 and _SIGNATURE.search(body[-2]) is not None
+def _is_report_entry(headline: str, meta_line: str) -> bool:
+    """A headline over a dated source line (来源：人民日报 2024-01-05): another outlet's report."""
+    return is_headline_like(headline) and is_meta(meta_line) and metadata.find_date(meta_line) is not None
+
+
+def _cut_report_list(body: list[str]) -> list[str]:
+    """Topic and summary pages list media reports under their summary (headline, dated
+    source line, teaser): from the second such entry after the prose, the rest is the list."""
+    entries = [i for i in range(1, len(body) - 1)
+               if _is_report_entry(body[i], body[i + 1]) and any(is_paragraph(x) for x in body[:i])]
+    if len(entries) >= REPORT_LIST_MIN:
+        return body[:entries[0]]
+    return body
 
 
 def _cut_headline_runs(body: list[str]) -> list[str]:
@@ -206,7 +220,8 @@ def clean_text_page(raw_text: str) -> TextPage:
         if is_boilerplate(line) or is_list_item(line) or line == title:
             continue
         body.append(line)
-    body = _cut_headline_runs(body)
+    if not govdoc.is_official_document(body, title):  # a 公文's short numbered items are its text
+        body = _cut_headline_runs(body)
     # Short lines right before the body that are not metadata or the title are
     # subheadings (e.g. a 副题), which belong to the body.
     lead: list[str] = []

@@ -24,16 +24,19 @@ from .options import (base_option, classifier_option, config, configured, db_pat
 @classifier_option("Which classifier labels the articles.")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], source: str, classifier_kind: str) -> None:
-    """Store local .html/.htm/.txt files and folders: clean, classify, store.
+    """Store local pages and folders: clean, classify, store.
 
-    Files already stored (same bytes) are skipped, so ingesting twice stores
-    once. Bad files are reported, recorded in the errors table, and skipped;
-    the exit code is non-zero only if nothing could be processed.
+    Reads .html .htm .shtml .xhtml .txt, and .php .asp .jsp … or extension-less
+    files that start like HTML. Files already stored (same bytes) are skipped,
+    so ingesting twice stores once. Every input yields articles or one line
+    naming it and why (unreadable, not a page, a page of links, a FIFO …), also
+    recorded in the errors table. Exit code: 0 every input yielded articles,
+    1 some inputs failed, 2 none yielded any.
 
     Example: edualliance ingest saved-pages/ notice.html
     """
     from edualliance.models.loader import load_classifier
-    from edualliance.pipeline.ingest import ingest_paths
+    from edualliance.pipeline.ingest import exit_code, ingest_paths
 
     classifier = load_classifier(classifier_kind)
     with open_store(ctx) as store:
@@ -45,26 +48,33 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], source: str, classifier_k
         )
     click.echo(
         f"run {run_id}: {counts.pages} pages ({counts.pages_new} new, {counts.pages_seen} already stored,"
-        f" {counts.listing} listing), {counts.articles_new} new and {counts.articles_updated} updated"
-        f" articles, {counts.errors} errors → {db_path(ctx)}"
+        f" {counts.listing} listing, {counts.no_article} without an article), {counts.skipped} files skipped,"
+        f" {counts.articles_new} new and {counts.articles_updated} updated articles,"
+        f" {counts.errors} inputs with an error line → {db_path(ctx)}"
     )
-    if counts.errors and counts.pages_ok == 0:
-        sys.exit(1)
+    code = exit_code(counts.processed, counts.errors)
+    if code == 2:
+        err("nothing was stored: no input yielded an article (see the lines above)")
+    sys.exit(code)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def extract(paths: tuple[str, ...]) -> None:
-    """Print the cleaned records of pages as JSON Lines; store nothing.
+    """Print the cleaned records of pages as JSON Lines (valid UTF-8); store nothing.
 
     One object per record with source_path, part, title, text, published
-    (ISO 8601 or null), outlet, author, url; a listing page gives one record
-    per item. Works on HTML in any encoding and on plain-text pages.
+    (ISO 8601 or null), outlet, author, url, reposted_from, script, region
+    (province, city, county, level) and carrier; a listing page gives one record
+    per item. Works on HTML in any encoding and on plain-text pages; every
+    input that yields no record gets one line on stderr saying why. Exit code:
+    0 every input yielded records, 1 some did not, 2 none did.
 
     Example: edualliance extract page.html seeds/*.txt > records.jsonl
     """
-    from edualliance.pipeline.clean import CleaningError, clean_page
-    from edualliance.pipeline.ingest import InputError, iter_page_files, read_page_file
+    from edualliance.pipeline import jsonl
+    from edualliance.pipeline.ingest import (NO_ARTICLE_MESSAGE, InputError, clean_one, display_path,
+                                             exit_code, iter_page_files, read_page_file)
     from edualliance.pipeline.records import extract_record
 
     done = failed = 0
@@ -73,17 +83,25 @@ def extract(paths: tuple[str, ...]) -> None:
             err(f"{item.target}: {item.message}")
             failed += 1
             continue
+        name = display_path(item)
         try:
-            result = clean_page(read_page_file(item))
-        except (OSError, CleaningError, RecursionError) as exc:
-            err(f"{item}: {exc}")
+            result = clean_one(read_page_file(item))
+        except Exception as exc:  # noqa: BLE001 - OSError, the size limit: name the file, go on
+            err(f"{name}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}")
+            failed += 1
+            continue
+        if isinstance(result, InputError):
+            err(f"{name}: {result.message}")
+            failed += 1
+            continue
+        if not result.articles:
+            err(f"{name}: {NO_ARTICLE_MESSAGE.split(' (')[0]}")
             failed += 1
             continue
         done += 1
         for article in result.articles:
-            click.echo(json.dumps(extract_record(str(item), article), ensure_ascii=False))
-    if failed and not done:
-        sys.exit(1)
+            click.echo(jsonl.dumps(extract_record(name, article)))
+    sys.exit(exit_code(done, failed))
 
 
 # -- crawling: `crawl` here, and the scheduled `run` (operate.py) share the options and the runner --

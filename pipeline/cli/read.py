@@ -20,14 +20,23 @@ from .options import LABEL_CHOICE, config, open_snapshot, refuse_password_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
 @click.pass_context
 def sql(ctx: click.Context, query: str, as_csv: bool, as_json: bool) -> None:
-    """Run a read-only SQL query on the published snapshot of the corpus and print the result.
+    """Run one read-only SQL query on the published snapshot of the corpus and print the result.
+
+    Exactly one statement: SELECT (also WITH, FROM), DESCRIBE, SHOW, SUMMARIZE
+    or EXPLAIN of a SELECT. Anything else (CALL, PRAGMA, SET, COPY, several
+    statements) is refused with a message and exit code 1.
 
     Example: edualliance sql "SELECT label, count(*) FROM classifications WHERE is_primary GROUP BY label"
     """
     import duckdb
 
+    from edualliance.pipeline.sqlcheck import QueryRefused, read_statement
     from edualliance.pipeline.tables import format_csv, format_jsonl, format_table
 
+    try:
+        read_statement(query)  # before the snapshot is opened: a refusal needs no database
+    except QueryRefused as exc:
+        raise click.ClickException(f"query refused: {exc}") from exc
     with open_snapshot(ctx) as store:
         try:
             columns, rows = store.run_user_query(query)

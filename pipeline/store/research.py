@@ -129,10 +129,19 @@ class ResearchMixin(StoreConnection):
     def run_user_query(self, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple]]:
         """Run a researcher's query (on a read-only connection); return (columns, rows).
 
-        External access is switched off first, so the query cannot read or write
-        files (COPY, ATTACH, read_csv) either: the connection stays read-only in full.
+        Only one read statement is run (``sqlcheck.read_statement``). External access
+        is switched off first, so the query cannot read or write files (COPY, ATTACH,
+        read_csv) either, and the configuration is locked (no CALL enable_logging):
+        the connection stays read-only in full.
         """
-        self.conn.execute("SET enable_external_access = false")
+        from edualliance.pipeline.sqlcheck import read_statement
+
+        read_statement(sql)  # exactly one read statement, or QueryRefused (a duckdb.Error)
+        if not getattr(self, "_user_query_locked", False):
+            # Locked: a query cannot switch logging, external access or any setting back on.
+            self.conn.execute("SET enable_external_access = false")
+            self.conn.execute("SET lock_configuration = true")
+            self._user_query_locked = True
         cursor = self.conn.execute(sql, list(params))
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()

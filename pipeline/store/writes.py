@@ -93,25 +93,29 @@ class WritesMixin(StoreConnection):
                 article.outlet, article.reposted_from, article.author, article.text,
                 article.text_normalized, article.content_hash, article.script, article.extractor_version,
                 article.region_province, article.region_city, article.region_county, now, now,
+                article.region_level, article.carrier,
             ]
         if rows:
             self.conn.execute(
                 "INSERT INTO articles (article_id, page_id, page_key, part, url, path, source, site, title,"
                 " published_at, outlet, reposted_from, author, text, text_normalized, content_hash, script,"
-                " extractor_version, region_province, region_city, region_county, stored_at, updated_at)"
+                " extractor_version, region_province, region_city, region_county, stored_at, updated_at,"
+                " region_level, carrier)"
                 " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::INTEGER[]),"
                 " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
                 " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
                 " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
                 " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
-                " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[])"
+                " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[]),"
+                " unnest(?::VARCHAR[]), unnest(?::VARCHAR[])"
                 " ON CONFLICT (article_id) DO UPDATE SET page_id = excluded.page_id, title = excluded.title,"
                 " published_at = excluded.published_at, outlet = excluded.outlet,"
                 " reposted_from = excluded.reposted_from, author = excluded.author, text = excluded.text,"
                 " text_normalized = excluded.text_normalized, content_hash = excluded.content_hash,"
                 " script = excluded.script, extractor_version = excluded.extractor_version,"
                 " region_province = excluded.region_province, region_city = excluded.region_city,"
-                " region_county = excluded.region_county, updated_at = excluded.updated_at",
+                " region_county = excluded.region_county, updated_at = excluded.updated_at,"
+                " region_level = excluded.region_level, carrier = excluded.carrier",
                 [list(column) for column in zip(*rows.values())],
             )
         return outcomes
