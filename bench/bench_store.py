@@ -4,7 +4,7 @@ Usage:
     python bench/bench_store.py [--n 1000000] [--years 5] [--dir DIR] [--repeat 5]
     python bench/bench_store.py --growth 1000000,3000000 [--extrapolate 10000000]
 
-Generates a corpus of N articles over YEARS years (pipeline/synthetic.py:
+Generates a corpus of N articles over YEARS years (bench/synthetic_corpus.py:
 template sentences naming provinces, cities, outlets and the four models,
 about 30% reposts clustered with their story, four classification rows per
 article), then measures, in this process:
@@ -70,7 +70,7 @@ def timed(fn, repeat: int = 1) -> tuple[float, float, object]:
 def load_phase(args, report, figures) -> None:
     from edualliance.pipeline.snapshot import publish_snapshot
     from edualliance.pipeline.store import Store
-    from edualliance.pipeline.synthetic import generate
+    from synthetic_corpus import generate  # bench/, beside this script
 
     db = args.dir / "bench.duckdb"
     for stale in (db, db.with_name(db.name + ".wal"), db.with_name("bench.snapshot.duckdb")):
@@ -128,7 +128,7 @@ def read_phase(args, report, figures) -> None:
         report("search 教联体 (all articles, stories merged)",
                f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
         figures["search_all"] = med
-        from edualliance.pipeline.search_sql import Filters
+        from edualliance.pipeline.store.research import SearchFilters as Filters
 
         first, med, result = timed(lambda: search(snap, '"城乡教育共同体" 结对', filters=Filters(region="浙江省")),
                                    args.repeat)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from .search_sql import Filters, search_candidates, story_sizes
+from .store.research import SearchFilters
 
 #: Terms of the field that jieba's dictionary lacks or splits (教联体 → 教/联体),
 #: and their false friends, kept whole so they do not match the shorter word.
@@ -204,11 +204,11 @@ def _rerank(rows: list[tuple], words_: list[str], phrases: list[str]) -> list[tu
 
 
 def search(store, query: str, *, since: datetime | None = None, until: datetime | None = None,
-           label: str | None = None, limit: int = 20, filters: Filters | None = None,
+           label: str | None = None, limit: int = 20, filters: SearchFilters | None = None,
            merge_stories: bool = True) -> SearchResult:
     """Stories (or, with ``merge_stories=False``, articles) matching every word and
     phrase of ``query``, best first, with snippets."""
-    filters = filters or Filters(since=since, until=until, label=label)
+    filters = filters or SearchFilters(since=since, until=until, label=label)
     words_, phrases = parse_query(query)
     terms = [*words_, *phrases]
     if not terms:
@@ -216,7 +216,7 @@ def search(store, query: str, *, since: datetime | None = None, until: datetime 
     per_story = 3 if merge_stories else 1  # reposts take candidate places: fetch more
     fetch = limit * OVERFETCH * per_story
     while True:
-        searched, rows = search_candidates(store.conn, terms, filters, fetch)
+        searched, rows = store.search_candidates(terms, filters, fetch)
         scored = _rerank(rows, words_, phrases)
         kept = _best_per_story(scored) if merge_stories else scored
         # Too many candidates held a term only inside longer words, or were copies: look further.
@@ -225,7 +225,7 @@ def search(store, query: str, *, since: datetime | None = None, until: datetime 
         fetch = min(fetch * 4, MAX_CANDIDATES)
     kept.sort(key=lambda item: (item[0], item[1]), reverse=True)
     kept = kept[:limit]
-    sizes = story_sizes(store.conn, [row[1] for _, _, row in kept]) if merge_stories else {}
+    sizes = store.story_sizes([row[1] for _, _, row in kept]) if merge_stories else {}
     hits = []
     for score, _, row in kept:
         (article_id, story_id, title, published, outlet, province, city, primary, labels, sense, url, text,

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from edualliance.pipeline.cli import main
 from edualliance.pipeline.records import LABELS
 from edualliance.pipeline.search import highlight, query_terms, search, snippet, words
-from edualliance.pipeline.search_sql import Filters
+from edualliance.pipeline.store.research import SearchFilters as Filters
 from edualliance.pipeline.snapshot import open_snapshot, publish_snapshot
 from edualliance.pipeline.store import Store
 

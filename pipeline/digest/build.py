@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ..records import LABELS
-from . import queries
 from .terms import emerging_terms
 from .weeks import BEIJING_OFFSET, as_date, monday_of, week_name
 
@@ -173,11 +172,11 @@ def build_digest(store, week_start: date) -> Digest:
     week_start = monday_of(week_start)
     weeks = [week_start - timedelta(weeks=n) for n in range(TRAILING_WEEKS, -1, -1)]
     first, next_week = weeks[0], week_start + timedelta(weeks=1)
-    began = queries.collection_start(store)
+    began = store.collection_start()
     collected_from = monday_of(began) if began is not None else None
 
     stories, articles = {}, {}
-    for week, label, n_articles, n_stories in queries.week_label_counts(store, first, week_start):
+    for week, label, n_articles, n_stories in store.week_label_sense_counts(first, week_start):
         stories[(as_date(week), label)] = n_stories
         articles[(as_date(week), label)] = n_articles
     week_articles, week_stories = {}, {}
@@ -187,7 +186,7 @@ def build_digest(store, week_start: date) -> Digest:
 
     start_dt = datetime.combine(week_start, datetime.min.time())
     end_dt = datetime.combine(next_week, datetime.min.time())
-    firsts = [FirstReport(*row) for row in queries.first_reports(store)]
+    firsts = [FirstReport(*row) for row in store.first_reports_sensed()]
     before = Counter((f.label, f.level) for f in firsts if f.published < start_dt)
     after = Counter((f.label, f.level) for f in firsts if f.published < end_dt)
     this_week = [f for f in firsts if start_dt <= f.published < end_dt]
@@ -203,7 +202,7 @@ def build_digest(store, week_start: date) -> Digest:
         first_reports=this_week, first_reports_withheld=withheld,
         reporting_before=dict(before), reporting_after=dict(after),
         top_stories=[TopStory(*row[:5], tuple(row[5] or ()), *row[6:10], (row[10] or "").replace("\n", " "))
-                     for row in queries.top_stories(store, week_start, TOP_STORIES)],
+                     for row in store.top_stories(week_start, TOP_STORIES)],
         emerging=[],
     )
     digest.emerging, digest.sampled = emerging_terms(store, week_start, max(first, collected_from or first))
@@ -214,13 +213,13 @@ def build_digest(store, week_start: date) -> Digest:
 
     # Source health: the runs that started in this week's window (stored in UTC).
     start_utc, end_utc = start_dt - BEIJING_OFFSET, end_dt - BEIJING_OFFSET
-    runs = queries.runs_between(store, start_utc, end_utc)
+    runs = store.runs_between(start_utc, end_utc)
     health, digest.flags = _source_health(runs)
     digest.runs = [(r[0], r[1], r[2], r[3]) for r in runs]
     digest.sources = sorted(health.values(), key=lambda h: h.source)
     if runs:
-        earlier, _ = _source_health(queries.runs_between(
-            store, datetime.combine(first, datetime.min.time()) - BEIJING_OFFSET, start_utc))
+        earlier, _ = _source_health(store.runs_between(
+            datetime.combine(first, datetime.min.time()) - BEIJING_OFFSET, start_utc))
         for name, h in sorted(earlier.items()):
             if h.delivered and not (name in health and health[name].delivered):
                 digest.silent_sources.append((name, h.new + h.updated))

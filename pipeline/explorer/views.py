@@ -10,13 +10,11 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup, escape
 
 from ..charts import COLOURS, diffusion_chart, line_chart
-from ..digest import queries as digest_queries
 from ..digest.html import safe_href
 from ..digest.i18n import MODEL_NAMES, gloss
 from ..records import LABELS
 from ..search import search
-from ..search_sql import Filters
-from . import queries
+from ..store.research import SearchFilters
 
 bp = Blueprint("explorer", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -38,7 +36,7 @@ def _day(value: str | None) -> datetime | None:
         abort(400, f"not a date like 2025-03-01: {value!r}")
 
 
-def _filters() -> Filters:
+def _filters() -> SearchFilters:
     args = request.args
     label = args.get("label") or None
     sense = args.get("sense") or None
@@ -47,7 +45,7 @@ def _filters() -> Filters:
     if sense is not None and sense not in SENSES:
         abort(400, f"unknown sense {sense!r}")
     until = _day(args.get("until"))
-    return Filters(since=_day(args.get("since")), until=until + timedelta(days=1) if until else None,
+    return SearchFilters(since=_day(args.get("since")), until=until + timedelta(days=1) if until else None,
                    label=label, sense=sense, region=(args.get("region") or "").strip() or None,
                    outlet=(args.get("outlet") or "").strip() or None)
 
@@ -99,7 +97,7 @@ def _results(limit: int) -> dict:
             "snippet": marked(h.snippet, h.spans), "copies": h.copies, "outlets": h.outlets, "score": h.score,
         } for h in result.hits]
         return {"q": q, "rows": rows, "total": None, "searched": result.searched, "terms": result.terms}
-    total, rows = queries.latest_stories(store.conn, filters, limit)
+    total, rows = store.latest_stories(filters, limit)
     for row in rows:
         row["snippet"] = row["snippet"].replace("\n", " ")
     return {"q": q, "rows": rows, "total": total, "searched": None, "terms": ()}
@@ -110,7 +108,7 @@ def _results(limit: int) -> dict:
 def search_page():
     limit = _limit()
     data = _results(limit)
-    choices = queries.filter_choices(_store().conn)
+    choices = _store().filter_choices()
     args = {k: v for k, v in request.args.items() if k != "token"}
     return render_template("search.html", **data, args=args, limit=limit, page_sizes=PAGE_SIZES, labels=LABELS,
                            senses=SENSES, choices=choices, colours=COLOURS)
@@ -150,16 +148,16 @@ def search_csv():
 
 @bp.route("/article/<article_id>")
 def article_page(article_id: str):
-    conn = _store().conn
-    row = queries.article(conn, article_id)
+    store = _store()
+    row = store.article(article_id)
     if row is None:
         abort(404, "no such article in the snapshot")
     scores = [(label, row[f"score_{label}"], label in (row["labels"] or [])) for label in LABELS]
     evidence, explained_by = _evidence(row)
-    copies = [c for c in queries.story_copies(conn, row["story_id"]) if c["article_id"] != article_id]
+    copies = [c for c in store.story_copies(row["story_id"]) if c["article_id"] != article_id]
     return render_template(
         "article.html", a=row, scores=scores, evidence=evidence, explained_by=explained_by, copies=copies,
-        capture=queries.capture(conn, row["page_id"]), linked=queries.linked_rows(conn, article_id),
+        capture=store.capture(row["page_id"]), linked=store.linked_rows(article_id),
         paragraphs=[p for p in (row["text"] or "").split("\n") if p.strip()], colours=COLOURS,
         region_gloss=[gloss(r) for r in (row["region_province"], row["region_city"]) if r])
 
@@ -182,11 +180,11 @@ def _evidence(row: dict) -> tuple[dict[str, tuple[str, ...]], str | None]:
 
 @bp.route("/article/<article_id>/capture")
 def capture_body(article_id: str):
-    conn = _store().conn
-    row = queries.article(conn, article_id)
+    store = _store()
+    row = store.article(article_id)
     if row is None:
         abort(404, "no such article in the snapshot")
-    body = queries.capture_body(conn, row["page_id"])
+    body = store.capture_body(row["page_id"])
     if body is None:
         abort(404, "the snapshot holds no raw bytes (the database keeps them); its record is on the article page")
     # Served as inert bytes: never rendered as a page of this site.
@@ -201,9 +199,9 @@ def model_page(label: str):
     sense = request.args.get("sense") or ("school_alliance" if label == "jiaolianti" else None)
     if sense is not None and (label != "jiaolianti" or sense not in SENSES):
         abort(400, "a sense applies to jiaolianti only: school_alliance or home_school_society")
-    conn = _store().conn
-    weekly = queries.weekly_stories(conn, label, sense)
-    reports = [r for r in digest_queries.first_reports(_store()) if r[0] == label]
+    store = _store()
+    weekly = store.weekly_stories(label, sense)
+    reports = [r for r in store.first_reports_sensed() if r[0] == label]
     provinces = [r for r in reports if r[1] == "province"]
     cities = [r for r in reports if r[1] == "city"]
     recent = weekly[-52:]
@@ -224,7 +222,7 @@ def model_csv(label: str):
         abort(404, "unknown model")
     fields = ("label", "level", "region_province", "region_city", "first_published", "first_article_id", "title",
               "outlet", "url")
-    rows = [dict(zip(fields, r)) for r in digest_queries.first_reports(_store()) if r[0] == label]
+    rows = [dict(zip(fields, r)) for r in _store().first_reports_sensed() if r[0] == label]
     return _csv_response(rows, fields, f"edualliance-first-reports-{label}.csv")
 
 
@@ -236,7 +234,7 @@ def model_weekly_csv(label: str):
     if sense is not None and sense not in SENSES:
         abort(400, "unknown sense")
     fields = ("week_start", "stories", "all_stories")
-    rows = [dict(zip(fields, r)) for r in queries.weekly_stories(_store().conn, label, sense)]
+    rows = [dict(zip(fields, r)) for r in _store().weekly_stories(label, sense)]
     return _csv_response(rows, fields, f"edualliance-weekly-{label}.csv")
 
 
