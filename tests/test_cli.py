@@ -131,8 +131,9 @@ def test_demo_stores_seeds_once_with_expected_primary_labels_and_writes_digest(t
     db = out / "demo.duckdb"
     assert f"Database: {db}" in result.output
     assert len([x for x in result.output.splitlines() if x.strip().startswith("edualliance --db")]) == 3
-    digests = list(out.glob("digest-*.md"))
-    assert digests and "Articles per model type" in digests[0].read_text(encoding="utf-8")
+    digests = list(out.glob("digest-*.en.md"))
+    assert digests and "Stories per model type" in digests[0].read_text(encoding="utf-8")
+    assert list(out.glob("digest-*.zh.html")) and list(out.glob("digest-*.en.html"))
     primary = (
         "SELECT coalesce(c.label, 'none') FROM articles a LEFT JOIN classifications c"
         " ON c.article_id = a.article_id AND c.is_primary AND c.assigned"

@@ -5,6 +5,7 @@ feed, e-mail with PNG charts over a real local SMTP server."""
 from __future__ import annotations
 
 import email
+import email.policy
 import os
 import re
 import shutil
@@ -332,7 +333,7 @@ def test_email_is_delivered_to_a_local_smtp_server(corpus, tmp_path):
     envelope = received[0]
     assert sorted(envelope.rcpt_tos) == ["lead@example.org", "team@example.org"]
     assert envelope.mail_from == "digest@example.org"
-    message = email.message_from_bytes(envelope.content)
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
     assert message["Subject"] == (f"教育政策动态周报 {week_name(week)} / "
                                   f"edualliance policy-trend digest {week_name(week)}")
     parts = [part for part in message.walk() if not part.is_multipart()]
@@ -344,7 +345,7 @@ def test_email_is_delivered_to_a_local_smtp_server(corpus, tmp_path):
     images = [p for p in parts if p.get_content_type() == "image/png"]
     assert len(images) == 10
     cids = re.findall(r'src="cid:([^"]+)"', html)
-    assert sorted(cids) == sorted(p["Content-ID"].strip("<>") for p in images)
+    assert sorted(cids) == sorted(p["Content-ID"].strip().strip("<>") for p in images)
 
 
 def test_email_failure_is_a_clear_error(corpus, tmp_path):
