@@ -238,9 +238,15 @@ def search(store, query: str, *, since: datetime | None = None, until: datetime 
 
 
 def _best_per_story(scored: list[tuple[float, int, tuple]]) -> list[tuple[float, int, tuple]]:
+    """One candidate per story: the best-scored copy; among copies scored alike (reposts
+    carry the same text), the earliest published, which is the original."""
+    def key(item: tuple[float, int, tuple]) -> tuple:
+        published = item[2][3]
+        return (round(item[0], 6), -(published.timestamp() if published else float("inf")), item[1])
+
     best: dict[str, tuple[float, int, tuple]] = {}
     for item in scored:
         story = item[2][1]
-        if story not in best or (item[0], item[1]) > (best[story][0], best[story][1]):
+        if story not in best or key(item) > key(best[story]):
             best[story] = item
     return list(best.values())

@@ -23,6 +23,8 @@ SENSES = ("school_alliance", "home_school_society")
 PAGE_SIZES = (20, 50, 100)
 #: Rows a CSV download holds at most.
 CSV_ROWS = 5000
+#: Weeks the model page's chart shows.
+WEEKS_CHARTED = 52
 
 
 def _store():
@@ -204,8 +206,11 @@ def model_page(label: str):
     reports = [r for r in store.first_reports_sensed() if r[0] == label]
     provinces = [r for r in reports if r[1] == "province"]
     cities = [r for r in reports if r[1] == "city"]
-    recent = weekly[-52:]
-    weekly_svg = line_chart({label: [n for _, n, _ in recent]}, [f"{w:%y-%m-%d}" for w, _, _ in recent],
+    # The last year of weeks up to the latest with a dated article, weeks without articles as 0.
+    latest = store.latest_week_start()
+    by_week = {w: n for w, n, _ in weekly}
+    recent = [latest - timedelta(weeks=k) for k in range(WEEKS_CHARTED - 1, -1, -1)] if latest else []
+    weekly_svg = line_chart({label: [by_week.get(w, 0) for w in recent]}, [f"{w:%y-%m-%d}" for w in recent],
                             title=f"{MODEL_NAMES['zh'][label]}: stories per week", y_title="stories",
                             names={label: MODEL_NAMES["zh"][label]}, highlight_last=False)
     diffusion_svg = diffusion_chart([(r[4], r[2]) for r in provinces],
