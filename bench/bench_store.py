@@ -180,19 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"{args.n:,} articles over {args.years:g} years in {args.dir}", flush=True)
-    figures: dict[str, float] = {}
-    for phase in ("load", "read"):
-        print(f"-- {phase} phase (own process)", flush=True)
-        child = subprocess.run(
-            [sys.executable, __file__, "--phase", phase, "--n", str(args.n), "--years", str(args.years),
-             "--dir", str(args.dir), "--repeat", str(args.repeat)],
-            stdout=subprocess.PIPE, text=True, check=True,
-        )
-        for line in child.stdout.splitlines():
-            if line.startswith("FIGURES "):
-                figures.update(json.loads(line[len("FIGURES "):]))
-            else:
-                print(line, flush=True)
+    figures = run_phases(args, args.n, args.dir)
 
     print()
     print("goals:")
@@ -211,12 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_size(args, n: int) -> dict[str, float]:
-    folder = args.dir / f"n{n}"
-    folder.mkdir(parents=True, exist_ok=True)
+def run_phases(args, n: int, folder: Path) -> dict[str, float]:
+    """Both phases on ``n`` articles in ``folder``, each in its own process (its own peak memory)."""
     figures: dict[str, float] = {}
-    print(f"== {n:,} articles over {args.years:g} years in {folder}", flush=True)
     for phase in ("load", "read"):
+        print(f"-- {phase} phase (own process)", flush=True)
         child = subprocess.run(
             [sys.executable, __file__, "--phase", phase, "--n", str(n), "--years", str(args.years),
              "--dir", str(folder), "--repeat", str(args.repeat)],
@@ -227,6 +214,14 @@ def run_size(args, n: int) -> dict[str, float]:
                 figures.update(json.loads(line[len("FIGURES "):]))
             else:
                 print(line, flush=True)
+    return figures
+
+
+def run_size(args, n: int) -> dict[str, float]:
+    folder = args.dir / f"n{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"== {n:,} articles over {args.years:g} years in {folder}", flush=True)
+    figures = run_phases(args, n, folder)
     for stale in folder.glob("bench*.duckdb*"):
         stale.unlink()
     return figures
