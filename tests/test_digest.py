@@ -282,6 +282,10 @@ def test_cli_digest_reads_the_snapshot_while_the_writer_holds_the_database(corpu
     assert result.exit_code == 0, result.output
     assert (tmp_path / f"digest-{week_name(week)}.zh.html").exists()
     assert (tmp_path / f"digest-{week_name(week)}.en.html").exists()
+    english = CliRunner().invoke(main, ["--db", str(db), "digest", "--week", week_name(week), "--lang", "en",
+                                        "--out", str(tmp_path / "en")])
+    assert english.exit_code == 0, english.output
+    assert sorted(p.name for p in (tmp_path / "en").glob("*.md")) == [f"digest-{week_name(week)}.en.md"]
     assert (tmp_path / "feed.xml").exists()
 
 

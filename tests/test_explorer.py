@@ -113,3 +113,17 @@ def test_other_addresses_need_a_token():
     with pytest.raises(ServeError, match="at least"):
         check_token("0.0.0.0", "short")
     check_token("0.0.0.0", TOKEN)
+
+
+def test_cli_serve_refuses_another_address_without_a_token(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from edualliance.pipeline.cli import main
+
+    db = tmp_path / "corpus.duckdb"
+    build(db)
+    refused = CliRunner().invoke(main, ["--db", str(db), "serve", "--host", "0.0.0.0", "--port", "0"],
+                                 env={"EDUALLIANCE_SERVE_TOKEN": ""})
+    assert refused.exit_code != 0 and "give a token" in refused.output
+    missing = CliRunner().invoke(main, ["--db", str(tmp_path / "none.duckdb"), "serve"])
+    assert missing.exit_code != 0 and "no published snapshot" in missing.output

@@ -94,8 +94,8 @@ def test_cli_search_prints_ranked_snippets_while_the_writer_holds_the_database(d
     assert result.exit_code == 0, result.output
     assert "杭州推进城乡教育共同体" in result.output and "【城乡】" in result.output
     assert "旧闻" not in result.output
-    as_json = CliRunner().invoke(main, ["--db", str(db), "search", "教联体", "--json"])
-    assert '"article_id": "j1"' in as_json.output
+    as_json = CliRunner().invoke(main, ["--db", str(db), "search", "教聯體", "--json"])
+    assert '"article_id": "j1"' in as_json.output and '"url": "https://ex.cn/j1"' in as_json.output
 
 
 def test_whole_word_matches_are_found_beyond_the_first_candidates(tmp_path: Path):
@@ -205,3 +205,14 @@ def test_region_outlet_and_sense_filters(stories_db):
     assert [h.story_id for h in home.hits] == ["h1"]
     assert "h1" not in {h.story_id for h in alliance.hits} and len(alliance.hits) == 3
     assert [h.article_id for h in outlet.hits] == ["s2"]
+
+
+def test_cli_search_filters_and_merged_stories(stories_db):
+    merged = CliRunner().invoke(main, ["--db", str(stories_db), "search", "教联体", "--region", "浙江省"])
+    assert merged.exit_code == 0, merged.output
+    assert "1 best stories" in merged.output and "3 copies" in merged.output
+    every = CliRunner().invoke(main, ["--db", str(stories_db), "search", "教联体", "--region", "浙江省", "--articles"])
+    assert "3 best articles" in every.output
+    home = CliRunner().invoke(main, ["--db", str(stories_db), "search", '"家校社"', "--sense", "home_school_society",
+                                     "--json"])
+    assert home.output.count('"article_id"') == 1 and '"sense": "home_school_society"' in home.output
