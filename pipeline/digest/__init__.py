@@ -9,9 +9,9 @@ stories collected that week.
 Modules, one job each:
 
 - ``weeks``: ISO week names and the default week;
-- ``queries``: the digest's own reads of the snapshot;
 - ``build``: the ``Digest`` record of a week (counts, first reports, top
-  stories, source health from the week's runs, collection start);
+  stories, source health from the week's runs, collection start), read
+  through the store (``pipeline/store/weekly.py``);
 - ``terms``: emerging terms;
 - ``i18n``: the prose in Chinese and English, region glosses;
 - ``markdown``, ``html``: the two renderings (inline SVG charts in the file,
