@@ -6,13 +6,11 @@ crawled page is escaped; only http(s) URLs become links.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ..charts import COLOURS, bar_chart, diffusion_chart, esc, line_chart
 from ..records import LABELS
 from .build import ROWS, TRAILING_WEEKS, Digest
 from .i18n import SHORT_NAMES, model_name, region_name, t
-from .markdown import day, mean_text, pct
+from .text import day, mean_text, pct, safe_href
 from .weeks import week_name
 
 _CSS = """
@@ -26,17 +24,6 @@ svg,img{max-width:100%;height:auto}figure{margin:.5rem 0}td.gap{color:#999;font-
 """
 
 HTML_LANG = {"zh": "zh-Hans", "en": "en"}
-
-
-def safe_href(url: str | None) -> str | None:
-    """Only plain web addresses become links (never javascript: or data:)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _label_cell(lang: str, label: str) -> str:

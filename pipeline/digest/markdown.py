@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from ..records import LABELS
 from ..tables import markdown_text
 from .build import ROWS, TRAILING_WEEKS, Digest
 from .i18n import model_name, region_name, t
+from .text import day, mean_text, pct, safe_href
 from .weeks import week_name
 
 
-def pct(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "–"
-
-
-def day(value: datetime | date | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
-
-
-def mean_text(lang: str, value: float | None) -> str:
-    return t(lang, "no_mean") if value is None else f"{value:.1f}"
-
-
 def _link(text: str, url: str | None) -> str:
-    from .html import safe_href
-
     href = safe_href(url)
     label = markdown_text(text)
     return f"[{label}](<{href.replace('<', '%3C').replace('>', '%3E').replace(' ', '%20')}>)" if href else label

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup, escape
 
 from ..charts import COLOURS, diffusion_chart, line_chart
-from ..digest.html import safe_href
+from ..digest.text import safe_href
 from ..digest.i18n import MODEL_NAMES, gloss
 from ..records import LABELS
 from ..search import search
