@@ -58,6 +58,15 @@ class WeeklyMixin(StoreConnection):
         ).fetchone()
         return row[0]
 
+    def week_label_counts(self, first_week: datetime, last_week: datetime) -> list[tuple]:
+        """(week_start, label, articles, stories) for the weeks from first_week to last_week (both
+        senses of 教联体 together; the weekly archive compares these to notice revised weeks)."""
+        return self.conn.execute(
+            "SELECT week_start, label, count(*), count(DISTINCT story_id) FROM article_labels"
+            " WHERE week_start BETWEEN ? AND ? GROUP BY ALL ORDER BY 1, 2",
+            [first_week, last_week],
+        ).fetchall()
+
     def week_totals(self, first_week: datetime, last_week: datetime) -> list[tuple]:
         """(week_start, articles, stories) of everything collected in the weeks given."""
         return self.conn.execute(
