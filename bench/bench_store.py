@@ -2,6 +2,7 @@
 
 Usage:
     python bench/bench_store.py [--n 1000000] [--years 5] [--dir DIR] [--repeat 5]
+    python bench/bench_store.py --growth 1000000,3000000 [--extrapolate 10000000]
 
 Generates a corpus of N articles over YEARS years (bench/synthetic_corpus.py:
 template sentences naming provinces, cities, outlets and the four models,
@@ -17,10 +18,17 @@ article), then measures, in this process:
   ≤ 0.5 s) and (b) the same counts aggregated afresh from ``article_labels``
   over all years — and, for comparison, (a) on the writer's live views;
 - search: ``城乡 共同体`` with --since/--label as in the README, and
-  ``教联体`` over everything (first call and median of the next ones);
+  ``教联体`` over everything (first call and median of the next ones), both
+  with reposts merged into stories as `search` and the explorer show them,
+  and the same query with a phrase and a province filter;
 - digest: the full weekly digest of the latest week on the snapshot (goal ≤ 5 s);
 - peak memory (max RSS, DuckDB included) of the load process (generation
   included) and of the read process (queries, search, digest), run apart.
+
+``--growth N1,N2,…`` runs the whole bench at each size (each in its own
+folder) and prints how search time grows with the corpus: seconds per million
+articles from the two largest sizes, and the time that slope predicts at
+``--extrapolate`` articles (an extrapolation, said so in the output).
 
 Timings are the median of --repeat runs unless marked first. Prints a table
 and the goals met or missed; exits 0 either way (figures are for reading).
@@ -39,7 +47,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-GOALS = {"load": 50_000.0, "query": 0.5, "digest": 5.0}
+GOALS = {"load": 50_000.0, "query": 0.5, "digest": 5.0, "search_10m": 1.0}
 
 
 def peak_mb() -> float:
@@ -117,12 +125,23 @@ def read_phase(args, report, figures) -> None:
                f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
         figures["search"] = med
         first, med, result = timed(lambda: search(snap, "教联体"), args.repeat)
-        report("search 教联体 (all articles)", f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
+        report("search 教联体 (all articles, stories merged)",
+               f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
+        figures["search_all"] = med
+        from edualliance.pipeline.store.research import SearchFilters as Filters
+
+        first, med, result = timed(lambda: search(snap, '"城乡教育共同体" 结对', filters=Filters(region="浙江省")),
+                                   args.repeat)
+        report('search "城乡教育共同体" 结对, province 浙江省', f"{med:.3f} s (first {first:.3f})")
+        figures["search_phrase"] = med
 
         out = args.dir / "digest"
-        first, med, paths = timed(lambda: write_digest(snap, week=None, out_dir=out), max(1, args.repeat // 2))
-        report(f"digest of the latest week ({paths[0].stem})", f"{med:.2f} s (first {first:.2f})")
+        first, med, paths = timed(lambda: write_digest(snap, week=None, out_dir=out, images=False),
+                                  max(1, args.repeat // 2))
+        report(f"digest of the latest week, zh and en ({paths[0].stem.split('.')[0]})", f"{med:.2f} s (first {first:.2f})")
         figures["digest"] = med
+        first, _, paths = timed(lambda: write_digest(snap, week=None, out_dir=out, langs="en"), 1)
+        report("  the same in English with its PNG charts (matplotlib)", f"{first:.2f} s")
 
 
 def run_phase(args) -> dict[str, float]:
@@ -145,9 +164,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase", choices=["load", "read"], default=None,
                         help="run one phase in this process (the default runs both, each in its own process,"
                              " so that each peak memory figure is its own)")
+    parser.add_argument("--growth", default=None, metavar="N1,N2",
+                        help="run the bench at each size and print how search time grows")
+    parser.add_argument("--extrapolate", type=int, default=10_000_000,
+                        help="with --growth: the corpus size to extrapolate search time to")
     args = parser.parse_args(argv)
     args.dir = args.dir or Path(tempfile.mkdtemp(prefix="bench-store-"))
     args.dir.mkdir(parents=True, exist_ok=True)
+    if args.growth:
+        return growth(args)
 
     if args.phase:
         figures = run_phase(args)
@@ -155,19 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"{args.n:,} articles over {args.years:g} years in {args.dir}", flush=True)
-    figures: dict[str, float] = {}
-    for phase in ("load", "read"):
-        print(f"-- {phase} phase (own process)", flush=True)
-        child = subprocess.run(
-            [sys.executable, __file__, "--phase", phase, "--n", str(args.n), "--years", str(args.years),
-             "--dir", str(args.dir), "--repeat", str(args.repeat)],
-            stdout=subprocess.PIPE, text=True, check=True,
-        )
-        for line in child.stdout.splitlines():
-            if line.startswith("FIGURES "):
-                figures.update(json.loads(line[len("FIGURES "):]))
-            else:
-                print(line, flush=True)
+    figures = run_phases(args, args.n, args.dir)
 
     print()
     print("goals:")
@@ -183,6 +196,57 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  search: {figures['search']:.3f} s (城乡 共同体 with --since and --label)")
     print(f"  peak memory: {figures['peak_load']:,.0f} MB generating and loading,"
           f" {figures['peak_read']:,.0f} MB querying, searching and writing the digest")
+    return 0
+
+
+def run_phases(args, n: int, folder: Path) -> dict[str, float]:
+    """Both phases on ``n`` articles in ``folder``, each in its own process (its own peak memory)."""
+    figures: dict[str, float] = {}
+    for phase in ("load", "read"):
+        print(f"-- {phase} phase (own process)", flush=True)
+        child = subprocess.run(
+            [sys.executable, __file__, "--phase", phase, "--n", str(n), "--years", str(args.years),
+             "--dir", str(folder), "--repeat", str(args.repeat)],
+            stdout=subprocess.PIPE, text=True, check=True,
+        )
+        for line in child.stdout.splitlines():
+            if line.startswith("FIGURES "):
+                figures.update(json.loads(line[len("FIGURES "):]))
+            else:
+                print(line, flush=True)
+    return figures
+
+
+def run_size(args, n: int) -> dict[str, float]:
+    folder = args.dir / f"n{n}"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"== {n:,} articles over {args.years:g} years in {folder}", flush=True)
+    figures = run_phases(args, n, folder)
+    for stale in folder.glob("bench*.duckdb*"):
+        stale.unlink()
+    return figures
+
+
+def growth(args) -> int:
+    sizes = sorted(int(x) for x in args.growth.split(","))
+    results = {n: run_size(args, n) for n in sizes}
+    print()
+    print("search time by corpus size (median):")
+    keys = (("search", "城乡 共同体 --since --label"), ("search_all", "教联体, all articles"),
+            ("search_phrase", '"城乡教育共同体" 结对 in 浙江省'))
+    print(f"  {'query':<32}" + "".join(f"{n / 1e6:>9g}M" for n in sizes))
+    for key, name in keys:
+        print(f"  {name:<32}" + "".join(f"{results[n][key]:>9.3f}s" for n in sizes))
+    if len(sizes) >= 2:
+        small, large = sizes[-2], sizes[-1]
+        print(f"extrapolated to {args.extrapolate / 1e6:.0f}M articles (linear, from the {small / 1e6:g}M and"
+              f" {large / 1e6:g}M runs; not measured):")
+        for key, name in keys:
+            slope = (results[large][key] - results[small][key]) / (large - small)
+            at = results[large][key] + slope * (args.extrapolate - large)
+            verdict = "met" if at <= GOALS["search_10m"] else "MISSED"
+            print(f"  {name:<32} {slope * 1e6:.3f} s per million articles → {at:.2f} s"
+                  f" (goal ≤ {GOALS['search_10m']} s: {verdict})")
     return 0
 
 

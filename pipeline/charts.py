@@ -78,7 +78,8 @@ def line_chart(series: dict[str, Sequence[float]], x_labels: Sequence[str], *, t
                      f' fill="{INK}">{_fmt(value)}</text>')
     step = max(1, count // 7)
     for i, label in enumerate(x_labels):
-        if i % step == 0 or i == count - 1:
+        # Every step-th label, and the last one; a step label too close to the last would overlap it.
+        if (i % step == 0 and count - 1 - i > step // 2) or i == count - 1:
             parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" font-size="10" text-anchor="middle"'
                          f' fill="{INK}">{esc(label)}</text>')
     parts.append(f'<text x="14" y="{top + plot_h / 2:.1f}" font-size="11" fill="{INK}"'

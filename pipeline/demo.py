@@ -62,7 +62,8 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print, program: str = 
              f" ({counts.listing} listing page split into items)")
         labels = store.primary_label_counts(classifier.version)
         echo("Primary labels: " + ", ".join(f"{label} {n}" for label, n in labels))
-        digests = write_digest(store, week=None, out_dir=out_dir)
+        # The files to read; the PNG charts are for e-mail (`digest --email` writes them).
+        digests = write_digest(store, week=None, out_dir=out_dir, images=False)
     echo(f"\nDatabase: {db_path}")
     echo(f"Snapshot: {snapshot_path(db_path)} (what researchers and `edualliance sql` read)")
     for path in digests:
@@ -70,4 +71,6 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print, program: str = 
     echo("\nTry:")
     for query in EXAMPLE_QUERIES:
         echo(f'  {program} --db {db_path} sql "{query}"')
+    echo(f'  {program} --db {db_path} search 教联体 --region 广东省')
+    echo(f"  {program} --db {db_path} serve     (then open http://127.0.0.1:8750/search)")
     return db_path, digests

@@ -1,5 +1,8 @@
 """Send digests by e-mail over SMTP: the Markdown as the plain-text part, the
-self-contained HTML as the alternative a mail client shows.
+HTML as the alternative a mail client shows, its charts as PNG images attached
+inline (``cid:``) when the PNGs were written beside it, since Gmail and Outlook
+show no inline SVG. One message can carry several languages of a week
+(``send_digest``: Chinese first).
 
 Settings come from the config file's ``[mail]`` section (``SmtpSettings.from_config``)
 or, for `edualliance digest --email`, from arguments and the environment:
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Iterable
@@ -24,6 +28,13 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+
+#: digest-2026-W47.zh.md | .html | .weekly.png …
+_DIGEST_FILE = re.compile(r"^digest-(\d{4}-W\d{2})\.(zh|en)\.(md|html|[a-z_-]+\.png)$")
+#: A chart in the digest's own HTML (crawled text inside is escaped: no raw tags).
+_FIGURE = re.compile(r'<figure class="chart" data-chart="([a-z_-]+)">.*?</figure>', re.S)
+_BODY = re.compile(r"<body>(.*)</body>", re.S)
+_SUBJECT = {"zh": "教育政策动态周报 {week}", "en": "edualliance policy-trend digest {week}"}
 
 
 class MailError(RuntimeError):
@@ -83,18 +94,46 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def digest_message(markdown_path: Path, html_path: Path, to: list[str], sender: str, *,
+def _with_png_charts(html: str, html_path: Path) -> tuple[str, list[tuple[str, Path]]]:
+    """The page with each chart that has a PNG beside it (digest-W.lang.CHART.png) as a cid: image."""
+    images: list[tuple[str, Path]] = []
+    stem = html_path.name.removesuffix(".html")
+
+    def to_image(match: re.Match) -> str:
+        png = html_path.with_name(f"{stem}.{match[1]}.png")
+        if not png.exists():
+            return match[0]  # no PNG written: keep the SVG
+        cid = make_msgid(idstring=f"{stem}-{match[1]}", domain="edualliance.invalid")
+        images.append((cid, png))
+        return f'<figure class="chart"><img src="cid:{cid[1:-1]}" alt="{match[1]}"></figure>'
+
+    return _FIGURE.sub(to_image, html), images
+
+
+def digest_message(markdown_path: Path | list[Path], html_path: Path | list[Path], to: list[str], sender: str, *,
                    subject: str | None = None, preface: str = "") -> EmailMessage:
-    """The digest as a message; ``preface`` (plain text) goes before both parts' content."""
-    week = markdown_path.name.removeprefix("digest-").split(".")[0]
+    """The digest as a message; several languages (lists of paths, in order) become one message,
+    their texts one after the other. ``preface`` (plain text) goes before both parts' content."""
+    md_paths = markdown_path if isinstance(markdown_path, list) else [markdown_path]
+    html_paths = html_path if isinstance(html_path, list) else [html_path]
+    week = md_paths[0].name.removeprefix("digest-").split(".")[0]
     message = EmailMessage()
     message["Subject"] = subject or f"edualliance policy-trend digest {week}"
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="edualliance.invalid")
-    text = markdown_path.read_text(encoding="utf-8")
-    html = html_path.read_text(encoding="utf-8")
+    text = "\n\n----------------------------------------\n\n".join(p.read_text(encoding="utf-8") for p in md_paths)
+    images: list[tuple[str, Path]] = []
+    bodies = []
+    for path in html_paths:
+        page, found = _with_png_charts(path.read_text(encoding="utf-8"), path)
+        images += found
+        body = _BODY.search(page)
+        bodies.append((page, body[1] if body else page))
+    first = bodies[0][0]
+    joined = "\n<hr>\n".join(body for _, body in bodies)
+    html = first[:first.index("<body>") + 6] + joined + "</body></html>\n" if "<body>" in first else joined
     if preface:
         from html import escape
 
@@ -103,7 +142,28 @@ def digest_message(markdown_path: Path, html_path: Path, to: list[str], sender: 
         html = html.replace("<body>", "<body>" + block, 1) if "<body>" in html else block + html
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    if images:
+        related = message.get_payload()[1]
+        for cid, png in images:
+            related.add_related(png.read_bytes(), maintype="image", subtype="png", cid=cid, filename=png.name)
     return message
+
+
+def _digest_files(paths: list[Path]) -> tuple[str, list[Path], list[Path]]:
+    """(week, Markdown files, HTML files), Chinese first, of the files ``write_digest`` returned."""
+    weeks, by_lang = set(), {}
+    for path in paths:
+        match = _DIGEST_FILE.match(Path(path).name)
+        if match and match[3] in ("md", "html"):
+            weeks.add(match[1])
+            by_lang.setdefault(match[2], {})[match[3]] = Path(path)
+    if len(weeks) != 1:
+        raise MailError(f"expected the digest files of one week, got {sorted(weeks) or 'none'}")
+    langs = [lang for lang in ("zh", "en") if lang in by_lang]
+    for lang in langs:
+        if set(by_lang[lang]) != {"md", "html"}:
+            raise MailError(f"the {lang} digest lacks its .md or .html file")
+    return weeks.pop(), [by_lang[lang]["md"] for lang in langs], [by_lang[lang]["html"] for lang in langs]
 
 
 class Mailer:
@@ -168,10 +228,14 @@ class Mailer:
         self._quit()
 
 
-def send_digest(markdown_path: Path, html_path: Path, to: list[str], settings: SmtpSettings) -> None:
+def send_digest(paths: list[Path], to: list[str], settings: SmtpSettings) -> None:
+    """Send one week's digest files (what ``write_digest`` returned), every language in one message."""
     if not to:
         raise MailError("no recipient given")
-    message = digest_message(markdown_path, html_path, to, settings.sender)
+    week, md_paths, html_paths = _digest_files(paths)
+    langs = [p.name.split(".")[-2] for p in md_paths]
+    subject = " / ".join(_SUBJECT[lang].format(week=week) for lang in langs)
+    message = digest_message(md_paths, html_paths, to, settings.sender, subject=subject)
     try:
         with Mailer(settings) as mailer:
             mailer.send(message, to)

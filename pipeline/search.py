@@ -1,5 +1,11 @@
 """Chinese full-text search over the normalized text, offline and segmentation-aware.
 
+A query is converted to Simplified script first (教聯體 → 教联体, as the
+normalized text is), quoted parts ("城乡教育共同体", “…”, 「…」) are phrases
+that must occur as written, the rest is segmented into words that must all
+occur. Reposts are merged: one hit per story (its best-ranked copy), with the
+number of copies and the outlets that carried it.
+
 DuckDB has no full-text search offline here, and its fts extension cannot
 segment Chinese. What measured best on a 1,000,000-article corpus (see
 bench/bench_store.py): no index at all. The query is segmented with jieba
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from .store import Store
+from .store.research import SearchFilters
 
 #: Terms of the field that jieba's dictionary lacks or splits (教联体 → 教/联体),
 #: and their false friends, kept whole so they do not match the shorter word.
@@ -38,6 +44,8 @@ OVERFETCH = 4
 MAX_CANDIDATES = 5000
 
 _SPACE = re.compile(r"\s+")
+#: Quoted phrases: ASCII double quotes, Chinese curly quotes, corner brackets.
+_PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』')
 _WORDISH = re.compile(r"[\w+]", re.UNICODE)
 
 
@@ -74,6 +82,27 @@ def words(text: str) -> list[str]:
     return out
 
 
+def to_simplified(text: str) -> str:
+    """The query in the script the normalized text is in (opencc t2s)."""
+    from .normalize import _t2s
+
+    return _t2s().convert(text)
+
+
+def parse_query(query: str) -> tuple[list[str], list[str]]:
+    """(words, phrases) of a query, in Simplified script: quoted parts are phrases
+    (spaces inside dropped: Chinese is written without them), the rest words."""
+    query = to_simplified(query)
+    phrases: list[str] = []
+    for match in _PHRASE.finditer(query):
+        phrase = next(group for group in match.groups() if group is not None)
+        phrase = _SPACE.sub("", phrase) if not re.search(r"[A-Za-z0-9]\s+[A-Za-z0-9]", phrase) else phrase.strip()
+        if phrase and phrase not in phrases:
+            phrases.append(phrase)
+    rest = _PHRASE.sub(" ", query)
+    return [w for w in query_terms(rest) if w not in phrases], phrases
+
+
 def query_terms(query: str) -> list[str]:
     """The words to look for: each space-separated part, segmented; duplicates dropped."""
     terms: list[str] = []
@@ -100,14 +129,21 @@ class Hit:
     score: float
     snippet: str
     spans: tuple[tuple[int, int], ...]  # (start, end) of the matched terms in the snippet
+    story_id: str = ""
+    region_city: str | None = None
+    sense: str | None = None
+    url: str | None = None
+    copies: int = 1  # articles in the story (the original and its reposts)
+    outlets: tuple[str, ...] = ()  # outlets that carried the story
 
 
 @dataclass(frozen=True)
 class SearchResult:
     query: str
-    terms: tuple[str, ...]
+    terms: tuple[str, ...]  # words and phrases looked for (Simplified)
     searched: int  # articles the filters left to search
-    hits: tuple[Hit, ...]
+    hits: tuple[Hit, ...]  # one per story, best first
+    phrases: tuple[str, ...] = ()
 
 
 def snippet(text: str, terms: list[str], width: int = 80) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -145,41 +181,72 @@ def highlight(text: str, spans: tuple[tuple[int, int], ...], before: str = "【"
     return "".join(out)
 
 
-def _rerank(rows: list[tuple], terms: list[str]) -> list[tuple[float, int, tuple]]:
-    """Candidates in which every term occurs as a word, scored on whole-word counts."""
+def _rerank(rows: list[tuple], words_: list[str], phrases: list[str]) -> list[tuple[float, int, tuple]]:
+    """Candidates in which every word occurs as a word (phrases as written), scored on
+    whole-word counts."""
     scored = []
-    avg_len = sum(len(r[7]) for r in rows) / len(rows) if rows else 1.0
+    text_at, title_at, score_at = 11, 2, 12
+    avg_len = sum(len(r[text_at]) for r in rows) / len(rows) if rows else 1.0
     for rank, row in enumerate(rows):
-        title, text, bm25 = row[1], row[7], row[8]
-        counts = Counter(words(f"{title or ''}\n{text}"))
-        whole = [counts.get(t, 0) for t in terms]
-        if not all(whole):  # a term only inside a longer word (学区 in 学区房)
-            continue
+        title, text, bm25 = row[title_at], row[text_at], row[score_at]
+        whole = []
+        if words_:
+            counts = Counter(words(f"{title or ''}\n{text}"))
+            whole = [counts.get(t, 0) for t in words_]
+            if not all(whole):  # a word only inside a longer word (学区 in 学区房)
+                continue
+        whole += [text.count(p) + (title or "").count(p) for p in phrases]
         length = max(1, len(text))
+        n_terms = len(words_) + len(phrases)
         word_score = sum(c * 2.2 / (c + 1.2 * (0.25 + 0.75 * length / avg_len)) for c in whole)
-        scored.append((float(bm25) * word_score / len(terms), -rank, row))
+        scored.append((float(bm25) * word_score / n_terms, -rank, row))
     return scored
 
 
-def search(store: Store, query: str, *, since: datetime | None = None, until: datetime | None = None,
-           label: str | None = None, limit: int = 20) -> SearchResult:
-    """Articles matching every word of ``query``, best first, with snippets."""
-    terms = query_terms(query)
+def search(store, query: str, *, since: datetime | None = None, until: datetime | None = None,
+           label: str | None = None, limit: int = 20, filters: SearchFilters | None = None,
+           merge_stories: bool = True) -> SearchResult:
+    """Stories (or, with ``merge_stories=False``, articles) matching every word and
+    phrase of ``query``, best first, with snippets."""
+    filters = filters or SearchFilters(since=since, until=until, label=label)
+    words_, phrases = parse_query(query)
+    terms = [*words_, *phrases]
     if not terms:
         return SearchResult(query, (), 0, ())
-    fetch = limit * OVERFETCH
+    per_story = 3 if merge_stories else 1  # reposts take candidate places: fetch more
+    fetch = limit * OVERFETCH * per_story
     while True:
-        searched, rows = store.search_candidates(terms, since=since, until=until, label=label, limit=fetch)
-        scored = _rerank(rows, terms)
-        # Too many candidates held a term only inside longer words: look further down.
-        if len(scored) >= limit or len(rows) < fetch or fetch >= MAX_CANDIDATES:
+        searched, rows = store.search_candidates(terms, filters, fetch)
+        scored = _rerank(rows, words_, phrases)
+        kept = _best_per_story(scored) if merge_stories else scored
+        # Too many candidates held a term only inside longer words, or were copies: look further.
+        if len(kept) >= limit or len(rows) < fetch or fetch >= MAX_CANDIDATES:
             break
         fetch = min(fetch * 4, MAX_CANDIDATES)
-    scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    kept.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    kept = kept[:limit]
+    sizes = store.story_sizes([row[1] for _, _, row in kept]) if merge_stories else {}
     hits = []
-    for score, _, row in scored[:limit]:
-        article_id, title, published, outlet, province, primary, labels, text, _ = row
+    for score, _, row in kept:
+        (article_id, story_id, title, published, outlet, province, city, primary, labels, sense, url, text,
+         _score) = row
         snip, spans = snippet(text, terms)
+        copies, outlets = sizes.get(story_id, (1, [outlet] if outlet else []))
         hits.append(Hit(article_id, title, published, outlet, province, primary, tuple(labels or ()),
-                        round(score, 4), snip, spans))
-    return SearchResult(query, tuple(terms), searched, tuple(hits))
+                        round(score, 4), snip, spans, story_id, city, sense, url, copies, tuple(outlets)))
+    return SearchResult(query, tuple(terms), searched, tuple(hits), tuple(phrases))
+
+
+def _best_per_story(scored: list[tuple[float, int, tuple]]) -> list[tuple[float, int, tuple]]:
+    """One candidate per story: the best-scored copy; among copies scored alike (reposts
+    carry the same text), the earliest published, which is the original."""
+    def key(item: tuple[float, int, tuple]) -> tuple:
+        published = item[2][3]
+        return (round(item[0], 6), -(published.timestamp() if published else float("inf")), item[1])
+
+    best: dict[str, tuple[float, int, tuple]] = {}
+    for item in scored:
+        story = item[2][1]
+        if story not in best or key(item) > key(best[story]):
+            best[story] = item
+    return list(best.values())

@@ -148,36 +148,48 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-# -- the digest files: the one place that calls pipeline/digest.py ----------------------------
+# -- the digest files: the one place that calls pipeline/digest/ -------------------------------
 
 
 def write_week_files(snapshot, week_start: date, languages: tuple[str, ...], folder: Path
                      ) -> dict[str, tuple[Path, Path]]:
     """Write the digest of one week into ``folder``; language → (Markdown, HTML) written.
 
-    Adapter over today's digest API (``build_digest`` + ``render_*``), which
-    writes one language (English prose, Chinese terms): those two files stand
-    for every language asked for until the bilingual digest (issue 16) lands;
-    then only this function changes.
+    Adapter over the digest API (``pipeline/digest/``): per language its
+    Markdown, its HTML (inline SVG charts, a link to the other language) and
+    the charts as PNG beside them (``digest-W.<lang>.<chart>.png``), which the
+    mail attaches inline in place of the SVG.
     """
-    from .digest import build_digest, render_html, render_markdown
+    from .digest import build_digest, digest_stem, render_html, render_markdown
+    from .digest.images import chart_pngs
 
     digest = build_digest(snapshot, week_start)
     folder.mkdir(parents=True, exist_ok=True)
-    md_path = folder / f"digest-{digest.name}.md"
-    html_path = folder / f"digest-{digest.name}.html"
-    _write_atomic(md_path, render_markdown(digest))
-    _write_atomic(html_path, render_html(digest))
-    return {language: (md_path, html_path) for language in languages}
+    written: dict[str, tuple[Path, Path]] = {}
+    for language in languages:
+        stem = digest_stem(digest.name, language)
+        others = [other for other in languages if other != language]
+        other_href = f"{digest_stem(digest.name, others[0])}.html" if others else None
+        md_path, html_path = folder / f"{stem}.md", folder / f"{stem}.html"
+        for chart, png in chart_pngs(digest, language).items():
+            _write_atomic_bytes(folder / f"{stem}.{chart}.png", png)
+        _write_atomic(md_path, render_markdown(digest, language))
+        _write_atomic(html_path, render_html(digest, language, other_lang_href=other_href))
+        written[language] = (md_path, html_path)
+    return written
 
 
 def _write_atomic(path: Path, text: str) -> None:
     """Readers (a web server publishing the archive) see the old file or the new one, never half."""
+    _write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def _write_atomic_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except BaseException:

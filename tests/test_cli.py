@@ -130,9 +130,22 @@ def test_demo_stores_seeds_once_with_expected_primary_labels_and_writes_digest(t
     assert result.exit_code == 0, result.output
     db = out / "demo.duckdb"
     assert f"Database: {db}" in result.output
-    assert len([x for x in result.output.splitlines() if x.strip().startswith("edualliance --db")]) == 3
-    digests = list(out.glob("digest-*.md"))
-    assert digests and "Articles per model type" in digests[0].read_text(encoding="utf-8")
+    assert len([x for x in result.output.splitlines() if x.strip().startswith("edualliance --db")]) == 5
+    digests = list(out.glob("digest-*.en.md"))
+    assert digests and "Stories per model type" in digests[0].read_text(encoding="utf-8")
+    assert list(out.glob("digest-*.zh.html")) and list(out.glob("digest-*.en.html"))
+    with duckdb.connect(str(out / "demo.snapshot.duckdb"), read_only=True) as conn:
+        # A demo worth looking at: half a year of articles, reposts across outlets, models spreading.
+        articles, weeks = conn.execute(
+            "SELECT count(*), count(DISTINCT week_start) FILTER (WHERE published_at >= DATE '2026-05-25')"
+            " FROM research_articles").fetchone()
+        carried = conn.execute("SELECT count(*) FROM stories WHERE outlets >= 2").fetchone()[0]
+        spread = conn.execute(
+            "SELECT count(*), count(DISTINCT date_trunc('week', first_published)) FROM first_reports"
+            " WHERE label = 'jiaolianti' AND level = 'province' AND first_published >= DATE '2026-05-25'").fetchone()
+    assert articles >= 150 and weeks >= 26
+    assert carried >= 20
+    assert spread[0] >= 5 and spread[1] >= 5  # provinces taking up 教联体 in different weeks
     primary = (
         "SELECT coalesce(c.label, 'none') FROM articles a LEFT JOIN classifications c"
         " ON c.article_id = a.article_id AND c.is_primary AND c.assigned"

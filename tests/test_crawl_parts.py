@@ -190,7 +190,7 @@ def test_sources_list_and_check_against_the_fixture_web(tmp_path: Path):
         checked = runner.invoke(main, ["sources", "check", "--sources", str(demo_registry_path()),
                                        "--base", server.base_url])
         assert checked.exit_code == 0, checked.output
-        assert checked.output.count("ok  ") == 7
+        assert checked.output.count("ok  ") == 9
     down = runner.invoke(main, ["sources", "check", "--sources", str(demo_registry_path()),
                                 "--base", "http://127.0.0.1:9", "--timeout", "2", "gov"])
     assert down.exit_code == 1 and "FAIL" in down.output

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edualliance.pipeline.digest_records import build_sections, render_html, render_markdown
+from edualliance.pipeline.digest.records import build_sections, render_html, render_markdown
 from edualliance.pipeline.facts import extract
 from edualliance.pipeline.normalize import normalize
 from edualliance.pipeline.records import Article

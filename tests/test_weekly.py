@@ -132,7 +132,8 @@ def test_archive_index_feed_and_one_mail_per_week_per_recipient_then_nothing(cor
         out = tmp_path / "digests"
         assert sorted(p.name for p in out.iterdir()) == ["2025-W40", "2026-W08", "2026-W09", "2026-W10",
                                                          "feed.xml", "index.html"]
-        assert (out / "2026-W09" / "digest-2026-W09.md").read_text(encoding="utf-8").count("): 2 stories (") == 1
+        assert (out / "2026-W09" / "digest-2026-W09.en.md").read_text(encoding="utf-8").count("): 2 stories (") == 1
+        assert (out / "2026-W09" / "digest-2026-W09.zh.md").exists()  # both languages (issue 16)
         index = (out / "index.html").read_text(encoding="utf-8")
         assert index.count("<td class=muted>2 sent</td>") == 4  # what went out, written after sending
         feed = ElementTree.parse(out / "feed.xml").getroot()
@@ -140,7 +141,7 @@ def test_archive_index_feed_and_one_mail_per_week_per_recipient_then_nothing(cor
         ids = [e.findtext("a:id", namespaces=ns) for e in feed.findall("a:entry", ns)]
         assert ids == [f"urn:edualliance:digest:{w}" for w in ("2026-W10", "2026-W09", "2026-W08", "2025-W40")]
         link = feed.find("a:entry/a:link", ns).get("href")
-        assert link == "https://corpus.example.edu/d/2026-W10/digest-2026-W10.html"
+        assert link == "https://corpus.example.edu/d/2026-W10/digest-2026-W10.zh.html"
 
         again = run(config)
         assert (again.written, again.revised, again.sent) == ([], [], [])
@@ -172,7 +173,7 @@ def test_a_revised_week_is_marked_and_remailed_only_when_recent(corpus, tmp_path
         assert len(server.received) == sent_before + 2
         body = email.message_from_bytes(server.received[-1].content, policy=email.policy.default)
         assert "group_run stories 0 → 1" in body.get_body(("plain",)).get_content()
-        assert "3 stories" in body.get_body(("plain",)).get_content()  # the rewritten digest
+        assert "共 3 篇报道" in body.get_body(("plain",)).get_content()  # the rewritten digest (Chinese: mailed first)
         out = tmp_path / "digests"
         index = (out / "index.html").read_text(encoding="utf-8")
         assert index.count("revised 1×") == 2 and "group_run stories 0 → 1" in index

@@ -1,6 +1,6 @@
 """Build the fixture web from corpus/web/content.toml (see site_root()).
 
-Six small sites, each in the layout and mess of the kind of site it stands
+Six small sites (eight with the demo trend's, trend.py and trend_sites.py), each in the layout and mess of the kind of site it stands
 for: navigation bars, breadcrumbs, share buttons, 责编 lines, headline link
 lists, pagination, a GBK government site whose server mislabels its charset,
 RSS, sitemaps (one gzipped), and PDF/DOC/DOCX attachments. Deterministic:
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import docwriters
 from .content import Page, load_content
+from .trend_sites import render_trend
 from .sites import (E, fanwen_article, fanwen_listing, gmw_article, gmw_rss, gov_article, gov_listing, head,
                     journal_abstract, journal_similar, jynews_article, jynews_listing, kd_article, kd_sitemaps)
 
@@ -124,6 +125,7 @@ def render(root: Path | None = None) -> dict[str, bytes]:
             else:
                 data = docwriters.write_doc(lines)
             out[f"{base}/{a['file']}"] = data
+    render_trend(by_site, put)
     return out
 
 

@@ -1,4 +1,5 @@
-"""The fixture web's content: corpus/web/content.toml as typed pages, and what the pipeline must make of it."""
+"""The fixture web's content: corpus/web/content.toml (and the demo trend, trend.toml) as typed pages,
+and what the pipeline must make of it."""
 
 from __future__ import annotations
 
@@ -34,8 +35,12 @@ class Page:
 
 
 def load_content(root: Path | None = None) -> tuple[list[Page], dict[str, list[str]]]:
-    data = tomllib.loads(((root or web_root()) / "content.toml").read_text(encoding="utf-8"))
-    return [Page(**a) for a in data["article"]], data["attachment_text"]
+    """content.toml's pages, then the demo trend's (trend.toml, see trend.py)."""
+    from .trend import load_trend
+
+    root = root or web_root()
+    data = tomllib.loads((root / "content.toml").read_text(encoding="utf-8"))
+    return [Page(**a) for a in data["article"]] + load_trend(root, Page), data["attachment_text"]
 
 
 def expected_articles(root: Path | None = None) -> list[dict]:

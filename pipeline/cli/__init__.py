@@ -3,7 +3,7 @@
 Commands are grouped by what users do, one module each:
 
 - ``collect.py``: bring pages in (ingest, extract, crawl, reprocess);
-- ``read.py``: read the published snapshot (sql, search, export, diffusion, digest);
+- ``read.py``: read the published snapshot (sql, search, export, diffusion, digest, serve);
 - ``model.py``: the classifier (classify, train, evaluate, label, reclassify);
 - ``operate.py``: run the corpus (run, sources, publish, demo, fixture-web).
 

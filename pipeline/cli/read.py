@@ -1,4 +1,4 @@
-"""Commands that read the corpus: sql, search, export, diffusion, digest.
+"""Commands that read the corpus: sql, search, export, diffusion, digest, serve.
 
 All of them read the published read-only snapshot (pipeline/snapshot.py), so
 a researcher's query never blocks, or is blocked by, a running crawl.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .options import LABEL_CHOICE, config, open_snapshot, refuse_password_option
+from .options import LABEL_CHOICE, config, db_path, open_snapshot, refuse_password_option
 
 
 @click.command()
@@ -55,38 +55,57 @@ def sql(ctx: click.Context, query: str, as_csv: bool, as_json: bool) -> None:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published on or after this day.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Published before this day.")
 @click.option("--label", type=LABEL_CHOICE, default=None, help="Only articles carrying this label.")
+@click.option("--sense", type=click.Choice(["school_alliance", "home_school_society"]), default=None,
+              help="Only 教联体 articles in this sense.")
+@click.option("--region", default=None, help="Only articles about this province or city (e.g. 浙江省, 杭州市).")
+@click.option("--outlet", default=None, help="Only articles by this outlet (or reposted from it).")
+@click.option("--articles", "every_copy", is_flag=True,
+              help="List every matching article; by default reposts are merged into one hit per story.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Results to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (with each article's URL).")
 @click.pass_context
-def search(ctx: click.Context, query: str, since, until, label: str | None, limit: int, as_json: bool) -> None:
-    """Search the articles' normalized (Simplified) text, best matches first, with snippets.
+def search(ctx: click.Context, query: str, since, until, label: str | None, sense: str | None, region: str | None,
+           outlet: str | None, every_copy: bool, limit: int, as_json: bool) -> None:
+    """Search the articles' normalized (Simplified) text, best stories first, with snippets.
 
-    The query is segmented into words (jieba, with the reform models' terms);
-    every word must occur. Reads the published snapshot.
+    A Traditional query is converted to Simplified; "quoted parts" are
+    phrases that must occur as written; the rest is segmented into words
+    (jieba, with the reform models' terms), every one of which must occur.
+    Reposts of a story are one hit, with its copies and outlets. Reads the
+    published snapshot.
 
-    Example: edualliance search "城乡 共同体" --since 2024-01-01 --label urban_rural
+    Example: edualliance search '"城乡教育共同体" 结对' --region 浙江省 --since 2024-01-01
     """
     from edualliance.pipeline.search import highlight
     from edualliance.pipeline.search import search as run_search
+    from edualliance.pipeline.store.research import SearchFilters
 
+    filters = SearchFilters(since=since, until=until, label=label, sense=sense, region=region, outlet=outlet)
     with open_snapshot(ctx) as store:
-        result = run_search(store, query, since=since, until=until, label=label, limit=limit)
+        result = run_search(store, query, filters=filters, limit=limit, merge_stories=not every_copy)
     if as_json:
         for hit in result.hits:
             click.echo(json.dumps({
-                "article_id": hit.article_id, "title": hit.title, "score": hit.score,
-                "published_at": hit.published_at.isoformat() if hit.published_at else None,
-                "outlet": hit.outlet, "region_province": hit.region_province,
-                "primary_label": hit.primary_label, "labels": list(hit.labels), "snippet": hit.snippet,
+                "article_id": hit.article_id, "story_id": hit.story_id, "title": hit.title, "url": hit.url,
+                "score": hit.score, "published_at": hit.published_at.isoformat() if hit.published_at else None,
+                "outlet": hit.outlet, "region_province": hit.region_province, "region_city": hit.region_city,
+                "primary_label": hit.primary_label, "labels": list(hit.labels), "sense": hit.sense,
+                "copies": hit.copies, "outlets": list(hit.outlets), "snippet": hit.snippet,
             }, ensure_ascii=False))
         return
-    click.echo(f"{len(result.hits)} best of the articles matching {' + '.join(result.terms) or '(nothing)'}"
-               f" among {result.searched} searched")
+    unit = "articles" if every_copy else "stories"
+    click.echo(f"{len(result.hits)} best {unit} matching {' + '.join(result.terms) or '(nothing)'}"
+               f" among {result.searched} articles searched")
     for n, hit in enumerate(result.hits, 1):
         when = hit.published_at.strftime("%Y-%m-%d") if hit.published_at else "undated"
+        region = " ".join(r for r in (hit.region_province, hit.region_city) if r)
         click.echo(f"\n{n}. {hit.title or '(untitled)'}  [{hit.primary_label}] {when}"
-                   f" {hit.outlet or ''} {hit.region_province or ''}".rstrip())
+                   f" {hit.outlet or ''} {region}".rstrip())
         click.echo(f"   {highlight(hit.snippet, hit.spans)}")
+        if hit.copies > 1:
+            click.echo(f"   {hit.copies} copies: {'、'.join(hit.outlets)}")
+        if hit.url:
+            click.echo(f"   {hit.url}")
 
 
 @click.command()
@@ -155,6 +174,8 @@ def diffusion(ctx: click.Context, label: str, level: str, out_dir: str, no_files
 
 @click.command()
 @click.option("--week", default=None, help="ISO week like 2026-W47. Default: the latest week with articles.")
+@click.option("--lang", type=click.Choice(["zh", "en", "both"]), default="both", show_default=True,
+              help="Language of the digest: Chinese, English or both.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder for the digest files and feed.xml.")
 @click.option("--email", "email_to", multiple=True, metavar="TO",
@@ -167,21 +188,23 @@ def diffusion(ctx: click.Context, label: str, level: str, out_dir: str, no_files
               help="Address the digests are published under, for the links in feed.xml.")
 @refuse_password_option
 @click.pass_context
-def digest(ctx: click.Context, week: str | None, out_dir: str, email_to: tuple[str, ...],
+def digest(ctx: click.Context, week: str | None, lang: str, out_dir: str, email_to: tuple[str, ...],
            smtp_host: str | None, smtp_port: int | None, smtp_from: str | None,
            feed_base_url: str | None) -> None:
-    """Write the weekly policy-trend digest: Markdown, one self-contained HTML file, Atom feed.
+    """Write the weekly policy-trend digest in Chinese and English: Markdown, a
+    self-contained HTML file with charts, the charts as PNG, and the Atom feed.
 
-    Per model type this week against the previous 12 weeks (stories and
-    shares, with charts), regions reporting a model for the first time, top
-    stories by outlets carrying them, emerging terms, and sources that failed
-    or went silent. Reads the published snapshot. SMTP login, if needed, comes
-    from $EDUALLIANCE_SMTP_USER and $EDUALLIANCE_SMTP_PASSWORD.
+    Per model type this week against the previous 12 collected weeks
+    (stories and shares, with charts), regions reporting a model for the first
+    time, top stories with region and snippet, emerging terms, and source
+    health from the runs of the week. Reads the published snapshot. --email
+    sends every language in one message; SMTP login, if needed, comes from
+    $EDUALLIANCE_SMTP_USER and $EDUALLIANCE_SMTP_PASSWORD.
 
     With --config, feed_base_url and the [mail] server settings come from the
     config file (its password from the environment or mail.password_file).
 
-    Example: edualliance digest --week 2026-W47 --out digests/ --email team@example.org
+    Example: edualliance digest --week 2026-W47 --lang both --out digests/ --email team@example.org
     """
     from edualliance.pipeline.digest import DigestError, write_digest
 
@@ -191,7 +214,7 @@ def digest(ctx: click.Context, week: str | None, out_dir: str, email_to: tuple[s
 
     with open_snapshot(ctx) as store:
         try:
-            paths = write_digest(store, week=week, out_dir=Path(out_dir), feed_base_url=feed_base_url)
+            paths = write_digest(store, week=week, out_dir=Path(out_dir), langs=lang, feed_base_url=feed_base_url)
         except DigestError as exc:
             raise click.ClickException(str(exc)) from exc
     for path in paths:
@@ -212,10 +235,47 @@ def digest(ctx: click.Context, week: str | None, out_dir: str, email_to: tuple[s
             settings = replace(settings, host=smtp_host or settings.host, port=smtp_port or settings.port,
                                sender=smtp_from or settings.sender)
         try:
-            send_digest(paths[0], paths[1], list(email_to), settings)
+            send_digest(paths, list(email_to), settings)
         except MailError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"sent to {', '.join(email_to)} via {settings.host}:{settings.port}")
 
 
-COMMANDS = (sql, search, export, diffusion, digest)
+#: Where `serve` listens unless told otherwise.
+SERVE_PORT = 8750
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback needs --token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=SERVE_PORT, show_default=True,
+              help="Port (0: any free one).")
+@click.option("--token", default=None, envvar="EDUALLIANCE_SERVE_TOKEN", show_envvar=True,
+              help="Secret every request must carry (?token=… once, or Authorization: Bearer …).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
+    """Browse the corpus in a web browser: search, articles, models, diffusion, CSV.
+
+    A read-only explorer over the published snapshot (a newer snapshot is
+    seen by the next request). Binds 127.0.0.1 unless --host says otherwise;
+    serving on another address requires --token. Ctrl-C stops it.
+
+    Example: edualliance serve --port 8750   (then open http://127.0.0.1:8750/search?q=教联体)
+    """
+    from edualliance.pipeline.explorer.serve import ServeError
+    from edualliance.pipeline.explorer.serve import serve as run_server
+    from edualliance.pipeline.snapshot import snapshot_path
+
+    path = snapshot_path(db_path(ctx))
+    if not path.exists():
+        raise click.ClickException(f"no published snapshot at {path}: run `edualliance demo` or"
+                                   " `edualliance ingest` first (every run publishes one)")
+    try:
+        run_server(path, host, port, token, echo=click.echo)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+
+
+COMMANDS = (sql, search, export, diffusion, digest, serve)

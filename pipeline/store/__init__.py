@@ -17,6 +17,7 @@ module                    holds
 ``research.py``           search, export, diffusion, researchers' own SQL
 ``weekly.py``             the weekly digest's reads
 ``records.py``            facts, alliances, policy documents extracted from articles
+``explore.py``            the web explorer's reads
 ``archive.py``            the digest archive: weeks written, mails sent (weekly job)
 ``snapshot.py``           the read-only copy published after every run
 ========================  =====================================================
@@ -27,6 +28,7 @@ from __future__ import annotations
 from .archive import ArchiveMixin
 from .crawl import CrawlMixin
 from .dedup import DedupMixin
+from .explore import ExplorerMixin
 from .labels import LabelsMixin
 from .records import RecordsMixin
 from .research import ResearchMixin
@@ -43,7 +45,7 @@ __all__ = [
 
 
 class Store(RunsMixin, WritesMixin, RecordsMixin, LabelsMixin, CrawlMixin, DedupMixin, ResearchMixin, WeeklyMixin,
-            ArchiveMixin, SnapshotMixin, StoreConnection):
+            ExplorerMixin, ArchiveMixin, SnapshotMixin, StoreConnection):
     """A connection to one corpus database: ``Store(path)`` to write, ``Store(path, read_only=True)`` to read.
 
     Opening for writing applies the migrations the file lacks. Use it as a

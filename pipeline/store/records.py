@@ -89,7 +89,7 @@ class RecordsMixin(StoreConnection):
                 _columns(documents),
             )
 
-    # -- the digest's reads (pipeline/digest_records.py) ------------------------------------
+    # -- the digest's reads (pipeline/digest/records.py) ------------------------------------
 
     def has_records(self) -> bool:
         """The database (or snapshot) has the views of migration 0010."""
