@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ from scrapy.http import Request, Response
 
 from edualliance.crawler import discovery
 from edualliance.crawler.docfiles import kind_of
-from edualliance.crawler.items import ErrorItem, NotModifiedItem, PageItem
+from edualliance.crawler.items import ErrorItem, NotModifiedItem, PageItem, ProgressItem
 from edualliance.crawler.registry import Source, load_registry, select, taxonomy_keywords
 from edualliance.pipeline.decode import DecodeError, decode, looks_like_html
 from edualliance.pipeline.store import utcnow
@@ -45,6 +46,7 @@ class Known:
     last_modified: str | None
     lastmod: datetime | None
     last_checked: datetime | None
+    links: tuple[tuple[str, str], ...] = ()  # in-scope links the page had when it was fetched
 
 
 def _when(value: str | None) -> datetime | None:
@@ -57,14 +59,25 @@ def load_known_file(path: str | Path) -> dict[str, Known]:
         for line in handle:
             row = json.loads(line)
             known[row["url"]] = Known(row["role"], row["verdict"], row["etag"], row["last_modified"],
-                                      _when(row["lastmod"]), _when(row["last_checked"]))
+                                      _when(row["lastmod"]), _when(row["last_checked"]),
+                                      tuple(tuple(link) for link in row.get("links") or ()))
     return known
 
 
 def known_from_rows(rows) -> dict[str, Known]:
-    """From Store.crawl_state() rows."""
-    return {url: Known(role, verdict, etag, lm, lastmod, checked)
-            for url, _source, role, verdict, etag, lm, lastmod, checked in rows}
+    """From Store.crawl_state() rows (with or without their stored links)."""
+    known = {}
+    for url, _source, role, verdict, etag, lm, lastmod, checked, *rest in rows:
+        links = tuple(tuple(link) for link in (json.loads(rest[0]) if rest and rest[0] else ()))
+        known[url] = Known(role, verdict, etag, lm, lastmod, checked, links)
+    return known
+
+
+#: Seconds between progress messages (requests, stored articles and queue per source).
+PROGRESS_SECONDS = 5.0
+
+#: Links kept per article page in crawl_state, to be followed again when the page is not refetched.
+MAX_KEPT_LINKS = 300
 
 
 @dataclass
@@ -75,10 +88,15 @@ class SourceRun:
     article: tuple[re.Pattern, ...]
     listing: tuple[re.Pattern, ...]
     requested: int = 0
+    answered: int = 0  # responses and failures received for this source's requests
     listed: set[str] = field(default_factory=set)
     skipped_known: int = 0
     listing_pages: int = 0
     capped: bool = False
+    seen: set[str] = field(default_factory=set)  # listing pages this source has requested this run
+    start_failures: int = 0  # start URLs that did not answer
+    attachments_off_site: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # what the crawl could not do, one line each
 
     @classmethod
     def of(cls, source: Source) -> SourceRun:
@@ -88,17 +106,34 @@ class SourceRun:
         return cls(source, comp(source.allow), comp(source.deny), comp(source.article_urls),
                    comp(source.listing_urls))
 
-    def in_scope(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        if host not in self.source.hosts:
+    def on_host(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "") in self.source.hosts
+
+    def in_scope(self, url: str, role: str = "") -> bool:
+        """On the source's hosts, matching ``allow`` (attachments need not: a page in scope that links
+        a PDF wants it read, whatever its folder) and no ``deny``."""
+        if not self.on_host(url):
             return False
-        if self.allow and not any(p.search(url) for p in self.allow):
+        if role != "attachment" and self.allow and not any(p.search(url) for p in self.allow):
             return False
         return not any(p.search(url) for p in self.deny)
 
+    def note(self, message: str) -> bool:
+        """Record a note once per run; True the first time."""
+        if message in self.notes:
+            return False
+        self.notes.append(message)
+        return True
+
     def stats(self) -> dict:
         return {"listed": len(self.listed), "skipped_known": self.skipped_known,
-                "listing_pages": self.listing_pages, "requested": self.requested, "capped": self.capped}
+                "listing_pages": self.listing_pages, "requested": self.requested, "capped": self.capped,
+                "start_failures": self.start_failures, "start_urls": len(self.source.start_urls),
+                "attachments_off_site": len(self.attachments_off_site), "notes": list(self.notes)}
+
+    def progress(self) -> dict:
+        return {"requests": self.requested, "queued": max(0, self.requested - self.answered),
+                "listed": len(self.listed), "listing_pages": self.listing_pages}
 
 
 class SourcesSpider(scrapy.Spider):
@@ -121,7 +156,11 @@ class SourcesSpider(scrapy.Spider):
             self.known = {}
         self.runs = {s.name: SourceRun.of(s) for s in chosen}
         self.now = utcnow()
+        # Article, attachment and unknown-page URLs are fetched once per run, whichever source lists
+        # them first (each source that lists one counts it); listing pages are per source, so two
+        # sources sharing a start page both read it and both see what it lists.
         self.seen: set[str] = set()
+        self.last_progress = time.monotonic()
 
     # -- start ---------------------------------------------------------------------------
 
@@ -138,45 +177,54 @@ class SourcesSpider(scrapy.Spider):
                 for keyword in source.keywords or self.keywords:
                     for page in pages:
                         url = template.replace("{keyword}", quote(keyword)).replace("{page}", str(page))
-                        request = self._request(run, url, "listing", depth=0, force=True)
+                        request = self._request(run, url, "listing", depth=0, paging=page - 1, start=True)
                         if request:
                             yield request
             return
-        callback = {"listing": self.parse_page, "sitemap": self.parse_sitemap, "feed": self.parse_feed}[source.kind]
+        default = {"listing": self.parse_page, "sitemap": self.parse_sitemap, "feed": self.parse_feed}[source.kind]
         for url in source.start_urls:
+            callback = default  # decided per URL: a sitemap listed after a robots.txt is still a sitemap
             if source.kind == "sitemap" and urlsplit(url).path.endswith("robots.txt"):
                 callback = self.parse_robots
-            request = self._request(run, url, "listing", depth=0, callback=callback, force=True)
+            request = self._request(run, url, "listing", depth=0, callback=callback, start=True)
             if request:
                 yield request
 
     # -- requests ------------------------------------------------------------------------
 
     def _request(self, run: SourceRun, url: str, role: str, *, depth: int, callback=None,
-                 lastmod: datetime | None = None, anchor: str | None = None, force: bool = False,
-                 headers: dict | None = None) -> Request | None:
-        if url in self.seen:
+                 lastmod: datetime | None = None, anchor: str | None = None, start: bool = False,
+                 headers: dict | None = None, paging: int = 0) -> Request | None:
+        per_source = role == "listing"
+        if url in (run.seen if per_source else self.seen):
             return None
         if run.requested >= run.source.max_pages:
             run.capped = True
             return None
-        self.seen.add(url)
+        (run.seen if per_source else self.seen).add(url)
         run.requested += 1
-        meta = {"source": run.source.name, "role": role, "hops": depth, "anchor": anchor,
-                "lastmod": lastmod.isoformat() if lastmod else None,
+        meta = {"source": run.source.name, "role": role, "hops": depth, "anchor": anchor, "paging": paging,
+                "start": start, "lastmod": lastmod.isoformat() if lastmod else None,
                 "handle_httpstatus_list": [304]}
+        if run.source.delay is not None:
+            # The source's delay is what its operator asked for: AutoThrottle may not lower it.
+            meta["autothrottle_dont_adjust_delay"] = True
+        # The spider keeps its own seen-sets (per source for listing pages): Scrapy's global
+        # duplicate filter would let one source's listing page starve another's.
         return Request(url, callback=callback or self.parse_page, errback=self.on_error, meta=meta,
-                       headers=headers, priority=10 if role == "listing" else 0, dont_filter=force)
+                       headers=headers, priority=10 if role == "listing" else 0, dont_filter=per_source)
 
     def _article(self, run: SourceRun, url: str, role: str, *, depth: int, lastmod: datetime | None = None,
-                 anchor: str | None = None) -> Request | None:
-        """Request an article or attachment unless it is known and unchanged."""
-        if url in self.seen:
-            return None
+                 anchor: str | None = None) -> list[Request]:
+        """Request an article or attachment unless it is known and unchanged; a known one that is
+        not fetched again still has its links followed (from crawl_state)."""
         run.listed.add(url)
+        if url in self.seen:
+            return []
         known = self.known.get(url)
-        if known is not None and known.role == "listing":
-            return self._request(run, url, "listing", depth=depth, anchor=anchor)
+        if known is not None and known.verdict == "listing":
+            request = self._request(run, url, "listing", depth=depth, anchor=anchor)
+            return [request] if request else []
         headers = {}
         if known is not None:
             changed = lastmod is not None and (known.lastmod is None or lastmod > known.lastmod)
@@ -186,18 +234,31 @@ class SourcesSpider(scrapy.Spider):
             if not changed and not (due and validators):
                 self.seen.add(url)
                 run.skipped_known += 1
-                return None
+                return list(self._follow_links(run, known.links, depth))
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
-        return self._request(run, url, role, depth=depth, lastmod=lastmod, anchor=anchor, headers=headers or None)
+            if known.role in ("article", "attachment") and role == "page":
+                role = known.role  # decided by the page when it was fetched
+        request = self._request(run, url, role, depth=depth, lastmod=lastmod, anchor=anchor,
+                                headers=headers or None)
+        return [request] if request else []
 
     # -- callbacks ------------------------------------------------------------------------
+
+    def _answered(self, run: SourceRun):
+        """Count a response and, every few seconds, say how far each source has got."""
+        run.answered += 1
+        now = time.monotonic()
+        if now - self.last_progress >= PROGRESS_SECONDS:
+            self.last_progress = now
+            yield ProgressItem({name: r.progress() for name, r in self.runs.items()})
 
     def parse_page(self, response: Response):
         meta = response.meta
         run = self.runs[meta["source"]]
+        yield from self._answered(run)
         if response.status == 304:
             yield NotModifiedItem(run.source.name, response.request.url, meta.get("lastmod"), utcnow().isoformat())
             return
@@ -211,7 +272,9 @@ class SourcesSpider(scrapy.Spider):
                                 f"linked as an attachment but received {content_type or 'no content type'}")
             return
         if not (content_type and "html" in content_type.lower()) and not looks_like_html(response.body):
-            return  # an image, a script, a download we do not read
+            yield ErrorItem(run.source.name, response.url, "parse",
+                            f"not read: neither HTML nor an attachment ({content_type or 'no content type'})")
+            return
         try:
             text = decode(response.body, content_type).text
         except DecodeError as exc:
@@ -223,37 +286,73 @@ class SourcesSpider(scrapy.Spider):
 
             yield ErrorItem(run.source.name, response.url, "parse", TOO_DEEP_MESSAGE)
             return
-        role = meta["role"]
-        if role == "article":  # the URL says article: only a page without prose is not one
-            role = "listing" if shape.prose_han < discovery.MIN_ARTICLE_HAN // 2 else "article"
-        elif role == "page":  # the URL says nothing: the page's shape decides
-            role = "listing" if shape.looks_like_listing else "article"
+        role = page_role(meta["role"], shape)
         if role == "listing":
             run.listing_pages += 1
-        yield self._page_item(response, run, role)
-        yield from self._follow(run, shape, meta["hops"])
+        if shape.unread_pager and run.note(shape.unread_pager):
+            yield ErrorItem(run.source.name, response.url, "discovery", shape.unread_pager)
+        kept: list[tuple[str, str]] = []
+        requests = list(self._follow(run, shape, meta["hops"], meta.get("paging", 0), role, kept))
+        yield self._page_item(response, run, role, kept if role == "article" else None)
+        yield from requests
 
-    def _follow(self, run: SourceRun, shape: discovery.PageShape, depth: int):
+    def _candidates(self, run: SourceRun, links):
+        """In-scope links worth following, with their role by URL shape."""
         source = run.source
-        for url, anchor in shape.links:
-            if not run.in_scope(url):
-                continue
+        for url, anchor in links:
             role = discovery.url_role(url, run.article, run.listing)
-            if role == "skip" or (role == "attachment" and not source.attachments):
+            if role == "skip":
                 continue
-            paging = bool(discovery.PAGINATION_TEXT.match(anchor)) and role == "listing"
-            next_depth = depth if paging else depth + 1
-            if next_depth > source.max_depth:
+            if not run.in_scope(url, role):
+                if role == "attachment" and source.attachments and url not in run.attachments_off_site:
+                    run.attachments_off_site.add(url)
+                    run.note(f"attachments on other hosts are not fetched (first: {url}); "
+                             "add their host to `domains` to read them")
                 continue
-            if role in ("article", "attachment"):
-                request = self._article(run, url, role, depth=next_depth, anchor=anchor or None)
-            else:
-                request = self._request(run, url, role, depth=next_depth, anchor=anchor or None)
+            if role == "attachment" and not source.attachments:
+                continue
+            yield url, anchor, role
+
+    def _follow(self, run: SourceRun, shape: discovery.PageShape, depth: int, paging: int = 0,
+                page_role_: str = "listing", kept: list | None = None):
+        source = run.source
+        pager = set(shape.pagination)
+        # Pagination: the same listing continued, not a hop. Search sources read search_pages pages
+        # per query, whatever their result pages link to.
+        if pager and page_role_ == "listing":
+            may_page = source.kind != "search" or paging + 1 < source.search_pages
+            for url in shape.pagination:
+                if may_page and run.in_scope(url):
+                    request = self._request(run, url, "listing", depth=depth, paging=paging + 1)
+                    if request is not None:
+                        yield request
+        for url, anchor, role in self._candidates(run, shape.links):
+            if url in pager and page_role_ == "listing":
+                continue
+            if kept is not None and len(kept) < MAX_KEPT_LINKS:
+                kept.append((url, anchor))
+            yield from self._link(run, url, anchor, role, depth + 1)
+
+    def _follow_links(self, run: SourceRun, links, depth: int):
+        """The links a known article had when it was fetched: found again without fetching it."""
+        for url, anchor, role in self._candidates(run, links):
+            yield from self._link(run, url, anchor, role, depth + 1)
+
+    def _link(self, run: SourceRun, url: str, anchor: str, role: str, depth: int):
+        if depth > run.source.max_depth:
+            return
+        known = self.known.get(url)
+        if role in ("article", "attachment") or (known is not None and known.verdict != "listing"):
+            yield from self._article(run, url, role, depth=depth, anchor=anchor or None)
+        else:
+            request = self._request(run, url, "listing" if known is not None else role, depth=depth,
+                                    anchor=anchor or None)
             if request is not None:
                 yield request
 
     def parse_robots(self, response: Response):
         run = self.runs[response.meta["source"]]
+        yield from self._answered(run)
         for url in discovery.robots_sitemaps(response.body, response.url):
             request = self._request(run, url, "listing", depth=0, callback=self.parse_sitemap)
             if request:
@@ -261,6 +360,7 @@ class SourcesSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response):
         run = self.runs[response.meta["source"]]
+        yield from self._answered(run)
         try:
             kind, entries = discovery.parse_sitemap(response.body, response.url)
         except discovery.XmlRefused as exc:
@@ -269,21 +369,24 @@ class SourcesSpider(scrapy.Spider):
         for entry in sorted(entries, key=lambda e: e.lastmod or datetime.min, reverse=True):
             if kind == "index":
                 request = self._request(run, entry.url, "listing", depth=0, callback=self.parse_sitemap)
+                if request is not None:
+                    yield request
             elif run.in_scope(entry.url):
                 role = discovery.url_role(entry.url, run.article, run.listing)
                 if role == "skip":
                     continue
                 role = role if role in ("attachment", "listing") else "article"
-                request = (self._request(run, entry.url, "listing", depth=1) if role == "listing"
-                           else self._article(run, entry.url, role, depth=1, lastmod=entry.lastmod,
-                                              anchor=entry.title))
-            else:
-                continue
-            if request is not None:
-                yield request
+                if role == "listing":
+                    request = self._request(run, entry.url, "listing", depth=1)
+                    if request is not None:
+                        yield request
+                else:
+                    yield from self._article(run, entry.url, role, depth=1, lastmod=entry.lastmod,
+                                             anchor=entry.title)
 
     def parse_feed(self, response: Response):
         run = self.runs[response.meta["source"]]
+        yield from self._answered(run)
         try:
             entries = discovery.parse_feed(response.body, response.url)
         except discovery.XmlRefused as exc:
@@ -294,9 +397,7 @@ class SourcesSpider(scrapy.Spider):
                 continue
             role = discovery.url_role(entry.url, run.article, run.listing)
             role = "attachment" if role == "attachment" else "article"
-            request = self._article(run, entry.url, role, depth=1, lastmod=entry.lastmod, anchor=entry.title)
-            if request is not None:
-                yield request
+            yield from self._article(run, entry.url, role, depth=1, lastmod=entry.lastmod, anchor=entry.title)
 
     def on_error(self, failure):
         request = failure.request
@@ -304,6 +405,11 @@ class SourcesSpider(scrapy.Spider):
         from scrapy.exceptions import IgnoreRequest
         from scrapy.spidermiddlewares.httperror import HttpError
 
+        run = self.runs.get(source)
+        if run is not None:
+            yield from self._answered(run)
+            if request.meta.get("start"):
+                run.start_failures += 1
         if failure.check(HttpError):
             message = f"HTTP {failure.value.response.status}"
         elif failure.check(IgnoreRequest):
@@ -318,7 +424,8 @@ class SourcesSpider(scrapy.Spider):
 
     # -- items ------------------------------------------------------------------------------
 
-    def _page_item(self, response: Response, run: SourceRun, role: str) -> PageItem:
+    def _page_item(self, response: Response, run: SourceRun, role: str,
+                   links: list[tuple[str, str]] | None = None) -> PageItem:
         return PageItem(
             source=run.source.name,
             role=role,
@@ -332,10 +439,30 @@ class SourcesSpider(scrapy.Spider):
             anchor=response.meta.get("anchor"),
             fetched_at=utcnow().isoformat(),
             body=response.body,
+            links=links,
         )
 
     def source_stats(self) -> dict[str, dict]:
         return {name: run.stats() for name, run in self.runs.items()}
+
+
+def page_role(linked_as: str, shape: discovery.PageShape) -> str:
+    """Article or listing, decided by the page itself.
+
+    A URL that says article stays one unless the page has next to no prose. A page whose URL
+    says nothing is a listing when it has a pager and the shape of a list, or no prose at all;
+    anything else goes to the cleaning stage as an article, which has the last word (it calls
+    a list a list, and keeps a real article whose navigation outweighs its text).
+    """
+    if linked_as == "article":
+        return "listing" if shape.prose_han < discovery.MIN_ARTICLE_HAN // 2 else "article"
+    if linked_as == "page":
+        if shape.prose_han < discovery.MIN_ARTICLE_HAN // 4:
+            return "listing"
+        if shape.pagination and shape.looks_like_listing:
+            return "listing"
+        return "article"
+    return linked_as
 
 
 def _header(response: Response, name: str) -> str | None:
