@@ -210,7 +210,22 @@ def pager_links(anchors, base_url: str) -> list[str]:
         numbers = [m for m in members if m[2].strip("[] ").isdigit()]
         if worded or len(numbers) >= 2 or _in_pager_block(members[0][0]):
             found.extend(url for _, url, _ in members)
-    return found
+    order = {url: _pager_rank(text) for _, url, text in anchors}
+    return sorted(dict.fromkeys(found), key=lambda url: order.get(url, (3, 0)))
+
+
+_NEXT = re.compile(r"下一?页|下页|后页|next|^\s*(?:>|›|»)\s*$", re.I)
+
+
+def _pager_rank(text: str) -> tuple[int, int]:
+    """The next page first, then numbered pages in order, then the rest (first, last, previous):
+    when only a few result pages may be read, they are the next ones."""
+    if _NEXT.search(text):
+        return (0, 0)
+    digits = text.strip("[] 第页")
+    if digits.isdigit():
+        return (1, int(digits))
+    return (2, 0)
 
 
 def _script_args(text: str) -> tuple[list[int], list[str]]:

@@ -157,7 +157,7 @@ class LoopServer(ThreadingHTTPServer):
 
 # -- page templates ------------------------------------------------------------------------
 
-_NAV = "".join(f'<li><a href="/l/{opaque_id("nav", k)}.html">栏目{k}</a></li>' for k in range(12))
+_NAV = "".join(f'<li><a href="/col/{opaque_id("nav", k)}.html">栏目{k}</a></li>' for k in range(12))
 
 
 def _page(title: str, inner: str, scripts: str = "") -> str:

@@ -97,6 +97,8 @@ class SourceRun:
     start_failures: int = 0  # start URLs that did not answer
     attachments_off_site: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)  # what the crawl could not do, one line each
+    query_pages: dict[str, int] = field(default_factory=dict)  # search: result pages requested per query
+    unreported: list[tuple[str, str]] = field(default_factory=list)  # notes not yet sent as items
 
     @classmethod
     def of(cls, source: Source) -> SourceRun:
@@ -118,11 +120,12 @@ class SourceRun:
             return False
         return not any(p.search(url) for p in self.deny)
 
-    def note(self, message: str) -> bool:
-        """Record a note once per run; True the first time."""
+    def note(self, message: str, url: str = "") -> bool:
+        """Record a note once per run (logged as an error line of the source); True the first time."""
         if message in self.notes:
             return False
         self.notes.append(message)
+        self.unreported.append((url, message))
         return True
 
     def stats(self) -> dict:
@@ -161,6 +164,7 @@ class SourcesSpider(scrapy.Spider):
         # sources sharing a start page both read it and both see what it lists.
         self.seen: set[str] = set()
         self.last_progress = time.monotonic()
+        self.judged: dict[str, str] = {}  # the role each fetched HTML page was given by its shape
 
     # -- start ---------------------------------------------------------------------------
 
@@ -177,7 +181,10 @@ class SourcesSpider(scrapy.Spider):
                 for keyword in source.keywords or self.keywords:
                     for page in pages:
                         url = template.replace("{keyword}", quote(keyword)).replace("{page}", str(page))
-                        request = self._request(run, url, "listing", depth=0, paging=page - 1, start=True)
+                        # With {page} the template enumerates the result pages; without, the result
+                        # page's pager is followed, search_pages pages per query in all.
+                        request = self._request(run, url, "listing", depth=0, start=True,
+                                                query=None if "{page}" in template else url)
                         if request:
                             yield request
             return
@@ -194,7 +201,7 @@ class SourcesSpider(scrapy.Spider):
 
     def _request(self, run: SourceRun, url: str, role: str, *, depth: int, callback=None,
                  lastmod: datetime | None = None, anchor: str | None = None, start: bool = False,
-                 headers: dict | None = None, paging: int = 0) -> Request | None:
+                 headers: dict | None = None, query: str | None = None) -> Request | None:
         per_source = role == "listing"
         if url in (run.seen if per_source else self.seen):
             return None
@@ -203,7 +210,7 @@ class SourcesSpider(scrapy.Spider):
             return None
         (run.seen if per_source else self.seen).add(url)
         run.requested += 1
-        meta = {"source": run.source.name, "role": role, "hops": depth, "anchor": anchor, "paging": paging,
+        meta = {"source": run.source.name, "role": role, "hops": depth, "anchor": anchor, "query": query,
                 "start": start, "lastmod": lastmod.isoformat() if lastmod else None,
                 "handle_httpstatus_list": [304]}
         if run.source.delay is not None:
@@ -218,13 +225,13 @@ class SourcesSpider(scrapy.Spider):
                  anchor: str | None = None) -> list[Request]:
         """Request an article or attachment unless it is known and unchanged; a known one that is
         not fetched again still has its links followed (from crawl_state)."""
-        run.listed.add(url)
-        if url in self.seen:
-            return []
         known = self.known.get(url)
         if known is not None and known.verdict == "listing":
             request = self._request(run, url, "listing", depth=depth, anchor=anchor)
             return [request] if request else []
+        run.listed.add(url)
+        if url in self.seen:
+            return []
         headers = {}
         if known is not None:
             changed = lastmod is not None and (known.lastmod is None or lastmod > known.lastmod)
@@ -287,14 +294,21 @@ class SourcesSpider(scrapy.Spider):
             yield ErrorItem(run.source.name, response.url, "parse", TOO_DEEP_MESSAGE)
             return
         role = page_role(meta["role"], shape)
+        self.judged[response.request.url] = role
         if role == "listing":
             run.listing_pages += 1
-        if shape.unread_pager and run.note(shape.unread_pager):
-            yield ErrorItem(run.source.name, response.url, "discovery", shape.unread_pager)
+        if shape.unread_pager:
+            run.note(shape.unread_pager, response.url)
         kept: list[tuple[str, str]] = []
-        requests = list(self._follow(run, shape, meta["hops"], meta.get("paging", 0), role, kept))
+        requests = list(self._follow(run, shape, meta["hops"], role, kept, meta.get("query")))
         yield self._page_item(response, run, role, kept if role == "article" else None)
+        yield from self._notes(run)
         yield from requests
+
+    def _notes(self, run: SourceRun):
+        while run.unreported:
+            url, message = run.unreported.pop(0)
+            yield ErrorItem(run.source.name, url, "discovery", message)
 
     def _candidates(self, run: SourceRun, links):
         """In-scope links worth following, with their role by URL shape."""
@@ -307,25 +321,30 @@ class SourcesSpider(scrapy.Spider):
                 if role == "attachment" and source.attachments and url not in run.attachments_off_site:
                     run.attachments_off_site.add(url)
                     run.note(f"attachments on other hosts are not fetched (first: {url}); "
-                             "add their host to `domains` to read them")
+                             "add their host to `domains` to read them", url)
                 continue
             if role == "attachment" and not source.attachments:
                 continue
             yield url, anchor, role
 
-    def _follow(self, run: SourceRun, shape: discovery.PageShape, depth: int, paging: int = 0,
-                page_role_: str = "listing", kept: list | None = None):
+    def _follow(self, run: SourceRun, shape: discovery.PageShape, depth: int, page_role_: str = "listing",
+                kept: list | None = None, query: str | None = None):
         source = run.source
         pager = set(shape.pagination)
-        # Pagination: the same listing continued, not a hop. Search sources read search_pages pages
-        # per query, whatever their result pages link to.
+        # Pagination: the same listing continued, not a hop. Search sources read search_pages
+        # result pages per query, whatever their result pages link to.
         if pager and page_role_ == "listing":
-            may_page = source.kind != "search" or paging + 1 < source.search_pages
             for url in shape.pagination:
-                if may_page and run.in_scope(url):
-                    request = self._request(run, url, "listing", depth=depth, paging=paging + 1)
-                    if request is not None:
-                        yield request
+                if source.kind == "search":
+                    if query is None or run.query_pages.get(query, 1) >= source.search_pages:
+                        break
+                if not run.in_scope(url):
+                    continue
+                request = self._request(run, url, "listing", depth=depth, query=query)
+                if request is not None:
+                    if query is not None:
+                        run.query_pages[query] = run.query_pages.get(query, 1) + 1
+                    yield request
         for url, anchor, role in self._candidates(run, shape.links):
             if url in pager and page_role_ == "listing":
                 continue
@@ -341,12 +360,10 @@ class SourcesSpider(scrapy.Spider):
     def _link(self, run: SourceRun, url: str, anchor: str, role: str, depth: int):
         if depth > run.source.max_depth:
             return
-        known = self.known.get(url)
-        if role in ("article", "attachment") or (known is not None and known.verdict != "listing"):
+        if role in ("article", "attachment", "page"):  # a page is judged when fetched (and remembered)
             yield from self._article(run, url, role, depth=depth, anchor=anchor or None)
         else:
-            request = self._request(run, url, "listing" if known is not None else role, depth=depth,
-                                    anchor=anchor or None)
+            request = self._request(run, url, role, depth=depth, anchor=anchor or None)
             if request is not None:
                 yield request
 
@@ -443,7 +460,12 @@ class SourcesSpider(scrapy.Spider):
         )
 
     def source_stats(self) -> dict[str, dict]:
-        return {name: run.stats() for name, run in self.runs.items()}
+        stats = {}
+        for name, run in self.runs.items():
+            stats[name] = run.stats()
+            # URLs whose shape said nothing and whose page was a list are not listed articles
+            stats[name]["listed"] = sum(1 for url in run.listed if self.judged.get(url) != "listing")
+        return stats
 
 
 def page_role(linked_as: str, shape: discovery.PageShape) -> str:
