@@ -52,8 +52,9 @@ PAGINATION_TEXT = re.compile(
     r"|next(?:\s*page)?|prev(?:ious)?(?:\s*page)?|first|last|>{1,2}|<{1,2}|»|«|›|‹)\s*[>»›\]]*\s*$",
     re.I,
 )
-#: Pagination anchor texts that need no neighbours to be believed (a bare number does).
-_PAGING_WORD = re.compile(r"页|next|prev|last|first", re.I)
+#: Pagination anchor texts that need no neighbours to be believed. 首页 (also "home page"), 尾页,
+#: first/last and bare numbers or arrows need other pager anchors beside them.
+_PAGING_WORD = re.compile(r"[上下前后]一?页|第\s*\d+\s*页|next|prev", re.I)
 #: Class or id of an element that holds a pager ("page", "pages", "pager", "pagination", "fenye", "fy").
 _PAGER_BLOCK = re.compile(r"pag(?:e|es|er|ing|ination|inate)(?:\b|_|-|\d|$)|fenye|\bfy\b|turnpage|pagenav", re.I)
 #: Inline elements: a pager's anchors are grouped by the nearest block around them.
@@ -207,8 +208,12 @@ def pager_links(anchors, base_url: str) -> list[str]:
     found: list[str] = []
     for key, members in groups.items():
         worded = [m for m in members if _PAGING_WORD.search(m[2])]
-        numbers = [m for m in members if m[2].strip("[] ").isdigit()]
-        if worded or len(numbers) >= 2 or _in_pager_block(members[0][0]):
+        numbers = {int(m[2].strip("[] ")): m[1] for m in members if m[2].strip("[] ").isdigit()}
+        # A run of page numbers: two consecutive numbers leading to two different pages
+        # (not "6 comments, 106 shares", nor two counters linking the same comment page).
+        run = any(n + 1 in numbers and numbers[n] != numbers[n + 1] for n in numbers)
+        companions = len(members) >= 2 and (run or len({m[1] for m in members}) >= 3)
+        if worded or run or (companions and numbers) or (len(members) >= 2 and _in_pager_block(members[0][0])):
             found.extend(url for _, url, _ in members)
     order = {url: _pager_rank(text) for _, url, text in anchors}
     return sorted(dict.fromkeys(found), key=lambda url: order.get(url, (3, 0)))

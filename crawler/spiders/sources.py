@@ -331,22 +331,26 @@ class SourcesSpider(scrapy.Spider):
                 kept: list | None = None, query: str | None = None):
         source = run.source
         pager = set(shape.pagination)
-        # Pagination: the same listing continued, not a hop. Search sources read search_pages
-        # result pages per query, whatever their result pages link to.
-        if pager and page_role_ == "listing":
+        # Pagination: the same listing (or a long article) continued, not a hop. Search sources
+        # read search_pages result pages per query, whatever their result pages link to.
+        if pager:
             for url in shape.pagination:
                 if source.kind == "search":
                     if query is None or run.query_pages.get(query, 1) >= source.search_pages:
                         break
                 if not run.in_scope(url):
                     continue
-                request = self._request(run, url, "listing", depth=depth, query=query)
-                if request is not None:
-                    if query is not None:
-                        run.query_pages[query] = run.query_pages.get(query, 1) + 1
-                    yield request
+                if page_role_ == "listing":
+                    requests = [self._request(run, url, "listing", depth=depth, query=query)]
+                else:  # the next page of an article, or of a list with teasers: judged when fetched
+                    requests = self._article(run, url, "page", depth=depth)
+                for request in requests:
+                    if request is not None:
+                        if query is not None:
+                            run.query_pages[query] = run.query_pages.get(query, 1) + 1
+                        yield request
         for url, anchor, role in self._candidates(run, shape.links):
-            if url in pager and page_role_ == "listing":
+            if url in pager:
                 continue
             if kept is not None and len(kept) < MAX_KEPT_LINKS:
                 kept.append((url, anchor))
@@ -472,16 +476,17 @@ def page_role(linked_as: str, shape: discovery.PageShape) -> str:
     """Article or listing, decided by the page itself.
 
     A URL that says article stays one unless the page has next to no prose. A page whose URL
-    says nothing is a listing when it has a pager and the shape of a list, or no prose at all;
-    anything else goes to the cleaning stage as an article, which has the last word (it calls
-    a list a list, and keeps a real article whose navigation outweighs its text).
+    says nothing is a listing when it has almost no prose, or a pager and less prose than an
+    article has; anything else goes to the cleaning stage as an article, which has the last
+    word (it calls a list with teasers a list, and keeps a real article whose navigation
+    outweighs its text: link density alone misjudges those).
     """
     if linked_as == "article":
         return "listing" if shape.prose_han < discovery.MIN_ARTICLE_HAN // 2 else "article"
     if linked_as == "page":
         if shape.prose_han < discovery.MIN_ARTICLE_HAN // 4:
             return "listing"
-        if shape.pagination and shape.looks_like_listing:
+        if shape.pagination and shape.prose_han < discovery.MIN_ARTICLE_HAN:
             return "listing"
         return "article"
     return linked_as
