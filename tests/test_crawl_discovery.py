@@ -175,3 +175,25 @@ def test_unknown_pages_are_judged_by_the_cleaning_stage_and_remembered(db_path):
         assert stored_urls(store) == [server.base + "/a/heavy.html"]
         crawl(store, source("county", server.base + "/l/start.html"))
         assert server.paths("/a/") == ["/a/heavy.html"]
+
+
+def test_defect5_links_inside_known_articles_are_followed_on_later_runs(db_path):
+    """上一篇/下一篇 and attachments linked only from an article: found on a later run although the
+    article itself is known and not fetched again (its links are kept in crawl_state)."""
+    site = Site()
+    site.put("/a/first.html", article_page(11, headline(11), nxt="/a/only-linked.html",
+                                           attachments=[("/files/fj.pdf", "附件.pdf")]))
+    site.put("/l/start.html", list_page([("/a/first.html", headline(11))]))
+    with LoopServer(site) as server, Store(db_path) as store:
+        crawl(store, source("county", server.base + "/l/start.html"))
+        assert stored_urls(store) == [server.base + "/a/first.html"]  # the others did not answer yet
+        site.put("/a/only-linked.html", article_page(12, headline(12)))
+        site.put("/files/fj.pdf", write_pdf(["关于集团化办学的通知", "各学校：" + "现将有关事项通知如下。" * 8,
+                                             "2026年10月9日"]), "application/pdf")
+        before = len(server.log)
+        crawl(store, source("county", server.base + "/l/start.html"))
+        later = [r.path for r in server.log[before:]]
+        assert "/a/first.html" not in later
+        assert "/a/only-linked.html" in later and "/files/fj.pdf" in later
+        assert stored_urls(store) == sorted(server.base + p for p in
+                                            ("/a/first.html", "/a/only-linked.html", "/files/fj.pdf"))
