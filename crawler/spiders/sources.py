@@ -164,6 +164,7 @@ class SourcesSpider(scrapy.Spider):
         # sources sharing a start page both read it and both see what it lists.
         self.seen: set[str] = set()
         self.last_progress = time.monotonic()
+        self.progress_seconds = float((plan or {}).get("progress_seconds", PROGRESS_SECONDS))
         self.judged: dict[str, str] = {}  # the role each fetched HTML page was given by its shape
 
     # -- start ---------------------------------------------------------------------------
@@ -258,7 +259,7 @@ class SourcesSpider(scrapy.Spider):
         """Count a response and, every few seconds, say how far each source has got."""
         run.answered += 1
         now = time.monotonic()
-        if now - self.last_progress >= PROGRESS_SECONDS:
+        if now - self.last_progress >= self.progress_seconds:
             self.last_progress = now
             yield ProgressItem({name: r.progress() for name, r in self.runs.items()})
 
