@@ -18,6 +18,7 @@ from edualliance.pipeline.records import LABELS, NONE_LABEL
 from . import classifier as clf
 from .corpus import Example, data_hash, documents, targets
 from .metrics import Gold, Scores, score
+from .signature import OUTPUTS, feature_signature
 
 MODEL_FAMILY = "linear-1"
 CV_FOLDS = 5
@@ -62,17 +63,6 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
                  [predicted[i][1] for i in scored], [predicted[i][2] for i in scored])
 
 
-def feature_signature() -> str:
-    """Hash of what shapes the features besides the data: prose rules' version, patterns, dictionary, stopwords."""
-    from . import patterns, text
-
-    digest = hashlib.sha256(json.dumps(patterns.PATTERNS, ensure_ascii=False).encode())
-    digest.update(f"prep-{text.PREP_VERSION}".encode())
-    for name in ("userdict.txt", "stopwords.txt"):
-        digest.update(text.dict_path(name).read_bytes())
-    return digest.hexdigest()
-
-
 def version_of(examples_hash: str, params: dict) -> str:
     """linear-1-<hash of data, parameters and feature signature>: changes whenever the model can."""
     digest = hashlib.sha256(
@@ -106,8 +96,8 @@ def make_card(examples: Sequence[Example], params: dict, cv: Scores | None, seco
         },
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
         "feature_signature": feature_signature(),
-        "outputs": list(clf.OUTPUTS),
-        "thresholds": {name: round(float(t), 3) for name, t in zip(clf.OUTPUTS, thresholds)},
+        "outputs": list(OUTPUTS),
+        "thresholds": {name: round(float(t), 3) for name, t in zip(OUTPUTS, thresholds)},
         "cross_validation": None if cv is None else {"folds": CV_FOLDS, **cv.as_dict()},
         "training_seconds": round(seconds, 1),
         "environment": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
