@@ -141,7 +141,7 @@ def fixture_web(port: int, hostile: bool, generated: int) -> None:
     Example: edualliance fixture-web --port 8765  (then: edualliance crawl
     --sources crawler/demo_sources.toml --base http://127.0.0.1:8765 --set DOWNLOAD_DELAY=0)
     """
-    from edualliance.crawler.fixture_server import FixtureServer
+    from edualliance.corpus.fixtureweb.server import FixtureServer
 
     server = FixtureServer(hostile=hostile, port=port, generated=generated).start()
     click.echo(f"Serving the fixture web at {server.base_url} (Ctrl-C stops)", nl=True)
