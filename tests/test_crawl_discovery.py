@@ -12,7 +12,7 @@ import statistics
 import pytest
 
 from edualliance.crawler import discovery
-from edualliance.crawler.docfiles import write_pdf
+from edualliance.corpus.fixtureweb.docwriters import write_pdf
 from edualliance.crawler.registry import Source
 from edualliance.crawler.run import LOOPBACK_SETTINGS, run_crawl
 from edualliance.models.loader import load_classifier
