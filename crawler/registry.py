@@ -213,7 +213,11 @@ class SourceCounts:
     listing_pages: int = 0  # listing pages read
     attachments: int = 0  # PDF/DOC/DOCX files turned into text
     errors: int = 0
-    flags: list[str] = field(default_factory=list)
+    requests: int = 0  # requests the crawler made for this source (all roles)
+    archived: int = 0  # off-topic pages kept compressed in crawl_archive (for reprocess)
+    start_urls: int = 0  # start URLs of the source …
+    start_failures: int = 0  # … and how many of them did not answer
+    flags: list[str] = field(default_factory=list)  # health flags (crawler/health.py) and notes
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

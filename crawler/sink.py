@@ -15,12 +15,15 @@ touch no database; a batch in flight is still in the inbox until its results
 are stored, so a killed run loses nothing.
 
 Focused crawling: an article the classifier gives no label is recorded in
-``crawl_state`` as ``off_topic`` (so it is not fetched again) but its page
-and text are not stored, unless its source says ``focused = false``.
+``crawl_state`` as ``off_topic`` (so it is not fetched again) and its bytes are
+kept compressed in ``crawl_archive``, out of the corpus, so that ``reprocess``
+with a retrained classifier can recover it; a source with ``focused = false``
+stores it like any other.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -87,6 +90,8 @@ class Prepared:
     verdicts: list[Classification] = field(default_factory=list)
     error: str | None = None
     stage: str = "clean"
+    anchor: str | None = None
+    links: str | None = None  # article pages: their in-scope links (JSON), for crawl_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +135,11 @@ def prepare(row) -> Prepared:
 def prepare_shell(row) -> Prepared:
     """The writer's side of a row cleaned by a worker: the page as received, not yet cleaned."""
     (capture_id, source, role, url, final_url, status, content_type, etag, last_modified, lastmod,
-     _anchor, fetched_at, body, _run_id) = row
+     anchor, fetched_at, body, _run_id, *rest) = row
     raw = RawPage(body=bytes(body), source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc),
                   url=url, final_url=final_url, status=status, content_type=content_type, etag=etag,
                   last_modified=last_modified)
-    return Prepared(capture_id, raw, role, lastmod)
+    return Prepared(capture_id, raw, role, lastmod, anchor=anchor, links=rest[0] if rest else None)
 
 
 # -- the worker processes ------------------------------------------------------------------
@@ -249,6 +254,7 @@ class CrawlSink:
         self._inflight_rows = 0
         self._taken_rows: deque = deque()  # read from the inbox, not yet handed to a worker
         self.counts: dict[str, SourceCounts] = {name: SourceCounts() for name in sources}
+        self.progress: dict[str, dict[str, int]] = {}  # the crawler's latest figures per source
         self._captures: list[list[Any]] = []
         self._touches: list[tuple[str, str, datetime | None, datetime]] = []
         self._errors: list[tuple[str, str, str, str]] = []
@@ -272,6 +278,7 @@ class CrawlSink:
                 header["source"], header["role"], header["url"], header.get("final_url"), header.get("status"),
                 header.get("content_type"), header.get("etag"), header.get("last_modified"),
                 _iso(header.get("lastmod")), header.get("anchor"), _iso(header["fetched_at"]), body, self.run_id,
+                json.dumps(header["links"], ensure_ascii=False) if header.get("links") is not None else None,
             ])
             self.captured_bytes += len(body)
         elif kind == "not_modified":
@@ -279,6 +286,8 @@ class CrawlSink:
                                   _iso(header["checked_at"])))
         elif kind == "error":
             self._errors.append((header["source"], header["url"], header.get("stage", "fetch"), header["message"]))
+        elif kind == "progress":
+            self.progress = header.get("sources", {})
         elif kind == "stats":
             self.crawl_completed = True
             for name, stats in header.get("sources", {}).items():
@@ -286,6 +295,9 @@ class CrawlSink:
                 counts.listed = stats.get("listed", 0)
                 counts.skipped_known = stats.get("skipped_known", 0)
                 counts.listing_pages = stats.get("listing_pages", 0)
+                counts.requests = stats.get("requested", 0)
+                counts.start_urls = stats.get("start_urls", 0)
+                counts.start_failures = stats.get("start_failures", 0)
                 if stats.get("capped"):
                     counts.flags.append(f"stopped at max_pages = {self.sources[name].max_pages}"
                                         if name in self.sources else "stopped at max_pages")
@@ -392,7 +404,7 @@ class CrawlSink:
     @staticmethod
     def _slim(row) -> tuple:
         """An inbox row as sent to a worker: the body as bytes (it may come as a memoryview)."""
-        return (*row[:12], bytes(row[12]), row[13])
+        return (*row[:12], bytes(row[12]), *row[13:])
 
     def _start_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -435,11 +447,15 @@ class CrawlSink:
         self._pages: list[tuple[RawPage, CleanResult]] = []
         self._articles: list[tuple[str, Article, Classification]] = []
         self._failed: list[tuple[str, str]] = []
+        self._archive: list[dict[str, Any]] = []
+        self._unarchive: list[str] = []
         for p in prepared:
             self._plan(p)
         with self.store.transaction():
             for target, message in self._failed:
                 self.store.record_error(self.run_id, target, "clean", message)
+            self.store.archive_add(self._archive)
+            self.store.archive_delete(self._unarchive)
             self.store.save_pages(self._pages, self.run_id)
             outcomes = self.store.save_articles([(page_id, a) for page_id, a, _ in self._articles])
             self.store.save_classifications([(a.article_id, v) for _, a, v in self._articles])
@@ -465,37 +481,29 @@ class CrawlSink:
         focused = source.focused if source else True
         state = dict(url=raw.url, source=raw.source, role=p.role, status=raw.status, etag=raw.etag,
                      last_modified=raw.last_modified, lastmod=p.lastmod, content_hash=raw.content_hash,
-                     fetched_at=raw.fetched_at, run_id=self.run_id)
+                     fetched_at=raw.fetched_at, run_id=self.run_id,
+                     links=p.links if p.role == "article" else None)
         if p.role == "listing":
             self._pages.append((raw, p.result))
             self._states.append({**state, "verdict": "listing", "page_id": raw.page_id})
             return
         if focused and all(v.primary == NONE_LABEL and not v.labels for v in p.verdicts):
             counts.off_topic += 1
+            counts.archived += 1
             self._states.append({**state, "verdict": "off_topic", "page_id": None})
+            # Kept compressed, out of the corpus: a retrained classifier can recover it (reprocess).
+            self._archive.append(dict(url=raw.url, source=raw.source, role=p.role, final_url=raw.final_url,
+                                      status=raw.status, content_type=raw.content_type, etag=raw.etag,
+                                      last_modified=raw.last_modified, anchor=p.anchor,
+                                      fetched_at=raw.fetched_at, content_hash=raw.content_hash,
+                                      body=raw.body, run_id=self.run_id))
             return
+        self._unarchive.append(raw.url)
         self._pages.append((raw, p.result))
         self._articles.extend((raw.page_id, a, v) for a, v in zip(p.articles, p.verdicts))
         if p.role == "attachment":
             counts.attachments += 1
         self._states.append({**state, "verdict": "stored", "page_id": raw.page_id})
-
-    # -- the end of a run -----------------------------------------------------------------
-
-    def flag_silent_sources(self, previous: dict[str, Any] | None, names) -> list[str]:
-        """A source that listed articles last run and lists none now has probably changed its layout."""
-        flags = []
-        before = (previous or {}).get("sources", {})
-        for name in names:
-            was = before.get(name, {}).get("listed", 0)
-            now = self.count(name)
-            if was and not now.listed:
-                message = (f"source {name!r} listed {was} article URLs last run and none now: "
-                           "check that the site still has this layout (start URLs, allow patterns)")
-                now.flags.append(message)
-                flags.append(message)
-                self.store.record_error(self.run_id, name, "crawl", message)
-        return flags
 
 
 def attachment_articles(raw: RawPage, anchor: str | None) -> tuple[CleanResult, tuple[Article, ...]]:

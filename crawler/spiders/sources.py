@@ -94,7 +94,8 @@ class SourceRun:
     listing_pages: int = 0
     capped: bool = False
     seen: set[str] = field(default_factory=set)  # listing pages this source has requested this run
-    start_failures: int = 0  # start URLs that did not answer
+    starts: int = 0  # start requests made (search: one per template, keyword and page)
+    start_failures: int = 0  # … and how many did not answer
     attachments_off_site: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)  # what the crawl could not do, one line each
     query_pages: dict[str, int] = field(default_factory=dict)  # search: result pages requested per query
@@ -131,7 +132,7 @@ class SourceRun:
     def stats(self) -> dict:
         return {"listed": len(self.listed), "skipped_known": self.skipped_known,
                 "listing_pages": self.listing_pages, "requested": self.requested, "capped": self.capped,
-                "start_failures": self.start_failures, "start_urls": len(self.source.start_urls),
+                "start_failures": self.start_failures, "start_urls": self.starts,
                 "attachments_off_site": len(self.attachments_off_site), "notes": list(self.notes)}
 
     def progress(self) -> dict:
@@ -211,6 +212,7 @@ class SourcesSpider(scrapy.Spider):
             return None
         (run.seen if per_source else self.seen).add(url)
         run.requested += 1
+        run.starts += start
         meta = {"source": run.source.name, "role": role, "hops": depth, "anchor": anchor, "query": query,
                 "start": start, "lastmod": lastmod.isoformat() if lastmod else None,
                 "handle_httpstatus_list": [304]}

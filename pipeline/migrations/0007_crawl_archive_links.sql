@@ -5,6 +5,8 @@
 -- [url, anchor]): a known article is not fetched again, but the articles and
 -- attachments only it links to (上一篇/下一篇, 相关阅读, 附件) are still found.
 ALTER TABLE crawl_state ADD COLUMN links VARCHAR;
+-- … carried from the crawler to crawl_state through the inbox.
+ALTER TABLE crawl_inbox ADD COLUMN links VARCHAR;
 
 -- Pages judged off-topic by a focused source: their bytes as received,
 -- zlib-compressed, one row per URL (the newest capture), so that `reprocess`
