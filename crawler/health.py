@@ -4,7 +4,8 @@ A source is flagged when, in the run just finished:
 
 * it **fell**: it listed fewer than ``FALL_RATIO`` of its own median over its previous
   runs (at most ``HISTORY_RUNS``), that median being at least ``MIN_MEDIAN`` (a site that
-  lists 2 articles a week going to 0 is not news);
+  lists 3 articles one week and 1 the next is not news), or it listed none at all after
+  listing some;
 * it was **unreachable**: every start URL failed (DNS, refused, timeout, HTTP error);
 * it **never yielded**: it has listed no article in any run, this one included, and
   nothing of it is in the corpus — a new entry whose ``allow`` or start URL is wrong is
@@ -97,7 +98,7 @@ def judge(previous: list[RunOfSource], now: RunOfSource, ever_stored: bool) -> l
     recent = [r.listed for r in previous[-HISTORY_RUNS:]]
     if recent:
         median = statistics.median(recent)
-        if median >= MIN_MEDIAN and now.listed < FALL_RATIO * median:
+        if (median >= MIN_MEDIAN and now.listed < FALL_RATIO * median) or (median >= 1 and now.listed == 0):
             flags.append(f"fell: listed {now.listed} article URLs, its median over the last {len(recent)} "
                          f"run(s) is {median:g}: check that the site still has this layout "
                          "(start URLs, allow patterns)")

@@ -142,7 +142,7 @@ def _judge_health(store, sink: CrawlSink, run_id: int, previous, sources: list[S
             message = f"source {source.name!r} {flag}"
             counts.flags.append(message)
             flags.append(message)
-            store.record_error(run_id, source.name, "health", message)
+            store.record_error(run_id, source.name, "health", f"[{source.name}] {flag}")
     return flags
 
 

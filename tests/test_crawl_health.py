@@ -13,7 +13,8 @@ def ran(listed: int, *, new: int = 0, failures: int = 0, starts: int = 1) -> Run
 def test_defect6_a_fall_against_the_sources_own_median_is_flagged_not_only_zero():
     assert any(f.startswith("fell") for f in judge([ran(11), ran(12), ran(10)], ran(1), ever_stored=True))
     assert not judge([ran(11), ran(12), ran(10)], ran(9), ever_stored=True)
-    assert not judge([ran(2), ran(3)], ran(0), ever_stored=True), "a small source varies by chance"
+    assert not judge([ran(2), ran(3)], ran(1), ever_stored=True), "a small source varies by chance"
+    assert judge([ran(2), ran(3)], ran(0), ever_stored=True), "… but silence is silence"
 
 
 def test_defect6_unreachable_and_never_yielded_are_flagged_from_the_first_run():
