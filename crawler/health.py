@@ -107,3 +107,36 @@ def judge(previous: list[RunOfSource], now: RunOfSource, ever_stored: bool) -> l
         flags.append(f"never yielded: no article URL listed in {runs} run(s): check start_urls and allow "
                      "(`edualliance sources check` shows what the start page links to)")
     return flags
+
+
+def source_health(store, names: list[str] | None = None, runs: int = 8,
+                  kinds: tuple[str, ...] = ("crawl", "run", "demo")) -> dict[str, SourceHealth]:
+    """Each source's latest ``runs`` runs (oldest first), when it last stored a new article, and the
+    flags of its latest run judged against the runs before it (as `run` judged them)."""
+    rows = store.recent_runs(kinds, limit=500)
+    last_new = store.last_new_by_source()
+    wide = history(rows, names, last_new, limit=HISTORY_RUNS + 1)
+    shown = {}
+    for name, item in sorted(wide.items()):
+        if item.runs:
+            item.flags = judge(item.runs[:-1], item.runs[-1], ever_stored=name in last_new)
+        item.runs = item.runs[-runs:]
+        shown[name] = item
+    return shown
+
+
+def health_lines(report: dict[str, SourceHealth]) -> list[str]:
+    """The `sources health` table: one line per source, its flags under it."""
+    width = max([len("source")] + [len(n) for n in report])
+    lines = [f"{'source':<{width}}  {'runs':>4}  {'listed (oldest → newest)':<28}  {'new':<20}  "
+             f"{'errors':<20}  last new article"]
+    for name, item in report.items():
+        def series(attr: str, size: int) -> str:
+            text = " ".join(str(getattr(r, attr)) for r in item.runs) or "-"
+            return text if len(text) <= size else "…" + text[-(size - 1):]
+
+        last = item.last_new.strftime("%Y-%m-%d %H:%M") if item.last_new else "never"
+        lines.append(f"{name:<{width}}  {len(item.runs):>4}  {series('listed', 28):<28}  {series('new', 20):<20}  "
+                     f"{series('errors', 20):<20}  {last}")
+        lines.extend(f"{'':<{width}}  FLAG: {flag}" for flag in item.flags)
+    return lines

@@ -23,3 +23,77 @@ def test_defect6_unreachable_and_never_yielded_are_flagged_from_the_first_run():
     assert any(f.startswith("never yielded") for f in judge([], ran(0), ever_stored=False))
     assert any(f.startswith("never yielded") for f in judge([ran(0), ran(0)], ran(0), ever_stored=False))
     assert not judge([ran(0)], ran(0), ever_stored=True)
+
+
+REGISTRY = """
+[[source]]
+name = "steady"
+kind = "listing"
+start_urls = ["{base}/l/start.html"]
+allow = ['/a/', '/l/']
+focused = false
+note = "a county bureau that keeps publishing"
+
+[[source]]
+name = "fading"
+kind = "listing"
+start_urls = ["{base}/m/start.html"]
+allow = ['/a/', '/m/']
+focused = false
+note = "a county bureau whose site is about to change"
+
+[[source]]
+name = "wrong-allow"
+kind = "listing"
+start_urls = ["{base}/l/start.html"]
+allow = ['/nothing-here/']
+focused = false
+note = "a new entry with a typo in allow"
+"""
+
+LOOPBACK = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_DELAY_JITTER=0",
+            "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "--set", "RETRY_TIMES=0", "--set", "DOWNLOAD_TIMEOUT=10"]
+
+
+def test_defect6_three_runs_one_source_falls_silent_run_exits_3_and_health_says_why(tmp_path):
+    from click.testing import CliRunner
+
+    from edualliance.crawler.health import EXIT_FLAGGED
+    from edualliance.pipeline.cli import main
+
+    from .loopsite import LoopServer, Site, headline, list_page, listing_site
+
+    site = Site()
+    steady = listing_site(site, [headline(n) for n in range(12)], per_page=6, folder="/l/")
+    fading = listing_site(site, [headline(n + 40) for n in range(8)], per_page=8, folder="/m/")
+    site.resources["/l/start.html"] = site.resources[steady["lists"][0]]
+    site.resources["/m/start.html"] = site.resources[fading["lists"][0]]
+    registry = tmp_path / "sources.toml"
+    registry.write_text(REGISTRY, encoding="utf-8")
+    db = str(tmp_path / "corpus.duckdb")
+    runner = CliRunner()
+    with LoopServer(site) as server:
+        run = ["--db", db, "run", "--sources", str(registry), "--base", server.base, "--classifier", "keywords",
+               *LOOPBACK]
+        codes = []
+        for week in range(3):
+            if week == 2:  # the fading bureau's site is rebuilt: its list page lists nothing now
+                site.put("/m/start.html", list_page([], "<p>网站改版中，敬请期待</p>"))
+            result = runner.invoke(main, run)
+            codes.append(result.exit_code)
+            outputs = result.output
+        health = runner.invoke(main, ["--db", db, "sources", "health"])
+    # the misconfigured entry is flagged from its first run; the fading one only when it falls
+    assert codes == [EXIT_FLAGGED] * 3
+    assert "never yielded" in outputs and "wrong-allow" in outputs
+    assert "'fading' fell: listed 0" in outputs
+    assert "'steady'" not in outputs.split("FLAG:", 1)[-1]
+    assert health.exit_code == EXIT_FLAGGED
+    lines = health.output.splitlines()
+    fading_line = next(line for line in lines if line.startswith("fading"))
+    assert "8 8 0" in fading_line and "never" not in fading_line
+    steady_line = next(line for line in lines if line.startswith("steady"))
+    assert "12 12 12" in steady_line and "12 0 0" in steady_line
+    assert any("FLAG: fell" in line for line in lines)
+    assert any("FLAG: never yielded" in line for line in lines)
+    print(health.output)  # the transcript for the issue's closing note (pytest -s)

@@ -117,7 +117,9 @@ def crawl_options(func):
 def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources_file: str | None,
                   overrides: tuple[str, ...], classifier_kind: str, log_file: str | None, verbose: bool,
                   base: str | None) -> None:
-    """Crawl the named (else every enabled) source, print the report; exit 1 if the crawler failed."""
+    """Crawl the named (else every enabled) source, print the report; exit 1 if the crawler failed,
+    3 (``health.EXIT_FLAGGED``) if it finished but a source is flagged."""
+    from edualliance.crawler.health import EXIT_FLAGGED
     from edualliance.crawler.registry import RegistryError, select
     from edualliance.crawler.report import report_notes, report_table
     from edualliance.crawler.run import run_crawl
@@ -160,6 +162,10 @@ def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources
         click.echo(f"edualliance: the crawler exited with code {report.exit_code}"
                    + (f"; see {log_file}" if log_file else "; rerun with --log FILE to keep its log"), err=True)
         sys.exit(1)
+    if report.flags:
+        click.echo(f"edualliance: {len(report.flags)} source(s) flagged (exit code {EXIT_FLAGGED}); "
+                   "history: edualliance sources health", err=True)
+        sys.exit(EXIT_FLAGGED)
 
 
 @click.command()
@@ -172,8 +178,10 @@ def crawl(ctx, names, sources_file, base, overrides, classifier_kind, log_file, 
     With no SOURCE, every enabled source of the registry. Articles fetched
     before are requested again only if their sitemap/feed date or their
     ETag/Last-Modified say they changed; listing pages are read every time.
-    Off-topic pages of focused sources are recorded, not stored. Safe to
-    kill: the next run finishes the work without duplicates.
+    Off-topic pages of focused sources are archived (compressed) but not
+    stored as articles. Safe to kill: the next run finishes the work without
+    duplicates. Exit code 1: the crawler failed; 3: it finished but a source
+    is flagged (see `edualliance sources health`).
 
     Example: edualliance crawl --sources my-sources.toml moe-gedi gmw-edu
     """

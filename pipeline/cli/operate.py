@@ -24,9 +24,10 @@ def run(ctx, sources_file, base, overrides, classifier_kind, log_file, verbose) 
     """The scheduled job: crawl every enabled source → clean → classify → store.
 
     One row in the runs table with per-source counts (listed, fetched, new,
-    updated, off-topic, errors). A source that listed articles last run and
-    none now is flagged (printed as FLAG: on stderr, so cron mails it).
-    See README.md for a cron line and a systemd timer.
+    updated, off-topic, errors). A source that fell against its own recent
+    median, could not be reached, or never yielded an article is flagged:
+    printed as FLAG: on stderr and exit code 3, so cron mails only then (1:
+    the crawler failed). See README.md for a cron line and a systemd timer.
 
     Example: edualliance --db /srv/edualliance/corpus.duckdb run --log /var/log/edualliance-crawl.log
     """
@@ -93,6 +94,44 @@ def sources_check(names: tuple[str, ...], sources_file: str | None, base: str | 
             click.echo(f"{'ok  ' if ok else 'FAIL'} {source.name}: {url} — {message}")
     if failed:
         sys.exit(1)
+
+
+@sources.command("health")
+@click.argument("names", nargs=-1, metavar="[SOURCE]...")
+@click.option("--runs", "runs", type=click.IntRange(1, 100), default=8, show_default=True,
+              help="Recent runs shown per source.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per source.")
+@click.pass_context
+def sources_health(ctx: click.Context, names: tuple[str, ...], runs: int, as_json: bool) -> None:
+    """Per-source history over recent runs: listed, new, errors, last new article, flags.
+
+    A source is flagged when its latest run listed less than half its own
+    recent median (or nothing after listing some), none of its start URLs
+    answered, or it has never listed an article. The exit code is 3 when a
+    source is flagged (as for `run`), else 0.
+
+    Example: edualliance sources health --runs 12 moe-gedi
+    """
+    from edualliance.crawler.health import EXIT_FLAGGED, health_lines, source_health
+
+    with open_store(ctx) as store:
+        report = source_health(store, list(names) or None, runs=runs)
+    if not report:
+        click.echo("no crawl has run yet: nothing to show")
+        return
+    if as_json:
+        for name, item in report.items():
+            click.echo(json.dumps({
+                "source": name, "flags": item.flags,
+                "last_new": item.last_new.isoformat() if item.last_new else None,
+                "runs": [{"run_id": r.run_id, "started_at": r.started_at.isoformat() if r.started_at else None,
+                          "listed": r.listed, "new": r.new, "errors": r.errors} for r in item.runs],
+            }, ensure_ascii=False))
+    else:
+        for line in health_lines(report):
+            click.echo(line)
+    if any(item.flags for item in report.values()):
+        sys.exit(EXIT_FLAGGED)
 
 
 @click.command()
