@@ -91,6 +91,7 @@ class Site:
     resources: dict[str, Resource] = field(default_factory=dict)
     validators: bool = False  # send ETag and Last-Modified, answer 304 when they match
     down: bool = False  # every request answers 503
+    latency: float = 0.0  # seconds before each answer (a slow site, for progress lines)
 
     def put(self, path: str, html: str | bytes, content_type: str = "text/html") -> None:
         body = html.encode("utf-8") if isinstance(html, str) else html
@@ -104,6 +105,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         site = self.server.site
+        if site.latency:
+            time.sleep(site.latency)
         path = self.path.split("#")[0]
         resource = site.resources.get(path) if not site.down else None
         status = 503 if site.down else (200 if resource else 404)

@@ -195,7 +195,10 @@ def reprocess(ctx: click.Context, classifier_kind: str) -> None:
     """Re-clean and reclassify every stored page from its raw bytes; no crawling.
 
     Uses the archive in the pages table (each response as received), so new
-    cleaning rules or a new model reach the whole corpus.
+    cleaning rules or a new model reach the whole corpus; pages judged
+    off-topic before (kept compressed in crawl_archive) are judged again and
+    stored if the classifier labels them now. The runs table records what
+    changed (articles, recovered pages, labels before and after).
 
     Example: edualliance reprocess --classifier keywords
     """
@@ -207,9 +210,15 @@ def reprocess(ctx: click.Context, classifier_kind: str) -> None:
         run_id, counts = run_reprocess(
             store, classifier,
             on_progress=lambda c: click.echo(f"… {c.pages} pages re-cleaned", err=True))
+    archive = counts.archive
     click.echo(f"run {run_id}: {counts.pages} pages re-cleaned ({counts.listing} listing),"
                f" {counts.articles_new} new, {counts.articles_updated} updated,"
                f" {counts.articles_unchanged} unchanged articles, {counts.errors} errors → {db_path(ctx)}")
+    click.echo(f"off-topic archive: {archive.examined} pages re-judged, {archive.recovered} recovered"
+               f" (stored now), {archive.still_off_topic} still off-topic, {archive.errors} errors")
+    before = ", ".join(f"{k} {v}" for k, v in sorted(counts.labels_before.items())) or "none"
+    click.echo(f"primary labels before: {before}; after this run: "
+               + (", ".join(f"{k} {v}" for k, v in sorted(counts.labels.items())) or "none"))
 
 
 COMMANDS = (ingest, extract, crawl, reprocess)
