@@ -97,3 +97,29 @@ def test_defect6_three_runs_one_source_falls_silent_run_exits_3_and_health_says_
     assert any("FLAG: fell" in line for line in lines)
     assert any("FLAG: never yielded" in line for line in lines)
     print(health.output)  # the transcript for the issue's closing note (pytest -s)
+
+
+def test_sources_check_says_which_answer_and_what_the_crawler_sees_there(tmp_path):
+    from click.testing import CliRunner
+
+    from edualliance.pipeline.cli import main
+
+    from .loopsite import LoopServer, Site, headline, listing_site
+
+    site = Site()
+    built = listing_site(site, [headline(n) for n in range(12)], per_page=6, folder="/l/")
+    site.resources["/l/start.html"] = site.resources[built["lists"][0]]
+    registry = tmp_path / "sources.toml"
+    registry.write_text(REGISTRY.replace('focused = false\nnote = "a county bureau whose',
+                                         'focused = false\nenabled = false\nnote = "a county bureau whose'),
+                        encoding="utf-8")
+    with LoopServer(site) as server:
+        result = CliRunner().invoke(main, ["sources", "check", "--sources", str(registry), "--base", server.base])
+    assert result.exit_code == 1, result.output  # fading's /m/start.html does not exist
+    lines = result.output.splitlines()
+    assert any(line.startswith("ok   steady: ") for line in lines)
+    assert any(line.startswith("FAIL fading (disabled): ") and "HTTP 404" in line for line in lines)
+    layouts = [line.strip() for line in lines if "layout:" in line]
+    assert layouts[0].startswith("layout: 7 link(s) in scope (")  # 6 articles and the next list page
+    assert "pager: 1 other page(s)" in layouts[0]
+    assert layouts[1].startswith("layout: 0 link(s) in scope"), "wrong-allow: visible before its first run"

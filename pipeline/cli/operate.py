@@ -73,12 +73,15 @@ def sources_list(sources_file: str | None, base: str | None, as_json: bool) -> N
 def sources_check(names: tuple[str, ...], sources_file: str | None, base: str | None, timeout: float) -> None:
     """Request each source's start URLs once and report whether they answer.
 
-    Search templates are tried with the first keyword, page 1. The exit code
-    is 1 if any start URL fails.
+    For each answer, also what the crawler would make of the page: links in
+    scope (article-shaped or to be judged) and the pager it recognises, so a
+    disabled entry can be confirmed before it is enabled. Search templates are
+    tried with the first keyword, page 1. The exit code is 1 if any start URL
+    fails.
 
     Example: edualliance sources check moe-gedi
     """
-    from edualliance.crawler.check import check_targets, check_url
+    from edualliance.crawler.check import check_targets, describe_layout, fetch
     from edualliance.crawler.registry import RegistryError, select
 
     try:
@@ -88,10 +91,14 @@ def sources_check(names: tuple[str, ...], sources_file: str | None, base: str | 
         raise click.ClickException(str(exc)) from exc
     failed = 0
     for source in chosen:
+        state = "" if source.enabled else " (disabled)"
         for url in check_targets(source):
-            ok, message = check_url(url, timeout=timeout)
+            ok, message, body, content_type = fetch(url, timeout=timeout)
             failed += not ok
-            click.echo(f"{'ok  ' if ok else 'FAIL'} {source.name}: {url} — {message}")
+            click.echo(f"{'ok  ' if ok else 'FAIL'} {source.name}{state}: {url} — {message}")
+            layout = describe_layout(source, url, body, content_type) if ok else ""
+            if layout:
+                click.echo(f"     {layout}")
     if failed:
         sys.exit(1)
 
