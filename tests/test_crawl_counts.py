@@ -16,7 +16,7 @@ from edualliance.models.loader import load_classifier
 from edualliance.pipeline.records import Classification
 from edualliance.pipeline.store import Store
 
-from .loopsite import LoopServer, Site, headline, listing_site
+from loopsite import LoopServer, Site, headline, listing_site
 
 
 def county(start: str, **fields) -> Source:

@@ -18,7 +18,7 @@ from edualliance.crawler.run import LOOPBACK_SETTINGS, run_crawl
 from edualliance.models.loader import load_classifier
 from edualliance.pipeline.store import Store
 
-from .loopsite import LoopServer, Site, article_page, headline, list_page, listing_site, opaque_id
+from loopsite import LoopServer, Site, article_page, headline, list_page, listing_site, opaque_id
 
 
 def source(name: str, start: str, **fields) -> Source:
@@ -197,3 +197,16 @@ def test_defect5_links_inside_known_articles_are_followed_on_later_runs(db_path)
         assert "/a/only-linked.html" in later and "/files/fj.pdf" in later
         assert stored_urls(store) == sorted(server.base + p for p in
                                             ("/a/first.html", "/a/only-linked.html", "/files/fj.pdf"))
+
+
+def test_known_opaque_articles_are_revalidated_with_conditional_requests_when_due(db_path):
+    site = Site(validators=True)
+    built = listing_site(site, [headline(n) for n in range(5)], per_page=5)
+    with LoopServer(site) as server, Store(db_path) as store:
+        crawl(store, source("county", server.base + built["lists"][0]))
+        before = len(server.log)
+        again = crawl(store, source("county", server.base + built["lists"][0], revalidate_days=0))
+        revisits = [r for r in server.log[before:] if r.path.startswith("/a/")]
+        assert len(revisits) == 5 and all("If-None-Match" in r.headers for r in revisits)
+        assert {r.status for r in revisits} == {304}
+        assert again.counts["sources"]["county"]["not_modified"] == 5

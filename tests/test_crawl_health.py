@@ -61,7 +61,7 @@ def test_defect6_three_runs_one_source_falls_silent_run_exits_3_and_health_says_
     from edualliance.crawler.health import EXIT_FLAGGED
     from edualliance.pipeline.cli import main
 
-    from .loopsite import LoopServer, Site, headline, list_page, listing_site
+    from loopsite import LoopServer, Site, headline, list_page, listing_site
 
     site = Site()
     steady = listing_site(site, [headline(n) for n in range(12)], per_page=6, folder="/l/")
@@ -104,7 +104,7 @@ def test_sources_check_says_which_answer_and_what_the_crawler_sees_there(tmp_pat
 
     from edualliance.pipeline.cli import main
 
-    from .loopsite import LoopServer, Site, headline, listing_site
+    from loopsite import LoopServer, Site, headline, listing_site
 
     site = Site()
     built = listing_site(site, [headline(n) for n in range(12)], per_page=6, folder="/l/")

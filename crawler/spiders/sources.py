@@ -367,6 +367,9 @@ class SourcesSpider(scrapy.Spider):
     def _link(self, run: SourceRun, url: str, anchor: str, role: str, depth: int):
         if depth > run.source.max_depth:
             return
+        known = self.known.get(url)
+        if role == "listing" and known is not None and known.verdict != "listing":
+            role = known.role  # a URL shaped like a list that was an article when fetched
         if role in ("article", "attachment", "page"):  # a page is judged when fetched (and remembered)
             yield from self._article(run, url, role, depth=depth, anchor=anchor or None)
         else:
