@@ -159,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     path_to_id = {path: pid for pid, path in article_of.items()}
     stored_text = {path_to_id[p]: "\n".join(t) for p, t in stored.items() if p in path_to_id}
     fetched_once = {p for p in first_log if p.startswith("/a/")}
-    refetched = [p for p in second_log if p.startswith("/a/")]
+    served = set(article_of.values())
+    refetched = [p for p in second_log if p in served]  # the real article pages
+    dead_again = [p for p in second_log if p.startswith("/a/") and p not in served]
     lists_read = {p for p in first_log if p in set(lists)}
     extracted = extract_texts(files)
 
@@ -174,8 +176,11 @@ def main(argv: list[str] | None = None) -> int:
           f"(articles rows {len(rows)}, fetched {len(fetched_once)}, first run {first_seconds:.1f} s, "
           f"status {first.status})")
     print(f"list pages read:              {len(lists_read)} / {len(lists)}")
+    second_counts = second.counts["sources"][source.name]
     print(f"refetched on the second run:  {len(refetched)} article pages "
-          f"(skipped as known: {second.counts['sources'][source.name]['skipped_known']})")
+          f"(skipped as known: {second_counts['skipped_known']}; dead links the real pages make under /a/:"
+          f" {second_counts['skipped_missing']} remembered, {len(dead_again)} requested again"
+          + (f", e.g. {', '.join(sorted(set(dead_again))[:4])}" if dead_again else "") + ")")
     print(f"extraction F1 vs gold:        stored {f1_stored:.4f}, `edualliance extract` {f1_extract:.4f}, "
           f"difference {f1_stored - f1_extract:+.4f}")
     missing = sorted(set(files) - set(stored_text))

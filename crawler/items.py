@@ -49,8 +49,10 @@ class ErrorItem:
 
     source: str
     url: str
-    stage: str  # fetch | sitemap | feed | parse
+    stage: str  # fetch | sitemap | feed | parse | discovery
     message: str
+    status: int | None = None  # the HTTP status of a failed fetch
+    role: str | None = None  # what the URL was requested as (article, attachment, page, listing)
 
     def header(self) -> dict[str, Any]:
         return {"type": "error", **asdict(self)}

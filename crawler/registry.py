@@ -210,6 +210,7 @@ class SourceCounts:
     off_topic: int = 0  # judged off-topic: recorded as seen, not stored
     not_modified: int = 0  # conditional request answered 304
     skipped_known: int = 0  # known and unchanged: not requested
+    skipped_missing: int = 0  # answered 404/410 on an earlier run and not due again: not requested
     listing_pages: int = 0  # listing pages read
     attachments: int = 0  # PDF/DOC/DOCX files turned into text
     errors: int = 0

@@ -45,6 +45,9 @@ from edualliance.pipeline.store import Store
 from . import docfiles
 from .registry import Source, SourceCounts
 
+#: Statuses that say a URL is gone: remembered in crawl_state (verdict ``missing``).
+GONE_STATUSES = (404, 410)
+
 #: Captures cleaned per transaction.
 PROCESS_BATCH = 50
 
@@ -258,6 +261,7 @@ class CrawlSink:
         self._captures: list[list[Any]] = []
         self._touches: list[tuple[str, str, datetime | None, datetime]] = []
         self._errors: list[tuple[str, str, str, str]] = []
+        self._missing: list[dict[str, Any]] = []  # crawl states of URLs that answered 404/410
         self.captured_bytes = 0
         self.inbox = store.inbox_count()
         self.crawl_completed = False  # the crawler sent its closing stats
@@ -286,6 +290,12 @@ class CrawlSink:
                                   _iso(header["checked_at"])))
         elif kind == "error":
             self._errors.append((header["source"], header["url"], header.get("stage", "fetch"), header["message"]))
+            if header.get("status") in GONE_STATUSES and header.get("role"):
+                # a dead link is remembered, so it is not requested again every run
+                self._missing.append(dict(url=header["url"], source=header["source"], role=header["role"],
+                                          verdict="missing", status=header["status"], etag=None,
+                                          last_modified=None, lastmod=None, content_hash=None, page_id=None,
+                                          fetched_at=datetime.now(timezone.utc), run_id=self.run_id))
         elif kind == "progress":
             self.progress = header.get("sources", {})
         elif kind == "stats":
@@ -294,6 +304,7 @@ class CrawlSink:
                 counts = self.count(name)
                 counts.listed = stats.get("listed", 0)
                 counts.skipped_known = stats.get("skipped_known", 0)
+                counts.skipped_missing = stats.get("skipped_missing", 0)
                 counts.listing_pages = stats.get("listing_pages", 0)
                 counts.requests = stats.get("requested", 0)
                 counts.start_urls = stats.get("start_urls", 0)
@@ -304,16 +315,17 @@ class CrawlSink:
 
     @property
     def waiting(self) -> int:
-        return len(self._captures) + len(self._touches) + len(self._errors)
+        return len(self._captures) + len(self._touches) + len(self._errors) + len(self._missing)
 
     def capture(self) -> int:
         """Write what has arrived (raw captures, 304s, fetch errors) in one transaction."""
         if not self.waiting:
             return 0
         started = time.monotonic()
-        captures, touches, errors = self._captures, self._touches, self._errors
-        self._captures, self._touches, self._errors = [], [], []
+        captures, touches, errors, missing = self._captures, self._touches, self._errors, self._missing
+        self._captures, self._touches, self._errors, self._missing = [], [], [], []
         with self.store.transaction():
+            self.store.save_crawl_states(missing)
             if captures:
                 self.store.inbox_add(captures)
             for source, url, lastmod, checked in touches:

@@ -179,17 +179,19 @@ def test_unknown_pages_are_judged_by_the_cleaning_stage_and_remembered(db_path):
 
 def test_defect5_links_inside_known_articles_are_followed_on_later_runs(db_path):
     """上一篇/下一篇 and attachments linked only from an article: found on a later run although the
-    article itself is known and not fetched again (its links are kept in crawl_state)."""
+    article itself is known and not fetched again (its links are kept in crawl_state). Here the
+    first run stops at max_pages before reaching them, as a capped or killed run does."""
     site = Site()
     site.put("/a/first.html", article_page(11, headline(11), nxt="/a/only-linked.html",
                                            attachments=[("/files/fj.pdf", "附件.pdf")]))
     site.put("/l/start.html", list_page([("/a/first.html", headline(11))]))
+    site.put("/a/only-linked.html", article_page(12, headline(12)))
+    site.put("/files/fj.pdf", write_pdf(["关于集团化办学的通知", "各学校：" + "现将有关事项通知如下。" * 8,
+                                         "2026年10月9日"]), "application/pdf")
     with LoopServer(site) as server, Store(db_path) as store:
-        crawl(store, source("county", server.base + "/l/start.html"))
-        assert stored_urls(store) == [server.base + "/a/first.html"]  # the others did not answer yet
-        site.put("/a/only-linked.html", article_page(12, headline(12)))
-        site.put("/files/fj.pdf", write_pdf(["关于集团化办学的通知", "各学校：" + "现将有关事项通知如下。" * 8,
-                                             "2026年10月9日"]), "application/pdf")
+        capped = crawl(store, source("county", server.base + "/l/start.html", max_pages=2))
+        assert capped.counts["sources"]["county"]["flags"], "the cap is reported"
+        assert stored_urls(store) == [server.base + "/a/first.html"]
         before = len(server.log)
         crawl(store, source("county", server.base + "/l/start.html"))
         later = [r.path for r in server.log[before:]]
@@ -210,3 +212,18 @@ def test_known_opaque_articles_are_revalidated_with_conditional_requests_when_du
         assert len(revisits) == 5 and all("If-None-Match" in r.headers for r in revisits)
         assert {r.status for r in revisits} == {304}
         assert again.counts["sources"]["county"]["not_modified"] == 5
+
+
+def test_dead_links_are_remembered_not_requested_every_run(db_path):
+    site = Site()
+    site.put("/a/first.html", article_page(13, headline(13), nxt="/a/gone.html"))
+    site.put("/l/start.html", list_page([("/a/first.html", headline(13)), ("/a/gone-too.html", headline(14))]))
+    with LoopServer(site) as server, Store(db_path) as store:
+        crawl(store, source("county", server.base + "/l/start.html"))
+        assert sorted(server.paths("/a/gone")) == ["/a/gone-too.html", "/a/gone.html"]
+        before = len(server.log)
+        again = crawl(store, source("county", server.base + "/l/start.html"))
+        assert [r.path for r in server.log[before:] if r.path.startswith("/a/")] == []
+        assert again.counts["sources"]["county"]["skipped_missing"] == 2
+        due = crawl(store, source("county", server.base + "/l/start.html", revalidate_days=0))
+        assert due.counts["sources"]["county"]["errors"] == 2, "tried again when due"

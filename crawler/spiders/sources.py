@@ -91,6 +91,7 @@ class SourceRun:
     answered: int = 0  # responses and failures received for this source's requests
     listed: set[str] = field(default_factory=set)
     skipped_known: int = 0
+    skipped_missing: int = 0  # answered 404/410 on an earlier run, not due again
     listing_pages: int = 0
     capped: bool = False
     seen: set[str] = field(default_factory=set)  # listing pages this source has requested this run
@@ -131,6 +132,7 @@ class SourceRun:
 
     def stats(self) -> dict:
         return {"listed": len(self.listed), "skipped_known": self.skipped_known,
+                "skipped_missing": self.skipped_missing,
                 "listing_pages": self.listing_pages, "requested": self.requested, "capped": self.capped,
                 "start_failures": self.start_failures, "start_urls": self.starts,
                 "attachments_off_site": len(self.attachments_off_site), "notes": list(self.notes)}
@@ -213,7 +215,9 @@ class SourcesSpider(scrapy.Spider):
         (run.seen if per_source else self.seen).add(url)
         run.requested += 1
         run.starts += start
+        was = self.known.get(url)
         meta = {"source": run.source.name, "role": role, "hops": depth, "anchor": anchor, "query": query,
+                "was": was.verdict if was is not None else None,
                 "start": start, "lastmod": lastmod.isoformat() if lastmod else None,
                 "handle_httpstatus_list": [304]}
         if run.source.delay is not None:
@@ -236,6 +240,10 @@ class SourcesSpider(scrapy.Spider):
         if url in self.seen:
             return []
         headers = {}
+        if known is not None and known.verdict == "missing":
+            if self._still_missing(run, url, known):
+                return []
+            known = None
         if known is not None:
             changed = lastmod is not None and (known.lastmod is None or lastmod > known.lastmod)
             due = (known.last_checked is None
@@ -254,6 +262,20 @@ class SourcesSpider(scrapy.Spider):
         request = self._request(run, url, role, depth=depth, lastmod=lastmod, anchor=anchor,
                                 headers=headers or None)
         return [request] if request else []
+
+    def _still_missing(self, run: SourceRun, url: str, known: Known) -> bool:
+        """A URL that answered 404/410 before is tried again when revalidate_days have passed,
+        not every run."""
+        due = (known.last_checked is None
+               or self.now - known.last_checked >= timedelta(days=run.source.revalidate_days))
+        if due:
+            return False
+        if url in self.seen or url in run.seen:
+            return True  # counted once
+        self.seen.add(url)
+        run.seen.add(url)
+        run.skipped_missing += 1
+        return True
 
     # -- callbacks ------------------------------------------------------------------------
 
@@ -368,7 +390,9 @@ class SourcesSpider(scrapy.Spider):
         if depth > run.source.max_depth:
             return
         known = self.known.get(url)
-        if role == "listing" and known is not None and known.verdict != "listing":
+        if known is not None and known.verdict == "missing" and self._still_missing(run, url, known):
+            return
+        if role == "listing" and known is not None and known.verdict not in ("listing", "missing"):
             role = known.role  # a URL shaped like a list that was an article when fetched
         if role in ("article", "attachment", "page"):  # a page is judged when fetched (and remembered)
             yield from self._article(run, url, role, depth=depth, anchor=anchor or None)
@@ -437,8 +461,10 @@ class SourcesSpider(scrapy.Spider):
             yield from self._answered(run)
             if request.meta.get("start"):
                 run.start_failures += 1
+        status = None
         if failure.check(HttpError):
-            message = f"HTTP {failure.value.response.status}"
+            status = failure.value.response.status
+            message = f"HTTP {status}"
         elif failure.check(IgnoreRequest):
             text = str(failure.value) or "request ignored"
             if "robots.txt" in text or "Forbidden by robots.txt" in text:
@@ -447,7 +473,11 @@ class SourcesSpider(scrapy.Spider):
                 message = text
         else:
             message = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
-        yield ErrorItem(source, request.url, "fetch", message)
+        # The role goes with the error only for a URL that is new or was missing before: a dead link is
+        # remembered as such, a stored article that disappears keeps its state (and its page).
+        role = (request.meta.get("role") if request.meta.get("was") in (None, "missing")
+                and not request.meta.get("start") else None)
+        yield ErrorItem(source, request.url, "fetch", message, status, role)
 
     # -- items ------------------------------------------------------------------------------
 
