@@ -168,6 +168,7 @@ class SourcesSpider(scrapy.Spider):
         self.seen: set[str] = set()
         self.last_progress = time.monotonic()
         self.progress_seconds = float((plan or {}).get("progress_seconds", PROGRESS_SECONDS))
+        self.unchanged: dict[str, SourceRun] = {}  # known URLs skipped so far, and who counted them
         self.judged: dict[str, str] = {}  # the role each fetched HTML page was given by its shape
 
     # -- start ---------------------------------------------------------------------------
@@ -237,7 +238,7 @@ class SourcesSpider(scrapy.Spider):
             request = self._request(run, url, "listing", depth=depth, anchor=anchor)
             return [request] if request else []
         run.listed.add(url)
-        if url in self.seen:
+        if url in self.seen or (url in self.unchanged and lastmod is None):
             return []
         headers = {}
         if known is not None and known.verdict == "missing":
@@ -250,9 +251,14 @@ class SourcesSpider(scrapy.Spider):
                    or self.now - known.last_checked >= timedelta(days=run.source.revalidate_days))
             validators = known.etag or known.last_modified
             if not changed and not (due and validators):
-                self.seen.add(url)
+                if url in self.unchanged:
+                    return []
+                # not in self.seen: a sitemap or feed read later may still give a newer date
+                self.unchanged[url] = run
                 run.skipped_known += 1
                 return list(self._follow_links(run, known.links, depth))
+            if url in self.unchanged:  # skipped earlier in this run, changed after all
+                self.unchanged.pop(url).skipped_known -= 1
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
