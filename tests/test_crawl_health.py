@@ -123,3 +123,10 @@ def test_sources_check_says_which_answer_and_what_the_crawler_sees_there(tmp_pat
     assert layouts[0].startswith("layout: 7 link(s) in scope (")  # 6 articles and the next list page
     assert "pager: 1 other page(s)" in layouts[0]
     assert layouts[1].startswith("layout: 0 link(s) in scope"), "wrong-allow: visible before its first run"
+
+
+def test_the_flagged_exit_code_is_the_weekly_jobs():
+    from edualliance.crawler.health import EXIT_FLAGGED
+    from edualliance.pipeline.job import EXIT_SOURCE_FLAGGED
+
+    assert EXIT_FLAGGED == EXIT_SOURCE_FLAGGED == 3
