@@ -168,7 +168,8 @@ class SourcesSpider(scrapy.Spider):
         self.seen: set[str] = set()
         self.last_progress = time.monotonic()
         self.progress_seconds = float((plan or {}).get("progress_seconds", PROGRESS_SECONDS))
-        self.unchanged: dict[str, SourceRun] = {}  # known URLs skipped so far, and who counted them
+        # known URLs skipped so far: who counted them, and at what depth their links were followed
+        self.unchanged: dict[str, tuple[SourceRun, int]] = {}
         self.judged: dict[str, str] = {}  # the role each fetched HTML page was given by its shape
 
     # -- start ---------------------------------------------------------------------------
@@ -238,8 +239,15 @@ class SourcesSpider(scrapy.Spider):
             request = self._request(run, url, "listing", depth=depth, anchor=anchor)
             return [request] if request else []
         run.listed.add(url)
-        if url in self.seen or (url in self.unchanged and lastmod is None):
+        if url in self.seen:
             return []
+        if url in self.unchanged and lastmod is None:
+            first_run, first_depth = self.unchanged[url]
+            if depth >= first_depth or known is None:
+                return []
+            # reached again by a shorter path: its links may now be within max_depth
+            self.unchanged[url] = (first_run, depth)
+            return list(self._follow_links(run, known.links, depth))
         headers = {}
         if known is not None and known.verdict == "missing":
             if self._still_missing(run, url, known):
@@ -254,11 +262,11 @@ class SourcesSpider(scrapy.Spider):
                 if url in self.unchanged:
                     return []
                 # not in self.seen: a sitemap or feed read later may still give a newer date
-                self.unchanged[url] = run
+                self.unchanged[url] = (run, depth)
                 run.skipped_known += 1
                 return list(self._follow_links(run, known.links, depth))
             if url in self.unchanged:  # skipped earlier in this run, changed after all
-                self.unchanged.pop(url).skipped_known -= 1
+                self.unchanged.pop(url)[0].skipped_known -= 1
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
