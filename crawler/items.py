@@ -22,6 +22,7 @@ class PageItem:
     anchor: str | None  # text of the link that led here
     fetched_at: str  # ISO 8601, UTC
     body: bytes
+    links: list[tuple[str, str]] | None = None  # article pages: in-scope links (URL, anchor), kept in crawl_state
 
     def header(self) -> dict[str, Any]:
         data = asdict(self)
@@ -48,8 +49,20 @@ class ErrorItem:
 
     source: str
     url: str
-    stage: str  # fetch | sitemap | feed | parse
+    stage: str  # fetch | sitemap | feed | parse | discovery
     message: str
+    status: int | None = None  # the HTTP status of a failed fetch
+    role: str | None = None  # what the URL was requested as (article, attachment, page, listing)
 
     def header(self) -> dict[str, Any]:
         return {"type": "error", **asdict(self)}
+
+
+@dataclass
+class ProgressItem:
+    """How far each source has got: requests made, answers outstanding (its queue), URLs listed."""
+
+    sources: dict[str, dict[str, int]]
+
+    def header(self) -> dict[str, Any]:
+        return {"type": "progress", **asdict(self)}

@@ -15,7 +15,7 @@ import os
 from typing import BinaryIO
 
 from .channel import write_message
-from .items import ErrorItem, NotModifiedItem, PageItem
+from .items import ErrorItem, NotModifiedItem, PageItem, ProgressItem
 
 #: Set by the worker process before the crawl starts: where messages go.
 CHANNEL: BinaryIO | None = None
@@ -35,7 +35,7 @@ class ChannelPipeline:
         try:
             if isinstance(item, PageItem):
                 write_message(CHANNEL, item.header(), item.body)
-            elif isinstance(item, (NotModifiedItem, ErrorItem)):
+            elif isinstance(item, (NotModifiedItem, ErrorItem, ProgressItem)):
                 write_message(CHANNEL, item.header())
         except BrokenPipeError:
             os._exit(3)  # the storing process is gone: nothing more can be kept

@@ -56,7 +56,7 @@ class Source:
     @property
     def hosts(self) -> tuple[str, ...]:
         found = [urlsplit(u.replace("{keyword}", "x").replace("{page}", "1")).hostname or "" for u in self.start_urls]
-        return tuple(dict.fromkeys([h for h in found if h] + list(self.domains)))
+        return tuple(dict.fromkeys([h for h in found if h] + [d.lower() for d in self.domains]))
 
     def as_config(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v is not None}
@@ -83,7 +83,13 @@ def _substitute(value: Any, base_url: str | None) -> Any:
     return value
 
 
+#: A host name as `domains` takes it: no scheme, path or port.
+HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
 def parse_source(entry: dict[str, Any], where: str, base_url: str | None = None) -> Source:
+    if isinstance(entry.get("name"), str):
+        where = f"{where} ({entry['name']})"  # every message names the entry, not only its number
     unknown = sorted(set(entry) - set(FIELDS))
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {unknown}; allowed: {', '.join(FIELDS)}")
@@ -104,7 +110,6 @@ def parse_source(entry: dict[str, Any], where: str, base_url: str | None = None)
         else:
             value = _substitute(value, base_url)
         values[key] = value
-    where = f"{where} ({values['name']})"
     if not NAME.match(values["name"]):
         raise RegistryError(f"{where}: name must be lower-case letters, digits, '-', '_' or '.'")
     if values["kind"] not in KINDS:
@@ -117,6 +122,11 @@ def parse_source(entry: dict[str, Any], where: str, base_url: str | None = None)
             raise RegistryError(f"{where}: start URL {url!r} is not an http(s) URL")
         if values["kind"] == "search" and "{keyword}" not in url:
             raise RegistryError(f"{where}: a search URL template needs {{keyword}}: {url!r}")
+    for domain in values.get("domains", ()):
+        if not HOST.match(domain.lower()):
+            hint = urlsplit(domain).hostname if "://" in domain else None
+            raise RegistryError(f"{where}: domains entry {domain!r} is not a host name"
+                                + (f" (write {hint!r})" if hint else " (no scheme, path or port)"))
     for key in ("allow", "deny", "article_urls", "listing_urls"):
         for pattern in values.get(key, ()):
             try:
@@ -200,10 +210,15 @@ class SourceCounts:
     off_topic: int = 0  # judged off-topic: recorded as seen, not stored
     not_modified: int = 0  # conditional request answered 304
     skipped_known: int = 0  # known and unchanged: not requested
+    skipped_missing: int = 0  # answered 404/410 on an earlier run and not due again: not requested
     listing_pages: int = 0  # listing pages read
     attachments: int = 0  # PDF/DOC/DOCX files turned into text
     errors: int = 0
-    flags: list[str] = field(default_factory=list)
+    requests: int = 0  # requests the crawler made for this source (all roles)
+    archived: int = 0  # off-topic pages kept compressed in crawl_archive (for reprocess)
+    start_urls: int = 0  # start URLs of the source …
+    start_failures: int = 0  # … and how many of them did not answer
+    flags: list[str] = field(default_factory=list)  # health flags (crawler/health.py) and notes
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

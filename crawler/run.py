@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from edualliance.pipeline import dedup
 
+from . import health
 from .channel import ChannelError, read_messages
 from .registry import Source, taxonomy_keywords
 from .sink.crawl_sink import CrawlSink
@@ -58,6 +59,9 @@ CAPTURE_SECONDS = 0.5
 #: crawl then waits on its writes): what this process holds of pages not yet captured.
 RECEIVE_BYTES = 8 * 2**20
 
+#: A progress line (requests, stored articles and queue per source) this often.
+PROGRESS_SECONDS = 5.0
+
 
 @dataclass
 class CrawlReport:
@@ -83,7 +87,8 @@ def _totals(per_source: dict[str, dict]) -> dict[str, int]:
 def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kind: str = "crawl",
               settings: dict[str, Any] | None = None, keywords: tuple[str, ...] | None = None,
               echo: Callable[[str], None] = lambda message: None,
-              worker_log: Path | None = None, clean_during_crawl: bool = True) -> CrawlReport:
+              worker_log: Path | None = None, clean_during_crawl: bool = True,
+              progress_seconds: float = PROGRESS_SECONDS) -> CrawlReport:
     """Crawl ``sources`` into ``store`` (this process writes; a child process crawls).
 
     ``classifier`` is a loaded classifier or the kind to load ('auto', 'model', 'keywords'). Pass
@@ -92,6 +97,7 @@ def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kin
 
     ``clean_during_crawl=False`` only captures raw pages while the crawl runs
     and cleans them after it (the benchmark uses this to time the crawl alone).
+    The report's flags (crawler/health.py) say which sources look broken.
     """
     if isinstance(classifier, str):
         classifier = resolve_kind(classifier)  # a missing model is an error before the run starts
@@ -100,19 +106,24 @@ def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kin
     sink = CrawlSink(store, classifier, run_id, by_name,
                      on_error=lambda source, url, message: log.info("%s: %s: %s", source, url, message))
     status, exit_code = "failed", -1
-    previous = _previous_counts(store, [s.name for s in sources])
+    previous = store.recent_runs(HEALTH_KINDS, limit=HEALTH_LOOKBACK)
+    resumed: dict[str, dict] = {}
     try:
         leftover = store.inbox_count()
         if leftover:
             echo(f"processing {leftover} captures left by an interrupted run …")
             sink.process_all()
+            # What the killed run fetched is its work, not this run's: counted apart, so that
+            # this run's fetched + skipped_known still add up to what it listed.
+            resumed = {name: c.as_dict() for name, c in sink.counts.items() if c.fetched or c.errors}
+            sink.counts = {name: type(c)() for name, c in sink.counts.items() if name in by_name}
         with store.transaction():
             for source in sources:
                 store.save_source(source.name, source.kind, source.as_config())
         if clean_during_crawl:
             sink.start_workers()  # they load the model while the crawl starts
         exit_code = _crawl_child(store, sink, sources, settings or {}, keywords, echo, worker_log,
-                                 clean_during_crawl)
+                                 clean_during_crawl, progress_seconds)
         sink.crawl_seconds = time.monotonic() - sink.started
         sink.capture()
         sink.process_all()
@@ -120,9 +131,10 @@ def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kin
         status = "finished" if exit_code == 0 and sink.crawl_completed else "failed"
     finally:
         sink.close()
-        flags = sink.flag_silent_sources(previous, [s.name for s in sources]) if status == "finished" else []
+        flags = _judge_health(store, sink, run_id, previous, sources) if status == "finished" else []
         per_source = {name: c.as_dict() for name, c in sink.counts.items()}
         counts = {"sources": per_source, "totals": _totals(per_source), "flags": flags,
+                  "resumed": resumed,
                   "worker_exit_code": exit_code,
                   "crawl_seconds": round(sink.crawl_seconds, 3) if sink.crawl_seconds is not None else None,
                   "seconds": round(time.monotonic() - sink.started, 3),
@@ -131,27 +143,39 @@ def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kin
     return CrawlReport(run_id, status, counts, exit_code)
 
 
-def _previous_counts(store, names: list[str]) -> dict[str, Any]:
-    """Each source's counts from the latest finished run that crawled it."""
-    found: dict[str, Any] = {}
-    for counts in store.recent_run_counts(("crawl", "run", "demo")):
-        for name, per_source in (counts.get("sources") or {}).items():
-            if name in names and name not in found:
-                found[name] = per_source
-    return {"sources": found}
+#: Runs whose per-source counts make a source's history (crawler/health.py).
+HEALTH_KINDS = ("crawl", "run", "demo")
+HEALTH_LOOKBACK = 200
+
+
+def _judge_health(store, sink: CrawlSink, run_id: int, previous, sources: list[Source]) -> list[str]:
+    """Flag each source against its own earlier runs; the flags go to its counts and the errors table."""
+    earlier = health.history(previous, [s.name for s in sources])
+    stored = store.last_new_by_source()
+    flags = []
+    for source in sources:
+        counts = sink.count(source.name)
+        now = health.run_of_source(run_id, None, counts.as_dict())
+        for flag in health.judge(earlier[source.name].runs, now, ever_stored=source.name in stored):
+            message = f"source {source.name!r} {flag}"
+            counts.flags.append(message)
+            flags.append(message)
+            store.record_error(run_id, source.name, "health", f"[{source.name}] {flag}")
+    return flags
 
 
 def _crawl_child(store, sink: CrawlSink, sources: list[Source], settings: dict[str, Any],
                  keywords: tuple[str, ...] | None, echo, worker_log: Path | None,
-                 clean_during_crawl: bool = True) -> int:
+                 clean_during_crawl: bool = True, progress_seconds: float = PROGRESS_SECONDS) -> int:
     with tempfile.TemporaryDirectory(prefix="edualliance-crawl-") as tmp:
         known_file = Path(tmp) / "known.jsonl"
         with known_file.open("w", encoding="utf-8") as handle:
-            for url, source, role, verdict, etag, lm, lastmod, checked in store.crawl_state():
+            for url, source, role, verdict, etag, lm, lastmod, checked, links in store.crawl_state():
                 handle.write(json.dumps({
                     "url": url, "source": source, "role": role, "verdict": verdict, "etag": etag,
                     "last_modified": lm, "lastmod": lastmod.isoformat() if lastmod else None,
                     "last_checked": checked.isoformat() if checked else None,
+                    "links": json.loads(links) if links else None,
                 }, ensure_ascii=False) + "\n")
         plan = {
             "sources": [s.as_config() for s in sources],
@@ -159,6 +183,7 @@ def _crawl_child(store, sink: CrawlSink, sources: list[Source], settings: dict[s
             "keywords": list(keywords or taxonomy_keywords()),
             "settings": {"LOG_LEVEL": "WARNING", **settings},
             "parent_pid": os.getpid(),
+            "progress_seconds": progress_seconds,
         }
         plan_file = Path(tmp) / "plan.json"
         plan_file.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
@@ -168,7 +193,7 @@ def _crawl_child(store, sink: CrawlSink, sources: list[Source], settings: dict[s
                 [sys.executable, "-m", "edualliance.crawler.worker", str(plan_file)],
                 stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
             )
-            return _receive(proc, sink, echo, clean_during_crawl)
+            return _receive(proc, sink, echo, clean_during_crawl, progress_seconds)
         finally:
             if stderr:
                 stderr.close()
@@ -217,7 +242,8 @@ class _MessageQueue:
             self._changed.notify_all()
 
 
-def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: bool = True) -> int:
+def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: bool = True,
+             progress_seconds: float = PROGRESS_SECONDS) -> int:
     messages = _MessageQueue(RECEIVE_BYTES)
     broken = threading.Event()  # the channel failed: nobody reads the child's output any more
 
@@ -265,9 +291,8 @@ def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: 
                 last_capture = time.monotonic()
             if sink.inbox and clean_during_crawl:
                 sink.pump()
-            if time.monotonic() - last_report > 5:
-                fetched = sum(c.fetched for c in sink.counts.values())
-                echo(f"… {fetched} articles fetched, {sink.inbox} waiting to be cleaned")
+            if time.monotonic() - last_report > progress_seconds:
+                echo(progress_line(sink))
                 last_report = time.monotonic()
     finally:
         if proc.poll() is None and (not done or broken.is_set()):
@@ -277,3 +302,14 @@ def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: 
             messages.close()  # the reader may wait to queue a message nobody will take
         thread.join(timeout=5)
     return code
+
+
+def progress_line(sink: CrawlSink) -> str:
+    """"… moe-gedi: 120 requests, 35 stored, 14 queued | gmw-edu: … | 40 waiting to be cleaned"."""
+    parts = []
+    for name in sorted(set(sink.progress) | set(sink.counts)):
+        crawled = sink.progress.get(name, {})
+        counts = sink.count(name)
+        parts.append(f"{name}: {crawled.get('requests', 0)} requests, {counts.new + counts.updated} stored, "
+                     f"{crawled.get('queued', 0)} queued")
+    return "… " + " | ".join(parts + [f"{sink.inbox} waiting to be cleaned"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from scipy import sparse
 
 #: (readable name, pattern). Patterns run on Simplified prose.
 PATTERNS: tuple[tuple[str, str], ...] = (
@@ -59,12 +58,14 @@ _COMPILED = tuple(re.compile(p) for _, p in PATTERNS)
 SCALE = 0.2
 
 
-def pattern_counts(texts, scale: float = SCALE) -> sparse.csr_matrix:
+def pattern_counts(texts, scale: float = SCALE):
     """texts → (n, len(PATTERNS)) matrix of scale × log(1 + count)."""
     rows = []
     for text in texts:
         rows.append([len(pattern.findall(text)) for pattern in _COMPILED])
     dense = scale * np.log1p(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(_COMPILED)))
+    from scipy import sparse  # here: the facts extractor reads PATTERNS in processes that need no scipy
+
     return sparse.csr_matrix(dense)
 
 

@@ -9,7 +9,7 @@ Exit codes (what cron or systemd act on; every problem is also printed):
 1     the job failed: bad config, database locked, or the crawler died (no digest
       is written after a failed crawl; the next run catches up)
 2     wrong command-line usage
-3     done, but a source was flagged (it listed articles last run and none now)
+3     done, but a source was flagged (fell against its own median, unreachable, never yielded: `sources health`)
 4     done, but a mail could not be sent or a digest could not be written (queued
       mails are retried by the next run); wins over 3
 ====  =================================================================================

@@ -57,12 +57,13 @@ def test_sources_check_reports_each_start_url_and_fails_on_a_dead_one(site: str,
     registry = str(_registry(tmp_path))
     result = CliRunner().invoke(main, ["sources", "check", "--sources", registry, "--base", site])
     assert result.exit_code == 1
-    lines = result.output.splitlines()
+    lines = [line for line in result.output.splitlines() if not line.startswith("     layout: ")]
     assert lines[0].startswith(f"ok   up: {site}/up/list.html — HTTP 200 text/html")
     assert lines[1] == f"FAIL gone: {site}/moved/ — HTTP 404"
 
     only_up = CliRunner().invoke(main, ["sources", "check", "--sources", registry, "--base", site, "up"])
-    assert only_up.exit_code == 0 and len(only_up.output.splitlines()) == 1
+    assert only_up.exit_code == 0 and only_up.output.splitlines()[1].startswith("     layout: ")
+    assert len(only_up.output.splitlines()) == 2
 
 
 def test_sources_check_names_an_unreachable_host(tmp_path: Path):

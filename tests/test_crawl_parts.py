@@ -54,6 +54,30 @@ def test_registry_errors_name_the_problem(entry: str, message: str):
         parse_registry("[[source]]\n" + entry)
 
 
+def test_defect11_errors_name_the_entry_and_domains_must_be_hosts():
+    second = MINIMAL + '\n[[source]]\nname = "county-b"\nkind = "listing"\nstart_urls = ["https://b.cn/"]\nmaxpages = 3\n'
+    with pytest.raises(RegistryError, match=r"source #2 \(county-b\): unknown key"):
+        parse_registry(second)
+    with pytest.raises(RegistryError, match=r"\(city-news\): domains entry 'http://b.example/' is not a host name "
+                                            r"\(write 'b.example'\)"):
+        parse_registry(MINIMAL + 'domains = ["http://b.example/"]\n')
+    (source,) = parse_registry(MINIMAL + 'domains = ["Files.Example.cn"]\n')
+    assert source.hosts == ("news.example.cn", "files.example.cn")
+
+
+def test_shipped_registry_covers_every_province_with_a_note():
+    shipped = load_registry(shipped_registry_path())
+    provinces = [s for s in shipped if "provincial department" in s.note]
+    assert len({s.name for s in provinces}) == 31
+    assert all(s.note.split(" (")[0].endswith(("教育厅", "教育委员会")) for s in provinces)
+    assert len([s for s in shipped if "city bureau" in s.note]) >= 8
+    assert all(s.note for s in shipped)
+    for s in shipped:
+        if not s.enabled:
+            assert "not confirmed" in s.note or "enable when" in s.note, s.name
+    assert any(s.enabled for s in shipped)
+
+
 def test_duplicate_names_and_stray_tables_are_errors():
     with pytest.raises(RegistryError, match="used twice"):
         parse_registry(MINIMAL + MINIMAL)

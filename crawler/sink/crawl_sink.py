@@ -18,12 +18,15 @@ pages is bounded in bytes, not only in rows: captures waiting to be written
 and batches in flight (``BATCH_BYTES``, ``pool.INFLIGHT_BYTES``).
 
 Focused crawling: an article the classifier gives no label is recorded in
-``crawl_state`` as ``off_topic`` (so it is not fetched again) but its page
-and text are not stored, unless its source says ``focused = false``.
+``crawl_state`` as ``off_topic`` (so it is not fetched again) and its bytes are
+kept compressed in ``crawl_archive``, out of the corpus, so that ``reprocess``
+with a retrained classifier can recover it; a source with ``focused = false``
+stores it like any other.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
 from collections.abc import Callable
@@ -36,6 +39,9 @@ from edualliance.pipeline.store import Store
 from ..registry import Source, SourceCounts
 from .pool import CleaningPool, classifier_kind, default_workers, resolve_kind
 from .rows import Prepared, as_sent, prepare, prepare_shell, row_bytes
+
+#: Statuses that say a URL is gone: remembered in crawl_state (verdict ``missing``).
+GONE_STATUSES = (404, 410)
 
 #: Captures cleaned per transaction ...
 PROCESS_BATCH = 50
@@ -84,9 +90,11 @@ class CrawlSink:
         self._taken_bytes = 0
         self._row_bytes = 64 * 1024  # page bytes of an inbox row, as last read (sizes the next read)
         self.counts: dict[str, SourceCounts] = {name: SourceCounts() for name in sources}
+        self.progress: dict[str, dict[str, int]] = {}  # the crawler's latest figures per source
         self._captures: list[list[Any]] = []
         self._touches: list[tuple[str, str, datetime | None, datetime]] = []
         self._errors: list[tuple[str, str, str, str]] = []
+        self._missing: list[dict[str, Any]] = []  # crawl states of URLs that answered 404/410
         self.captured_bytes = 0
         self.waiting_bytes = 0  # page bytes received, not yet written to the inbox
         self.inbox = store.inbox_count()
@@ -117,6 +125,7 @@ class CrawlSink:
                 header["source"], header["role"], header["url"], header.get("final_url"), header.get("status"),
                 header.get("content_type"), header.get("etag"), header.get("last_modified"),
                 _iso(header.get("lastmod")), header.get("anchor"), _iso(header["fetched_at"]), body, self.run_id,
+                json.dumps(header["links"], ensure_ascii=False) if header.get("links") is not None else None,
             ])
             self.captured_bytes += len(body)
             self.waiting_bytes += len(body)
@@ -125,30 +134,43 @@ class CrawlSink:
                                   _iso(header["checked_at"])))
         elif kind == "error":
             self._errors.append((header["source"], header["url"], header.get("stage", "fetch"), header["message"]))
+            if header.get("status") in GONE_STATUSES and header.get("role"):
+                # a dead link is remembered, so it is not requested again every run
+                self._missing.append(dict(url=header["url"], source=header["source"], role=header["role"],
+                                          verdict="missing", status=header["status"], etag=None,
+                                          last_modified=None, lastmod=None, content_hash=None, page_id=None,
+                                          fetched_at=datetime.now(timezone.utc), run_id=self.run_id))
+        elif kind == "progress":
+            self.progress = header.get("sources", {})
         elif kind == "stats":
             self.crawl_completed = True
             for name, stats in header.get("sources", {}).items():
                 counts = self.count(name)
                 counts.listed = stats.get("listed", 0)
                 counts.skipped_known = stats.get("skipped_known", 0)
+                counts.skipped_missing = stats.get("skipped_missing", 0)
                 counts.listing_pages = stats.get("listing_pages", 0)
+                counts.requests = stats.get("requested", 0)
+                counts.start_urls = stats.get("start_urls", 0)
+                counts.start_failures = stats.get("start_failures", 0)
                 if stats.get("capped"):
                     counts.flags.append(f"stopped at max_pages = {self.sources[name].max_pages}"
                                         if name in self.sources else "stopped at max_pages")
 
     @property
     def waiting(self) -> int:
-        return len(self._captures) + len(self._touches) + len(self._errors)
+        return len(self._captures) + len(self._touches) + len(self._errors) + len(self._missing)
 
     def capture(self) -> int:
         """Write what has arrived (raw captures, 304s, fetch errors) in one transaction."""
         if not self.waiting:
             return 0
         started = time.monotonic()
-        captures, touches, errors = self._captures, self._touches, self._errors
-        self._captures, self._touches, self._errors = [], [], []
+        captures, touches, errors, missing = self._captures, self._touches, self._errors, self._missing
+        self._captures, self._touches, self._errors, self._missing = [], [], [], []
         self.waiting_bytes = 0
         with self.store.transaction():
+            self.store.save_crawl_states(missing)
             if captures:
                 self.store.inbox_add(captures)
             for source, url, lastmod, checked in touches:
@@ -313,12 +335,16 @@ class CrawlSink:
         self._pages: list[tuple[RawPage, CleanResult]] = []
         self._articles: list[tuple[str, Article, Classification]] = []
         self._failed: list[tuple[str, str]] = []
+        self._archive: list[dict[str, Any]] = []
+        self._unarchive: list[str] = []
         for p in prepared:
             self._plan(p)
         mined = {x.article_id: x for p in prepared for x in p.extractions}
         with self.store.transaction():
             for target, message in self._failed:
                 self.store.record_error(self.run_id, target, "clean", message)
+            self.store.archive_add(self._archive)
+            self.store.archive_delete(self._unarchive)
             self.store.save_pages(self._pages, self.run_id)
             outcomes = self.store.save_articles([(page_id, a) for page_id, a, _ in self._articles])
             self.store.save_classifications([(a.article_id, v) for _, a, v in self._articles])
@@ -345,34 +371,26 @@ class CrawlSink:
         focused = source.focused if source else True
         state = dict(url=raw.url, source=raw.source, role=p.role, status=raw.status, etag=raw.etag,
                      last_modified=raw.last_modified, lastmod=p.lastmod, content_hash=raw.content_hash,
-                     fetched_at=raw.fetched_at, run_id=self.run_id)
+                     fetched_at=raw.fetched_at, run_id=self.run_id,
+                     links=p.links if p.role == "article" else None)
         if p.role == "listing":
             self._pages.append((raw, p.result))
             self._states.append({**state, "verdict": "listing", "page_id": raw.page_id})
             return
         if focused and all(v.primary == NONE_LABEL and not v.labels for v in p.verdicts):
             counts.off_topic += 1
+            counts.archived += 1
             self._states.append({**state, "verdict": "off_topic", "page_id": None})
+            # Kept compressed, out of the corpus: a retrained classifier can recover it (reprocess).
+            self._archive.append(dict(url=raw.url, source=raw.source, role=p.role, final_url=raw.final_url,
+                                      status=raw.status, content_type=raw.content_type, etag=raw.etag,
+                                      last_modified=raw.last_modified, anchor=p.anchor,
+                                      fetched_at=raw.fetched_at, content_hash=raw.content_hash,
+                                      body=raw.body, run_id=self.run_id))
             return
+        self._unarchive.append(raw.url)
         self._pages.append((raw, p.result))
         self._articles.extend((raw.page_id, a, v) for a, v in zip(p.articles, p.verdicts))
         if p.role == "attachment":
             counts.attachments += 1
         self._states.append({**state, "verdict": "stored", "page_id": raw.page_id})
-
-    # -- the end of a run -----------------------------------------------------------------
-
-    def flag_silent_sources(self, previous: dict[str, Any] | None, names) -> list[str]:
-        """A source that listed articles last run and lists none now has probably changed its layout."""
-        flags = []
-        before = (previous or {}).get("sources", {})
-        for name in names:
-            was = before.get(name, {}).get("listed", 0)
-            now = self.count(name)
-            if was and not now.listed:
-                message = (f"source {name!r} listed {was} article URLs last run and none now: "
-                           "check that the site still has this layout (start URLs, allow patterns)")
-                now.flags.append(message)
-                flags.append(message)
-                self.store.record_error(self.run_id, name, "crawl", message)
-        return flags

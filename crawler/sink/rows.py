@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from edualliance.crawler import docfiles
 from edualliance.pipeline.clean import CleaningError, clean_page
 from edualliance.pipeline.decode import DecodeError, decode
-from edualliance.pipeline.facts.records import Extraction
 from edualliance.pipeline.records import Article, Classification, CleanResult, Decoded, RawPage
+
+if TYPE_CHECKING:  # the facts extractor imports scipy, which the storing process does without
+    from edualliance.pipeline.facts.records import Extraction
 
 from .attachments import attachment_articles
 
@@ -36,6 +39,8 @@ class Prepared:
     extractions: list[Extraction] = field(default_factory=list)  # facts, alliances, documents per article
     error: str | None = None
     stage: str = "clean"
+    anchor: str | None = None
+    links: str | None = None  # article pages: their in-scope links (JSON), for crawl_state
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +97,11 @@ def prepare(row) -> Prepared:
 def prepare_shell(row) -> Prepared:
     """The writer's side of a row cleaned by a worker: the page as received, not yet cleaned."""
     (capture_id, source, role, url, final_url, status, content_type, etag, last_modified, lastmod,
-     _anchor, fetched_at, body, _run_id) = row
+     anchor, fetched_at, body, _run_id, *rest) = row
     raw = RawPage(body=bytes(body), source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc),
                   url=url, final_url=final_url, status=status, content_type=content_type, etag=etag,
                   last_modified=last_modified)
-    return Prepared(capture_id, raw, role, lastmod)
+    return Prepared(capture_id, raw, role, lastmod, anchor=anchor, links=rest[0] if rest else None)
 
 
 def without_text(result: CleanResult | None) -> CleanResult | None:

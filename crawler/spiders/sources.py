@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ from scrapy.http import Request, Response
 
 from edualliance.crawler import discovery
 from edualliance.crawler.docfiles import kind_of
-from edualliance.crawler.items import ErrorItem, NotModifiedItem, PageItem
+from edualliance.crawler.items import ErrorItem, NotModifiedItem, PageItem, ProgressItem
 from edualliance.crawler.registry import Source, load_registry, select, taxonomy_keywords
 from edualliance.pipeline.decode import DecodeError, decode, looks_like_html
 from edualliance.pipeline.store import utcnow
@@ -45,6 +46,7 @@ class Known:
     last_modified: str | None
     lastmod: datetime | None
     last_checked: datetime | None
+    links: tuple[tuple[str, str], ...] = ()  # in-scope links the page had when it was fetched
 
 
 def _when(value: str | None) -> datetime | None:
@@ -57,14 +59,25 @@ def load_known_file(path: str | Path) -> dict[str, Known]:
         for line in handle:
             row = json.loads(line)
             known[row["url"]] = Known(row["role"], row["verdict"], row["etag"], row["last_modified"],
-                                      _when(row["lastmod"]), _when(row["last_checked"]))
+                                      _when(row["lastmod"]), _when(row["last_checked"]),
+                                      tuple(tuple(link) for link in row.get("links") or ()))
     return known
 
 
 def known_from_rows(rows) -> dict[str, Known]:
-    """From Store.crawl_state() rows."""
-    return {url: Known(role, verdict, etag, lm, lastmod, checked)
-            for url, _source, role, verdict, etag, lm, lastmod, checked in rows}
+    """From Store.crawl_state() rows (with or without their stored links)."""
+    known = {}
+    for url, _source, role, verdict, etag, lm, lastmod, checked, *rest in rows:
+        links = tuple(tuple(link) for link in (json.loads(rest[0]) if rest and rest[0] else ()))
+        known[url] = Known(role, verdict, etag, lm, lastmod, checked, links)
+    return known
+
+
+#: Seconds between progress messages (requests, stored articles and queue per source).
+PROGRESS_SECONDS = 5.0
+
+#: Links kept per article page in crawl_state, to be followed again when the page is not refetched.
+MAX_KEPT_LINKS = 300
 
 
 @dataclass
@@ -75,10 +88,19 @@ class SourceRun:
     article: tuple[re.Pattern, ...]
     listing: tuple[re.Pattern, ...]
     requested: int = 0
+    answered: int = 0  # responses and failures received for this source's requests
     listed: set[str] = field(default_factory=set)
     skipped_known: int = 0
+    skipped_missing: int = 0  # answered 404/410 on an earlier run, not due again
     listing_pages: int = 0
     capped: bool = False
+    seen: set[str] = field(default_factory=set)  # listing pages this source has requested this run
+    starts: int = 0  # start requests made (search: one per template, keyword and page)
+    start_failures: int = 0  # … and how many did not answer
+    attachments_off_site: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # what the crawl could not do, one line each
+    query_pages: dict[str, int] = field(default_factory=dict)  # search: result pages requested per query
+    unreported: list[tuple[str, str]] = field(default_factory=list)  # notes not yet sent as items
 
     @classmethod
     def of(cls, source: Source) -> SourceRun:
@@ -88,17 +110,36 @@ class SourceRun:
         return cls(source, comp(source.allow), comp(source.deny), comp(source.article_urls),
                    comp(source.listing_urls))
 
-    def in_scope(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        if host not in self.source.hosts:
+    def on_host(self, url: str) -> bool:
+        return (urlsplit(url).hostname or "") in self.source.hosts
+
+    def in_scope(self, url: str, role: str = "") -> bool:
+        """On the source's hosts, matching ``allow`` (attachments need not: a page in scope that links
+        a PDF wants it read, whatever its folder) and no ``deny``."""
+        if not self.on_host(url):
             return False
-        if self.allow and not any(p.search(url) for p in self.allow):
+        if role != "attachment" and self.allow and not any(p.search(url) for p in self.allow):
             return False
         return not any(p.search(url) for p in self.deny)
 
+    def note(self, message: str, url: str = "") -> bool:
+        """Record a note once per run (logged as an error line of the source); True the first time."""
+        if message in self.notes:
+            return False
+        self.notes.append(message)
+        self.unreported.append((url, message))
+        return True
+
     def stats(self) -> dict:
         return {"listed": len(self.listed), "skipped_known": self.skipped_known,
-                "listing_pages": self.listing_pages, "requested": self.requested, "capped": self.capped}
+                "skipped_missing": self.skipped_missing,
+                "listing_pages": self.listing_pages, "requested": self.requested, "capped": self.capped,
+                "start_failures": self.start_failures, "start_urls": self.starts,
+                "attachments_off_site": len(self.attachments_off_site), "notes": list(self.notes)}
+
+    def progress(self) -> dict:
+        return {"requests": self.requested, "queued": max(0, self.requested - self.answered),
+                "listed": len(self.listed), "listing_pages": self.listing_pages}
 
 
 class SourcesSpider(scrapy.Spider):
@@ -121,7 +162,15 @@ class SourcesSpider(scrapy.Spider):
             self.known = {}
         self.runs = {s.name: SourceRun.of(s) for s in chosen}
         self.now = utcnow()
+        # Article, attachment and unknown-page URLs are fetched once per run, whichever source lists
+        # them first (each source that lists one counts it); listing pages are per source, so two
+        # sources sharing a start page both read it and both see what it lists.
         self.seen: set[str] = set()
+        self.last_progress = time.monotonic()
+        self.progress_seconds = float((plan or {}).get("progress_seconds", PROGRESS_SECONDS))
+        # known URLs skipped so far: who counted them, and at what depth their links were followed
+        self.unchanged: dict[str, tuple[SourceRun, int]] = {}
+        self.judged: dict[str, str] = {}  # the role each fetched HTML page was given by its shape
 
     # -- start ---------------------------------------------------------------------------
 
@@ -138,66 +187,124 @@ class SourcesSpider(scrapy.Spider):
                 for keyword in source.keywords or self.keywords:
                     for page in pages:
                         url = template.replace("{keyword}", quote(keyword)).replace("{page}", str(page))
-                        request = self._request(run, url, "listing", depth=0, force=True)
+                        # With {page} the template enumerates the result pages; without, the result
+                        # page's pager is followed, search_pages pages per query in all.
+                        request = self._request(run, url, "listing", depth=0, start=True,
+                                                query=None if "{page}" in template else url)
                         if request:
                             yield request
             return
-        callback = {"listing": self.parse_page, "sitemap": self.parse_sitemap, "feed": self.parse_feed}[source.kind]
+        default = {"listing": self.parse_page, "sitemap": self.parse_sitemap, "feed": self.parse_feed}[source.kind]
         for url in source.start_urls:
+            callback = default  # decided per URL: a sitemap listed after a robots.txt is still a sitemap
             if source.kind == "sitemap" and urlsplit(url).path.endswith("robots.txt"):
                 callback = self.parse_robots
-            request = self._request(run, url, "listing", depth=0, callback=callback, force=True)
+            request = self._request(run, url, "listing", depth=0, callback=callback, start=True)
             if request:
                 yield request
 
     # -- requests ------------------------------------------------------------------------
 
     def _request(self, run: SourceRun, url: str, role: str, *, depth: int, callback=None,
-                 lastmod: datetime | None = None, anchor: str | None = None, force: bool = False,
-                 headers: dict | None = None) -> Request | None:
-        if url in self.seen:
+                 lastmod: datetime | None = None, anchor: str | None = None, start: bool = False,
+                 headers: dict | None = None, query: str | None = None) -> Request | None:
+        per_source = role == "listing"
+        if url in (run.seen if per_source else self.seen):
             return None
         if run.requested >= run.source.max_pages:
             run.capped = True
             return None
-        self.seen.add(url)
+        (run.seen if per_source else self.seen).add(url)
         run.requested += 1
-        meta = {"source": run.source.name, "role": role, "hops": depth, "anchor": anchor,
-                "lastmod": lastmod.isoformat() if lastmod else None,
+        run.starts += start
+        was = self.known.get(url)
+        meta = {"source": run.source.name, "role": role, "hops": depth, "anchor": anchor, "query": query,
+                "was": was.verdict if was is not None else None,
+                "start": start, "lastmod": lastmod.isoformat() if lastmod else None,
                 "handle_httpstatus_list": [304]}
+        if run.source.delay is not None:
+            # The source's delay is what its operator asked for: AutoThrottle may not lower it.
+            meta["autothrottle_dont_adjust_delay"] = True
+        # The spider keeps its own seen-sets (per source for listing pages): Scrapy's global
+        # duplicate filter would let one source's listing page starve another's.
         return Request(url, callback=callback or self.parse_page, errback=self.on_error, meta=meta,
-                       headers=headers, priority=10 if role == "listing" else 0, dont_filter=force)
+                       headers=headers, priority=10 if role == "listing" else 0, dont_filter=per_source)
 
     def _article(self, run: SourceRun, url: str, role: str, *, depth: int, lastmod: datetime | None = None,
-                 anchor: str | None = None) -> Request | None:
-        """Request an article or attachment unless it is known and unchanged."""
-        if url in self.seen:
-            return None
-        run.listed.add(url)
+                 anchor: str | None = None) -> list[Request]:
+        """Request an article or attachment unless it is known and unchanged; a known one that is
+        not fetched again still has its links followed (from crawl_state)."""
         known = self.known.get(url)
-        if known is not None and known.role == "listing":
-            return self._request(run, url, "listing", depth=depth, anchor=anchor)
+        if known is not None and known.verdict == "listing":
+            request = self._request(run, url, "listing", depth=depth, anchor=anchor)
+            return [request] if request else []
+        run.listed.add(url)
+        if url in self.seen:
+            return []
+        if url in self.unchanged and lastmod is None:
+            first_run, first_depth = self.unchanged[url]
+            if depth >= first_depth or known is None:
+                return []
+            # reached again by a shorter path: its links may now be within max_depth
+            self.unchanged[url] = (first_run, depth)
+            return list(self._follow_links(run, known.links, depth))
         headers = {}
+        if known is not None and known.verdict == "missing":
+            if self._still_missing(run, url, known):
+                return []
+            known = None
         if known is not None:
             changed = lastmod is not None and (known.lastmod is None or lastmod > known.lastmod)
             due = (known.last_checked is None
                    or self.now - known.last_checked >= timedelta(days=run.source.revalidate_days))
             validators = known.etag or known.last_modified
             if not changed and not (due and validators):
-                self.seen.add(url)
+                if url in self.unchanged:
+                    return []
+                # not in self.seen: a sitemap or feed read later may still give a newer date
+                self.unchanged[url] = (run, depth)
                 run.skipped_known += 1
-                return None
+                return list(self._follow_links(run, known.links, depth))
+            if url in self.unchanged:  # skipped earlier in this run, changed after all
+                self.unchanged.pop(url)[0].skipped_known -= 1
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
-        return self._request(run, url, role, depth=depth, lastmod=lastmod, anchor=anchor, headers=headers or None)
+            if known.role in ("article", "attachment") and role == "page":
+                role = known.role  # decided by the page when it was fetched
+        request = self._request(run, url, role, depth=depth, lastmod=lastmod, anchor=anchor,
+                                headers=headers or None)
+        return [request] if request else []
+
+    def _still_missing(self, run: SourceRun, url: str, known: Known) -> bool:
+        """A URL that answered 404/410 before is tried again when revalidate_days have passed,
+        not every run."""
+        due = (known.last_checked is None
+               or self.now - known.last_checked >= timedelta(days=run.source.revalidate_days))
+        if due:
+            return False
+        if url in self.seen or url in run.seen:
+            return True  # counted once
+        self.seen.add(url)
+        run.seen.add(url)
+        run.skipped_missing += 1
+        return True
 
     # -- callbacks ------------------------------------------------------------------------
+
+    def _answered(self, run: SourceRun):
+        """Count a response and, every few seconds, say how far each source has got."""
+        run.answered += 1
+        now = time.monotonic()
+        if now - self.last_progress >= self.progress_seconds:
+            self.last_progress = now
+            yield ProgressItem({name: r.progress() for name, r in self.runs.items()})
 
     def parse_page(self, response: Response):
         meta = response.meta
         run = self.runs[meta["source"]]
+        yield from self._answered(run)
         if response.status == 304:
             yield NotModifiedItem(run.source.name, response.request.url, meta.get("lastmod"), utcnow().isoformat())
             return
@@ -211,7 +318,9 @@ class SourcesSpider(scrapy.Spider):
                                 f"linked as an attachment but received {content_type or 'no content type'}")
             return
         if not (content_type and "html" in content_type.lower()) and not looks_like_html(response.body):
-            return  # an image, a script, a download we do not read
+            yield ErrorItem(run.source.name, response.url, "parse",
+                            f"not read: neither HTML nor an attachment ({content_type or 'no content type'})")
+            return
         try:
             text = decode(response.body, content_type).text
         except DecodeError as exc:
@@ -223,37 +332,92 @@ class SourcesSpider(scrapy.Spider):
 
             yield ErrorItem(run.source.name, response.url, "parse", TOO_DEEP_MESSAGE)
             return
-        role = meta["role"]
-        if role == "article":  # the URL says article: only a page without prose is not one
-            role = "listing" if shape.prose_han < discovery.MIN_ARTICLE_HAN // 2 else "article"
-        elif role == "page":  # the URL says nothing: the page's shape decides
-            role = "listing" if shape.looks_like_listing else "article"
+        role = page_role(meta["role"], shape)
+        self.judged[response.request.url] = role
         if role == "listing":
             run.listing_pages += 1
-        yield self._page_item(response, run, role)
-        yield from self._follow(run, shape, meta["hops"])
+        if shape.unread_pager:
+            run.note(shape.unread_pager, response.url)
+        kept: list[tuple[str, str]] = []
+        requests = list(self._follow(run, shape, meta["hops"], role, kept, meta.get("query")))
+        yield self._page_item(response, run, role, kept if role == "article" else None)
+        yield from self._notes(run)
+        yield from requests
 
-    def _follow(self, run: SourceRun, shape: discovery.PageShape, depth: int):
+    def _notes(self, run: SourceRun):
+        while run.unreported:
+            url, message = run.unreported.pop(0)
+            yield ErrorItem(run.source.name, url, "discovery", message)
+
+    def _candidates(self, run: SourceRun, links):
+        """In-scope links worth following, with their role by URL shape."""
         source = run.source
-        for url, anchor in shape.links:
-            if not run.in_scope(url):
-                continue
+        for url, anchor in links:
             role = discovery.url_role(url, run.article, run.listing)
-            if role == "skip" or (role == "attachment" and not source.attachments):
+            if role == "skip":
                 continue
-            paging = bool(discovery.PAGINATION_TEXT.match(anchor)) and role == "listing"
-            next_depth = depth if paging else depth + 1
-            if next_depth > source.max_depth:
+            if not run.in_scope(url, role):
+                if role == "attachment" and source.attachments and url not in run.attachments_off_site:
+                    run.attachments_off_site.add(url)
+                    run.note(f"attachments on other hosts are not fetched (first: {url}); "
+                             "add their host to `domains` to read them", url)
                 continue
-            if role in ("article", "attachment"):
-                request = self._article(run, url, role, depth=next_depth, anchor=anchor or None)
-            else:
-                request = self._request(run, url, role, depth=next_depth, anchor=anchor or None)
+            if role == "attachment" and not source.attachments:
+                continue
+            yield url, anchor, role
+
+    def _follow(self, run: SourceRun, shape: discovery.PageShape, depth: int, page_role_: str = "listing",
+                kept: list | None = None, query: str | None = None):
+        source = run.source
+        pager = set(shape.pagination)
+        # Pagination: the same listing (or a long article) continued, not a hop. Search sources
+        # read search_pages result pages per query, whatever their result pages link to.
+        if pager:
+            for url in shape.pagination:
+                if source.kind == "search":
+                    if query is None or run.query_pages.get(query, 1) >= source.search_pages:
+                        break
+                if not run.in_scope(url):
+                    continue
+                if page_role_ == "listing":
+                    requests = [self._request(run, url, "listing", depth=depth, query=query)]
+                else:  # the next page of an article, or of a list with teasers: judged when fetched
+                    requests = self._article(run, url, "page", depth=depth)
+                for request in requests:
+                    if request is not None:
+                        if query is not None:
+                            run.query_pages[query] = run.query_pages.get(query, 1) + 1
+                        yield request
+        for url, anchor, role in self._candidates(run, shape.links):
+            if url in pager:
+                continue
+            if kept is not None and len(kept) < MAX_KEPT_LINKS:
+                kept.append((url, anchor))
+            yield from self._link(run, url, anchor, role, depth + 1)
+
+    def _follow_links(self, run: SourceRun, links, depth: int):
+        """The links a known article had when it was fetched: found again without fetching it."""
+        for url, anchor, role in self._candidates(run, links):
+            yield from self._link(run, url, anchor, role, depth + 1)
+
+    def _link(self, run: SourceRun, url: str, anchor: str, role: str, depth: int):
+        if depth > run.source.max_depth:
+            return
+        known = self.known.get(url)
+        if known is not None and known.verdict == "missing" and self._still_missing(run, url, known):
+            return
+        if role == "listing" and known is not None and known.verdict not in ("listing", "missing"):
+            role = known.role  # a URL shaped like a list that was an article when fetched
+        if role in ("article", "attachment", "page"):  # a page is judged when fetched (and remembered)
+            yield from self._article(run, url, role, depth=depth, anchor=anchor or None)
+        else:
+            request = self._request(run, url, role, depth=depth, anchor=anchor or None)
             if request is not None:
                 yield request
 
     def parse_robots(self, response: Response):
         run = self.runs[response.meta["source"]]
+        yield from self._answered(run)
         for url in discovery.robots_sitemaps(response.body, response.url):
             request = self._request(run, url, "listing", depth=0, callback=self.parse_sitemap)
             if request:
@@ -261,6 +425,7 @@ class SourcesSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response):
         run = self.runs[response.meta["source"]]
+        yield from self._answered(run)
         try:
             kind, entries = discovery.parse_sitemap(response.body, response.url)
         except discovery.XmlRefused as exc:
@@ -269,21 +434,24 @@ class SourcesSpider(scrapy.Spider):
         for entry in sorted(entries, key=lambda e: e.lastmod or datetime.min, reverse=True):
             if kind == "index":
                 request = self._request(run, entry.url, "listing", depth=0, callback=self.parse_sitemap)
+                if request is not None:
+                    yield request
             elif run.in_scope(entry.url):
                 role = discovery.url_role(entry.url, run.article, run.listing)
                 if role == "skip":
                     continue
                 role = role if role in ("attachment", "listing") else "article"
-                request = (self._request(run, entry.url, "listing", depth=1) if role == "listing"
-                           else self._article(run, entry.url, role, depth=1, lastmod=entry.lastmod,
-                                              anchor=entry.title))
-            else:
-                continue
-            if request is not None:
-                yield request
+                if role == "listing":
+                    request = self._request(run, entry.url, "listing", depth=1)
+                    if request is not None:
+                        yield request
+                else:
+                    yield from self._article(run, entry.url, role, depth=1, lastmod=entry.lastmod,
+                                             anchor=entry.title)
 
     def parse_feed(self, response: Response):
         run = self.runs[response.meta["source"]]
+        yield from self._answered(run)
         try:
             entries = discovery.parse_feed(response.body, response.url)
         except discovery.XmlRefused as exc:
@@ -294,9 +462,7 @@ class SourcesSpider(scrapy.Spider):
                 continue
             role = discovery.url_role(entry.url, run.article, run.listing)
             role = "attachment" if role == "attachment" else "article"
-            request = self._article(run, entry.url, role, depth=1, lastmod=entry.lastmod, anchor=entry.title)
-            if request is not None:
-                yield request
+            yield from self._article(run, entry.url, role, depth=1, lastmod=entry.lastmod, anchor=entry.title)
 
     def on_error(self, failure):
         request = failure.request
@@ -304,8 +470,15 @@ class SourcesSpider(scrapy.Spider):
         from scrapy.exceptions import IgnoreRequest
         from scrapy.spidermiddlewares.httperror import HttpError
 
+        run = self.runs.get(source)
+        if run is not None:
+            yield from self._answered(run)
+            if request.meta.get("start"):
+                run.start_failures += 1
+        status = None
         if failure.check(HttpError):
-            message = f"HTTP {failure.value.response.status}"
+            status = failure.value.response.status
+            message = f"HTTP {status}"
         elif failure.check(IgnoreRequest):
             text = str(failure.value) or "request ignored"
             if "robots.txt" in text or "Forbidden by robots.txt" in text:
@@ -314,11 +487,16 @@ class SourcesSpider(scrapy.Spider):
                 message = text
         else:
             message = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
-        yield ErrorItem(source, request.url, "fetch", message)
+        # The role goes with the error only for a URL that is new or was missing before: a dead link is
+        # remembered as such, a stored article that disappears keeps its state (and its page).
+        role = (request.meta.get("role") if request.meta.get("was") in (None, "missing")
+                and not request.meta.get("start") else None)
+        yield ErrorItem(source, request.url, "fetch", message, status, role)
 
     # -- items ------------------------------------------------------------------------------
 
-    def _page_item(self, response: Response, run: SourceRun, role: str) -> PageItem:
+    def _page_item(self, response: Response, run: SourceRun, role: str,
+                   links: list[tuple[str, str]] | None = None) -> PageItem:
         return PageItem(
             source=run.source.name,
             role=role,
@@ -332,10 +510,36 @@ class SourcesSpider(scrapy.Spider):
             anchor=response.meta.get("anchor"),
             fetched_at=utcnow().isoformat(),
             body=response.body,
+            links=links,
         )
 
     def source_stats(self) -> dict[str, dict]:
-        return {name: run.stats() for name, run in self.runs.items()}
+        stats = {}
+        for name, run in self.runs.items():
+            stats[name] = run.stats()
+            # URLs whose shape said nothing and whose page was a list are not listed articles
+            stats[name]["listed"] = sum(1 for url in run.listed if self.judged.get(url) != "listing")
+        return stats
+
+
+def page_role(linked_as: str, shape: discovery.PageShape) -> str:
+    """Article or listing, decided by the page itself.
+
+    A URL that says article stays one unless the page has next to no prose. A page whose URL
+    says nothing is a listing when it has almost no prose, or a pager and less prose than an
+    article has; anything else goes to the cleaning stage as an article, which has the last
+    word (it calls a list with teasers a list, and keeps a real article whose navigation
+    outweighs its text: link density alone misjudges those).
+    """
+    if linked_as == "article":
+        return "listing" if shape.prose_han < discovery.MIN_ARTICLE_HAN // 2 else "article"
+    if linked_as == "page":
+        if shape.prose_han < discovery.MIN_ARTICLE_HAN // 4:
+            return "listing"
+        if shape.pagination and shape.prose_han < discovery.MIN_ARTICLE_HAN:
+            return "listing"
+        return "article"
+    return linked_as
 
 
 def _header(response: Response, name: str) -> str | None:

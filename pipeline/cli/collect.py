@@ -193,7 +193,9 @@ def print_crawl_report(ctx: click.Context, report, errors: list, kind: str, star
 def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources_file: str | None,
                   overrides: tuple[str, ...], classifier_kind: str, log_file: str | None, verbose: bool,
                   base: str | None) -> None:
-    """Crawl the named (else every enabled) source, print the report; exit 1 if the crawler failed."""
+    """Crawl the named (else every enabled) source, print the report; exit 1 if the crawler failed,
+    3 (``health.EXIT_FLAGGED``) if it finished but a source is flagged."""
+    from edualliance.crawler.health import EXIT_FLAGGED
     from edualliance.crawler.run import run_crawl
 
     sources, settings, classifier, log_path = crawl_setup(ctx, names, sources_file, overrides, classifier_kind,
@@ -206,6 +208,10 @@ def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources
     print_crawl_report(ctx, report, errors, kind, started, log_path)
     if report.status != "finished":
         sys.exit(1)
+    if report.flags:
+        click.echo(f"edualliance: {len(report.flags)} source(s) flagged (exit code {EXIT_FLAGGED}); "
+                   "history: edualliance sources health", err=True)
+        sys.exit(EXIT_FLAGGED)
 
 
 @click.command()
@@ -218,8 +224,10 @@ def crawl(ctx, names, sources_file, base, overrides, classifier_kind, log_file, 
     With no SOURCE, every enabled source of the registry. Articles fetched
     before are requested again only if their sitemap/feed date or their
     ETag/Last-Modified say they changed; listing pages are read every time.
-    Off-topic pages of focused sources are recorded, not stored. Safe to
-    kill: the next run finishes the work without duplicates.
+    Off-topic pages of focused sources are archived (compressed) but not
+    stored as articles. Safe to kill: the next run finishes the work without
+    duplicates. Exit code 1: the crawler failed; 3: it finished but a source
+    is flagged (see `edualliance sources health`).
 
     Example: edualliance crawl --sources my-sources.toml moe-gedi gmw-edu
     """
@@ -233,7 +241,10 @@ def reprocess(ctx: click.Context, classifier_kind: str) -> None:
     """Re-clean and reclassify every stored page from its raw bytes; no crawling.
 
     Uses the archive in the pages table (each response as received), so new
-    cleaning rules or a new model reach the whole corpus.
+    cleaning rules or a new model reach the whole corpus; pages judged
+    off-topic before (kept compressed in crawl_archive) are judged again and
+    stored if the classifier labels them now. The runs table records what
+    changed (articles, recovered pages, labels before and after).
 
     Example: edualliance reprocess --classifier keywords
     """
@@ -245,9 +256,15 @@ def reprocess(ctx: click.Context, classifier_kind: str) -> None:
         run_id, counts = run_reprocess(
             store, classifier,
             on_progress=lambda c: click.echo(f"… {c.pages} pages re-cleaned", err=True))
+    archive = counts.archive
     click.echo(f"run {run_id}: {counts.pages} pages re-cleaned ({counts.listing} listing),"
                f" {counts.articles_new} new, {counts.articles_updated} updated,"
                f" {counts.articles_unchanged} unchanged articles, {counts.errors} errors → {db_path(ctx)}")
+    click.echo(f"off-topic archive: {archive.examined} pages re-judged, {archive.recovered} recovered"
+               f" (stored now), {archive.still_off_topic} still off-topic, {archive.errors} errors")
+    before = ", ".join(f"{k} {v}" for k, v in sorted(counts.labels_before.items())) or "none"
+    click.echo(f"primary labels before: {before}; after this run: "
+               + (", ".join(f"{k} {v}" for k, v in sorted(counts.labels.items())) or "none"))
 
 
 COMMANDS = (ingest, extract, crawl, reprocess)

@@ -29,8 +29,9 @@ def run(ctx, sources_file, base, overrides, classifier_kind, log_file, verbose, 
     """The scheduled weekly job: crawl → publish → due digests → index and feed → mail.
 
     Crawls every enabled source (one runs row with per-source counts; a
-    source that listed articles last run and none now is flagged, printed as
-    FLAG: on stderr), publishes the snapshot, writes the digest of every
+    source that fell against its own recent median, could not be reached or
+    never yielded an article is flagged, printed as FLAG: on stderr; see
+    `edualliance sources health`), publishes the snapshot, writes the digest of every
     complete week due into the archive (digest.out in the config file; else
     digests/ beside the database), regenerates index.html and feed.xml, and
     mails each new digest once per recipient ([mail] in the config file).
@@ -115,12 +116,15 @@ def sources_list(sources_file: str | None, base: str | None, as_json: bool) -> N
 def sources_check(names: tuple[str, ...], sources_file: str | None, base: str | None, timeout: float) -> None:
     """Request each source's start URLs once and report whether they answer.
 
-    Search templates are tried with the first keyword, page 1. The exit code
-    is 1 if any start URL fails.
+    For each answer, also what the crawler would make of the page: links in
+    scope (article-shaped or to be judged) and the pager it recognises, so a
+    disabled entry can be confirmed before it is enabled. Search templates are
+    tried with the first keyword, page 1. The exit code is 1 if any start URL
+    fails.
 
     Example: edualliance sources check moe-gedi
     """
-    from edualliance.crawler.check import check_targets, check_url
+    from edualliance.crawler.check import check_targets, describe_layout, fetch
     from edualliance.crawler.registry import RegistryError, select
 
     ctx = click.get_current_context()
@@ -134,12 +138,54 @@ def sources_check(names: tuple[str, ...], sources_file: str | None, base: str | 
         raise click.ClickException(str(exc)) from exc
     failed = 0
     for source in chosen:
+        state = "" if source.enabled else " (disabled)"
         for url in check_targets(source):
-            ok, message = check_url(url, timeout=timeout)
+            ok, message, body, content_type = fetch(url, timeout=timeout)
             failed += not ok
-            click.echo(f"{'ok  ' if ok else 'FAIL'} {source.name}: {url} — {message}")
+            click.echo(f"{'ok  ' if ok else 'FAIL'} {source.name}{state}: {url} — {message}")
+            layout = describe_layout(source, url, body, content_type) if ok else ""
+            if layout:
+                click.echo(f"     {layout}")
     if failed:
         sys.exit(1)
+
+
+@sources.command("health")
+@click.argument("names", nargs=-1, metavar="[SOURCE]...")
+@click.option("--runs", "runs", type=click.IntRange(1, 100), default=8, show_default=True,
+              help="Recent runs shown per source.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per source.")
+@click.pass_context
+def sources_health(ctx: click.Context, names: tuple[str, ...], runs: int, as_json: bool) -> None:
+    """Per-source history over recent runs: listed, new, errors, last new article, flags.
+
+    A source is flagged when its latest run listed less than half its own
+    recent median (or nothing after listing some), none of its start URLs
+    answered, or it has never listed an article. The exit code is 3 when a
+    source is flagged (as for `run`), else 0.
+
+    Example: edualliance sources health --runs 12 moe-gedi
+    """
+    from edualliance.crawler.health import EXIT_FLAGGED, health_lines, source_health
+
+    with open_store(ctx) as store:
+        report = source_health(store, list(names) or None, runs=runs)
+    if not report:
+        click.echo("no crawl has run yet: nothing to show")
+        return
+    if as_json:
+        for name, item in report.items():
+            click.echo(json.dumps({
+                "source": name, "flags": item.flags,
+                "last_new": item.last_new.isoformat() if item.last_new else None,
+                "runs": [{"run_id": r.run_id, "started_at": r.started_at.isoformat() if r.started_at else None,
+                          "listed": r.listed, "new": r.new, "errors": r.errors} for r in item.runs],
+            }, ensure_ascii=False))
+    else:
+        for line in health_lines(report):
+            click.echo(line)
+    if any(item.flags for item in report.values()):
+        sys.exit(EXIT_FLAGGED)
 
 
 @click.command()

@@ -36,11 +36,20 @@ class CrawlMixin(StoreConnection):
         )
 
     def crawl_state(self) -> list[tuple]:
-        """(url, source, role, verdict, etag, last_modified, lastmod, last_checked) of every known URL."""
+        """(url, source, role, verdict, etag, last_modified, lastmod, last_checked, links) of every
+        known URL; links is the JSON array of an article page's in-scope links, or NULL."""
         return self.conn.execute(
-            "SELECT url, source, role, verdict, etag, last_modified, lastmod, last_checked"
+            "SELECT url, source, role, verdict, etag, last_modified, lastmod, last_checked, links"
             " FROM crawl_state ORDER BY url"
         ).fetchall()
+
+    def last_new_by_source(self) -> dict[str, datetime]:
+        """When each source's newest stored article or attachment was first seen."""
+        rows = self.conn.execute(
+            "SELECT source, max(first_seen) FROM crawl_state WHERE verdict = 'stored'"
+            " AND role IN ('article', 'attachment') GROUP BY source"
+        ).fetchall()
+        return dict(rows)
 
     def crawl_state_of(self, url: str) -> tuple | None:
         """(verdict, content_hash, page_id, etag, last_modified, lastmod) of one URL."""
@@ -53,7 +62,8 @@ class CrawlMixin(StoreConnection):
         """Upsert many URLs' crawl state in one statement (single-row upserts are slow in DuckDB).
 
         Each row: url, source, role, verdict, status, etag, last_modified, lastmod, content_hash,
-        page_id, fetched_at, run_id. A URL given twice keeps its last row.
+        page_id, fetched_at, run_id, and optionally links (JSON; NULL keeps the links known).
+        A URL given twice keeps its last row.
         """
         latest = {row["url"]: row for row in rows}
         if not latest:
@@ -66,21 +76,21 @@ class CrawlMixin(StoreConnection):
         fetched = col("fetched_at", as_naive_utc)
         self.conn.execute(
             "INSERT INTO crawl_state (url, source, role, verdict, status, etag, last_modified, lastmod,"
-            " content_hash, page_id, first_seen, last_fetched, last_checked, run_id)"
+            " content_hash, page_id, first_seen, last_fetched, last_checked, run_id, links)"
             " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]),"
             " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[]),"
-            " unnest(?::TIMESTAMP[]), unnest(?::BIGINT[])"
+            " unnest(?::TIMESTAMP[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])"
             " ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,"
             " verdict = excluded.verdict, status = excluded.status, etag = excluded.etag,"
             " last_modified = excluded.last_modified,"
             " lastmod = coalesce(excluded.lastmod, crawl_state.lastmod),"
             " content_hash = excluded.content_hash, page_id = excluded.page_id,"
             " last_fetched = excluded.last_fetched, last_checked = excluded.last_checked,"
-            " run_id = excluded.run_id",
+            " run_id = excluded.run_id, links = coalesce(excluded.links, crawl_state.links)",
             [col("url"), col("source"), col("role"), col("verdict"), col("status"), col("etag"),
              col("last_modified"), col("lastmod", as_naive_utc), col("content_hash"), col("page_id"),
-             fetched, fetched, fetched, col("run_id")],
+             fetched, fetched, fetched, col("run_id"), [row.get("links") for row in rows]],
         )
 
     def touch_crawl_state(self, url: str, checked_at: datetime, lastmod: datetime | None,
@@ -98,29 +108,29 @@ class CrawlMixin(StoreConnection):
 
     def inbox_add(self, rows: Sequence[Sequence[Any]]) -> None:
         """Raw captures as received, in one statement: (source, role, url, final_url, status,
-        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id)."""
+        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id[, links])."""
         if not rows:
             return
-        columns = [list(column) for column in zip(*rows)]
+        columns = [list(column) for column in zip(*[(*row, None)[:14] for row in rows])]
         columns[8] = [as_naive_utc(v) for v in columns[8]]
         columns[10] = [as_naive_utc(v) for v in columns[10]]
         self.conn.execute(
             "INSERT INTO crawl_inbox (source, role, url, final_url, status, content_type, etag,"
-            " last_modified, lastmod, anchor, fetched_at, body, run_id)"
+            " last_modified, lastmod, anchor, fetched_at, body, run_id, links)"
             " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::BLOB[]),"
-            " unnest(?::BIGINT[])",
+            " unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
             columns,
         )
 
     def inbox_take(self, limit: int, after: int = 0) -> list[tuple]:
         """The oldest raw captures not yet cleaned, past capture_id ``after`` (those before it are
         being cleaned): (capture_id, source, role, url, final_url, status, content_type, etag,
-        last_modified, lastmod, anchor, fetched_at, body, run_id)."""
+        last_modified, lastmod, anchor, fetched_at, body, run_id, links)."""
         return self.conn.execute(
             "SELECT capture_id, source, role, url, final_url, status, content_type, etag, last_modified,"
-            " lastmod, anchor, fetched_at, body, run_id FROM crawl_inbox WHERE capture_id > ?"
+            " lastmod, anchor, fetched_at, body, run_id, links FROM crawl_inbox WHERE capture_id > ?"
             " ORDER BY capture_id LIMIT ?",
             [after, limit],
         ).fetchall()
@@ -132,3 +142,49 @@ class CrawlMixin(StoreConnection):
 
     def inbox_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM crawl_inbox").fetchone()[0]
+
+    # -- pages judged off-topic: compressed, so that reprocess can recover them ------------
+
+    def archive_add(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Keep off-topic captures (newest per URL): url, source, role, final_url, status, content_type,
+        etag, last_modified, anchor, fetched_at, content_hash, body (raw; compressed here), run_id."""
+        import zlib
+
+        latest = list({row["url"]: row for row in rows}.values())
+        if not latest:
+            return
+
+        def col(name: str) -> list:
+            return [row[name] for row in latest]
+
+        self.conn.execute(
+            "INSERT OR REPLACE INTO crawl_archive (url, source, role, final_url, status, content_type, etag,"
+            " last_modified, anchor, fetched_at, content_hash, body_zlib, body_bytes, run_id)"
+            " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::BLOB[]),"
+            " unnest(?::BIGINT[]), unnest(?::BIGINT[])",
+            [col("url"), col("source"), col("role"), col("final_url"), col("status"), col("content_type"),
+             col("etag"), col("last_modified"), col("anchor"), [as_naive_utc(r["fetched_at"]) for r in latest],
+             col("content_hash"), [zlib.compress(bytes(r["body"]), 6) for r in latest],
+             [len(r["body"]) for r in latest], col("run_id")],
+        )
+
+    def archive_take(self, after: str, limit: int) -> list[tuple]:
+        """Archived captures past URL ``after``, bodies decompressed: (url, source, role, final_url,
+        status, content_type, etag, last_modified, anchor, fetched_at, body)."""
+        import zlib
+
+        rows = self.conn.execute(
+            "SELECT url, source, role, final_url, status, content_type, etag, last_modified, anchor,"
+            " fetched_at, body_zlib FROM crawl_archive WHERE url > ? ORDER BY url LIMIT ?",
+            [after, limit],
+        ).fetchall()
+        return [(*row[:10], zlib.decompress(bytes(row[10]))) for row in rows]
+
+    def archive_delete(self, urls: Sequence[str]) -> None:
+        if urls:
+            self.conn.execute("DELETE FROM crawl_archive WHERE url IN (SELECT unnest(?::VARCHAR[]))", [list(urls)])
+
+    def archive_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM crawl_archive").fetchone()[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,12 @@ class RunsMixin(StoreConnection):
             [list(kinds), limit],
         ).fetchall()
         return [json.loads(row[0]) for row in rows]
+
+    def recent_runs(self, kinds: Sequence[str], limit: int = 50) -> list[tuple[int, datetime, dict[str, Any]]]:
+        """(run_id, started_at, counts) of the latest finished runs of these kinds, newest first."""
+        rows = self.conn.execute(
+            "SELECT run_id, started_at, counts FROM runs WHERE kind IN (SELECT unnest(?::VARCHAR[]))"
+            " AND status = 'finished' AND counts IS NOT NULL ORDER BY run_id DESC LIMIT ?",
+            [list(kinds), limit],
+        ).fetchall()
+        return [(run_id, started, json.loads(counts)) for run_id, started, counts in rows]

@@ -92,7 +92,7 @@ class SnapshotMixin(StoreConnection):
     )
 
     #: Tables a snapshot leaves out: the repost detector's bookkeeping, nothing to query.
-    NOT_IN_SNAPSHOT: tuple[str, ...] = ("dedup_signatures", "dedup_bands")
+    NOT_IN_SNAPSHOT: tuple[str, ...] = ("dedup_signatures", "dedup_bands", "crawl_archive")
 
     def copy_database_to(self, target: Path) -> None:
         """Write a read-only copy of this database into the new file ``target``.
