@@ -208,13 +208,25 @@ NAMED_LABELS: dict[str, re.Pattern] = {
 UNNAMED_FACTOR = 0.1
 
 
-def article_scores(pipeline, docs: Sequence[str]) -> ArticleScores:
-    """Score every unit of every document; aggregate per article by the maximum (any unit suffices)."""
+#: How much a paragraph's own evidence counts against the whole text's:
+#: article score = max(whole, w · best paragraph + (1 − w) · whole). 1 is the
+#: plain maximum; chosen by grouped cross-validation (bench/cv_classify.py).
+PARAGRAPH_WEIGHT = 1.0
+
+
+def article_scores(pipeline, docs: Sequence[str], *, paragraph_units: bool = True,
+                   paragraph_weight: float = PARAGRAPH_WEIGHT) -> ArticleScores:
+    """Score every unit of every document and aggregate per article (see PARAGRAPH_WEIGHT).
+
+    ``paragraph_units=False`` scores the whole text only (the ablation that
+    cross-validation compares against).
+    """
+    textprep.forget_lines()  # the line cache serves one call (whole text and paragraphs), not the next
     prepared = pipeline.named_steps["prepare"].transform(list(docs))
     units: list[str] = []
     owner: list[int] = []
     for row, text in enumerate(prepared):
-        for unit in units_of(text):
+        for unit in (units_of(text) if paragraph_units else [text]):
             units.append(unit)
             owner.append(row)
     features = pipeline.named_steps["features"].transform(units).tocsr()
@@ -232,7 +244,7 @@ def article_scores(pipeline, docs: Sequence[str]) -> ArticleScores:
     for row in range(n):
         block = label_scores[starts[row]:ends[row]]
         best[row] = starts[row] + np.argmax(block, axis=0)
-        raw[row] = block.max(axis=0)
+        raw[row] = np.maximum(block[0], paragraph_weight * block.max(axis=0) + (1 - paragraph_weight) * block[0])
         whole[row] = proba[starts[row]]
         whole[row, : len(LABELS)] = label_scores[starts[row]]
         for label, name in NAMED_LABELS.items():
@@ -307,6 +319,9 @@ class LearnedClassifier:
                  calibration: ArticleCalibration | None = None) -> None:
         self.pipeline = pipeline
         self.version = version
+        #: The folder the model was loaded from (set by the loader), so that a
+        #: worker process can load the same model.
+        self.source: str | None = None
         self.card = card or {}
         self.calibration = calibration or ArticleCalibration.identity()
         self.thresholds = thresholds_of(pipeline)
@@ -444,20 +459,27 @@ def load(directory: Path) -> LearnedClassifier:
                              calibration=calibration)
 
 
-_SHIPPED: dict[tuple[str, int], LearnedClassifier] = {}
+_LOADED: dict[tuple[str, int], LearnedClassifier] = {}
+
+
+def load_cached(directory: Path) -> LearnedClassifier:
+    """A model from its folder, loaded once per process (again if the artifact changes).
+
+    One model is kept at a time: they are large.
+    """
+    path = directory / ARTIFACT_NAME
+    key = (str(path.resolve()), path.stat().st_mtime_ns)
+    if key not in _LOADED:
+        model = load(directory)
+        model.source = str(directory.resolve())
+        _LOADED.clear()
+        _LOADED[key] = model
+    return _LOADED[key]
 
 
 def load_shipped() -> LearnedClassifier | None:
-    """The model shipped in the package, or None when no artifact is installed.
-
-    Loaded once per process (again only if the artifact file changes).
-    """
+    """The model shipped in the package, or None when no artifact is installed (loaded once per process)."""
     directory = artifacts_dir()
-    path = directory / ARTIFACT_NAME
-    if not path.exists():
+    if not (directory / ARTIFACT_NAME).exists():
         return None
-    key = (str(path), path.stat().st_mtime_ns)
-    if key not in _SHIPPED:
-        _SHIPPED.clear()
-        _SHIPPED[key] = load(directory)
-    return _SHIPPED[key]
+    return load_cached(directory)

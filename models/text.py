@@ -314,6 +314,11 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def forget_lines() -> None:
+    """Empty the per-line token cache (see :func:`tokenize`)."""
+    _line_tokens.cache_clear()
+
+
 @lru_cache(maxsize=8192)
 def _line_tokens(line: str) -> tuple[str, ...]:
     stop = stopwords()

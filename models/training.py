@@ -27,8 +27,12 @@ CV_FOLDS = 5
 def fit(examples: Sequence[Example], params: dict | None = None):
     """Fit the pipeline on examples (weights honoured); return it slimmed for saving."""
     params = {**clf.DEFAULT_PARAMS, **(params or {})}
+    params.pop("paragraph_weight", None)  # used when scoring, not fitting
+    if not params.pop("paragraph_units", True):  # ablation: articles only, no paragraph evidence
+        examples = [e for e in examples if not e.unit]
+    else:
+        examples = with_none_paragraphs(examples)
     pipeline = clf.build_pipeline(**params)
-    examples = with_none_paragraphs(examples)
     weights = np.array([e.weight for e in examples])
     fit_params = {} if np.all(weights == 1.0) else {"outputs__sample_weight": weights}
     pipeline.fit(documents(examples), targets(examples), **fit_params)
@@ -80,7 +84,9 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
         progress(f"cross-validation fold {number}/{folds} (held out: {', '.join(held)})")
         pipeline = fit([examples[i] for i in train_idx], params)
         scored = [i for i in test_idx if not examples[i].unit]
-        detail = clf.article_scores(pipeline, documents([examples[i] for i in scored]))
+        detail = clf.article_scores(pipeline, documents([examples[i] for i in scored]),
+                                    paragraph_units=(params or {}).get("paragraph_units", True),
+                                    paragraph_weight=(params or {}).get("paragraph_weight", clf.PARAGRAPH_WEIGHT))
         raw[scored] = detail.raw
         whole[scored] = detail.whole
     scored = [i for i in range(len(examples)) if examples[i].weight == 1.0 and not examples[i].unit]
