@@ -15,7 +15,7 @@ that configuration's own), against one fixture server in another process:
   trafilatura    bare trafilatura.extract() over the same article pages, and over
                  the real pages of the extraction benchmark (when /work/shared is
                  there): the generated pages are built to cost what real portal
-                 pages cost (crawler/gensite.py), and both rates are printed,
+                 pages cost (corpus/fixtureweb/generated.py), and both rates are printed,
                  with how alike two articles are (repost clustering compares
                  every new article with its look-alikes: generated articles
                  must not be more alike than real ones)
@@ -204,7 +204,7 @@ def _similarity(texts: list[str], pairs: int = 3000, sample: int = 300) -> list[
 def phase_trafilatura(base: str, pages: int) -> dict:
     import trafilatura  # noqa: F401 - imported before timing
 
-    from edualliance.crawler.fixture_server import generated_article
+    from edualliance.corpus.fixtureweb.generated import generated_article
     from edualliance.pipeline.decode import decode
 
     bodies = [generated_article(i, pages) for i in range(pages)]

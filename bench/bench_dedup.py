@@ -2,7 +2,7 @@
 
     python bench/bench_dedup.py [--n 20000] [--new 200]
 
-A corpus of N made-up articles (crawler/gensite.py texts, as unlike each
+A corpus of N made-up articles (corpus/fixtureweb/generated_text.py texts, as unlike each
 other as real ones; a tenth of them reposts of an earlier one: a source line
 added, the last paragraph cut) is stored and clustered (the first run examines
 every article). Then NEW more arrive (a tenth reposts of stored ones) and, in
@@ -30,7 +30,7 @@ from pathlib import Path
 
 def corpus(first: int, count: int, rng: random.Random, pool: list[tuple[str, str, datetime]]):
     """``count`` articles numbered from ``first``; a tenth repost an article of ``pool``."""
-    from edualliance.crawler.gensite import generated_text
+    from edualliance.corpus.fixtureweb.generated_text import generated_text
 
     out = []
     for i in range(first, first + count):

@@ -3,7 +3,7 @@
 Usage:
     python bench/bench_store.py [--n 1000000] [--years 5] [--dir DIR] [--repeat 5]
 
-Generates a corpus of N articles over YEARS years (pipeline/synthetic.py:
+Generates a corpus of N articles over YEARS years (bench/synthetic_corpus.py:
 template sentences naming provinces, cities, outlets and the four models,
 about 30% reposts clustered with their story, four classification rows per
 article), then measures, in this process:
@@ -62,7 +62,7 @@ def timed(fn, repeat: int = 1) -> tuple[float, float, object]:
 def load_phase(args, report, figures) -> None:
     from edualliance.pipeline.snapshot import publish_snapshot
     from edualliance.pipeline.store import Store
-    from edualliance.pipeline.synthetic import generate
+    from synthetic_corpus import generate  # bench/, beside this script
 
     db = args.dir / "bench.duckdb"
     for stale in (db, db.with_name(db.name + ".wal"), db.with_name("bench.snapshot.duckdb")):

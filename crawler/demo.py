@@ -21,7 +21,7 @@ def crawl_demo(store, *, classifier=None, echo: Callable[[str], None] = lambda m
     """Start the fixture server on a free loopback port, crawl the demo registry into ``store``, stop."""
     from edualliance.models.loader import load_classifier
 
-    from .fixture_server import FixtureServer
+    from edualliance.corpus.fixtureweb.server import FixtureServer
     from .registry import demo_registry_path, load_registry
     from .run import run_crawl
 

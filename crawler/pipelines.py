@@ -68,12 +68,12 @@ class StorePipeline:
     def open_spider(self):
         spider = self.crawler.spider
         from edualliance.models.loader import load_classifier
-        from edualliance.pipeline.cli import DB_ENV, default_db_path
+        from edualliance.pipeline.dbpath import resolve_db_path
         from edualliance.pipeline.store import Store
 
         from .spiders.sources import known_from_rows
 
-        self.store = Store(os.environ.get(DB_ENV) or default_db_path())
+        self.store = Store(resolve_db_path())
         run_id = self.store.start_run("crawl")
         sources = {name: run.source for name, run in spider.runs.items()}
         for source in sources.values():

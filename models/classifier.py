@@ -36,9 +36,8 @@ from edualliance.pipeline.records import LABELS, NONE_LABEL, Classification
 
 from . import text as textprep
 from .patterns import pattern_counts, pattern_names
+from .signature import OUTPUTS, feature_signature
 
-#: Output columns of the pipeline, in order.
-OUTPUTS: tuple[str, ...] = (*LABELS, "relevant", "sense_home_school_society", "sense_school_alliance")
 RELEVANT = LABELS.__len__()
 SENSE_HSS = RELEVANT + 1
 SENSE_SA = RELEVANT + 2
@@ -441,8 +440,6 @@ def load(directory: Path) -> LearnedClassifier:
         raise UntrustedArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}")
     card_path = directory / CARD_JSON
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {}
-    from .training import feature_signature
-
     trained_with = card.get("feature_signature")
     if trained_with and trained_with != feature_signature():
         raise IncompatibleArtifactError(

@@ -19,6 +19,8 @@ import numpy as np
 
 from edualliance.pipeline.records import LABELS, NONE_LABEL
 
+from .signature import OUTPUTS
+
 log = logging.getLogger(__name__)
 
 SENSES = ("school_alliance", "home_school_society")
@@ -226,8 +228,6 @@ def _mentions_boundary(title: str | None, text: str) -> bool:
 
 def targets(examples: Sequence[Example]) -> np.ndarray:
     """The OUTPUTS indicator matrix (labels, relevant, sense columns)."""
-    from .classifier import OUTPUTS
-
     y = np.zeros((len(examples), len(OUTPUTS)), dtype=np.int64)
     for row, example in enumerate(examples):
         for label in example.labels:

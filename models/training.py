@@ -19,6 +19,7 @@ from edualliance.pipeline.records import LABELS, NONE_LABEL
 from . import classifier as clf
 from .corpus import Example, data_hash, documents, targets, with_none_paragraphs
 from .metrics import Gold, Scores, score
+from .signature import OUTPUTS, feature_signature
 
 MODEL_FAMILY = "linear-2"
 CV_FOLDS = 5
@@ -112,17 +113,6 @@ def _cross_calibrated(raw: np.ndarray, truth: np.ndarray, styles: list[str]) -> 
     return out
 
 
-def feature_signature() -> str:
-    """Hash of what shapes the features besides the data: prose rules' version, patterns, dictionary, stopwords."""
-    from . import patterns, text
-
-    digest = hashlib.sha256(json.dumps(patterns.PATTERNS, ensure_ascii=False).encode())
-    digest.update(f"prep-{text.PREP_VERSION}".encode())
-    for name in ("userdict.txt", "stopwords.txt"):
-        digest.update(text.dict_path(name).read_bytes())
-    return digest.hexdigest()
-
-
 def version_of(examples_hash: str, params: dict) -> str:
     """linear-1-<hash of data, parameters and feature signature>: changes whenever the model can."""
     digest = hashlib.sha256(
@@ -161,8 +151,8 @@ def make_card(examples: Sequence[Example], params: dict, cv: CrossValidation | N
         },
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
         "feature_signature": feature_signature(),
-        "outputs": list(clf.OUTPUTS),
-        "thresholds": {name: round(float(t), 3) for name, t in zip(clf.OUTPUTS, thresholds)},
+        "outputs": list(OUTPUTS),
+        "thresholds": {name: round(float(t), 3) for name, t in zip(OUTPUTS, thresholds)},
         "calibration": (calibration or clf.ArticleCalibration.identity()).as_dict(),
         "cross_validation": None if cv is None else {
             "folds": min(CV_FOLDS, len(cv.groups)), "grouped_by": "text style", "groups": cv.groups,

@@ -125,3 +125,24 @@ class Classification:
             raise ValueError(f"unknown labels {sorted(unknown)}; expected a subset of {LABELS}")
         if self.primary not in (*LABELS, NONE_LABEL):
             raise ValueError(f"primary {self.primary!r} is not one of {(*LABELS, NONE_LABEL)}")
+
+
+def extract_record(source_path: str, article: Article) -> dict:
+    """An article as `edualliance extract` prints it (extend this contract, don't rename its keys)."""
+    return {
+        "source_path": source_path,
+        "part": article.part,
+        "title": article.title,
+        "text": article.text,
+        "published": article.published.isoformat() if article.published else None,
+        "outlet": article.outlet,
+        "author": article.author,
+        "url": article.url,
+        "reposted_from": article.reposted_from,
+        "script": article.script,
+        "region": {
+            "province": article.region_province,
+            "city": article.region_city,
+            "county": article.region_county,
+        },
+    }

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
+
+#: Bench helpers the tests share (the synthetic corpus): they live beside the
+#: benches, not in the product, so the tests import them from there.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ def test_shingles_ignore_punctuation_and_spaces():
 
 
 def test_distinct_shingles_get_distinct_hashes():
-    from edualliance.crawler.gensite import generated_text
+    from edualliance.corpus.fixtureweb.generated_text import generated_text
 
     text = "".join(generated_text(i) for i in range(30))  # tens of thousands of shingles
     compact = "".join(ch for ch in text if ch.isalnum())

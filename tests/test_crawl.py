@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from edualliance.crawler.fixture_server import FixtureServer
+from edualliance.corpus.fixtureweb.build import site_root
+from edualliance.corpus.fixtureweb.content import Page, expected_articles
+from edualliance.corpus.fixtureweb.server import FixtureServer
+from edualliance.corpus.fixtureweb.sites import jynews_article
 from edualliance.crawler.registry import demo_registry_path, load_registry
 from edualliance.crawler.run import LOOPBACK_SETTINGS, run_crawl
-from edualliance.crawler.webbuild import Page, _jynews_article, expected_articles, site_root
 from edualliance.models.loader import load_classifier
 from edualliance.pipeline.store import Store
 
@@ -115,7 +117,7 @@ def test_crawl_stores_each_article_once_then_fetches_only_what_is_new(site: Path
                                 "区教育局表示，将为每个教联体配备专职联络员，每学期对教联体运行情况进行评估。"])
         target = site / new_path.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_jynews_article(page, []), encoding="utf-8")
+        target.write_text(jynews_article(page, []), encoding="utf-8")
         index = site / "jynews/edu/index.html"
         index.write_text(index.read_text(encoding="utf-8").replace(
             '<ul class="list">\n', f'<ul class="list">\n<li><a href="{new_path}">{page.title}</a></li>\n'),

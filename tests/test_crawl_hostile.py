@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edualliance.crawler.fixture_server import FixtureServer
+from edualliance.corpus.fixtureweb.server import FixtureServer
 from edualliance.crawler.registry import load_registry
 from edualliance.crawler.run import LOOPBACK_SETTINGS, run_crawl
 from edualliance.models.loader import load_classifier

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from edualliance.corpus.fixtureweb import docwriters
+from edualliance.corpus.fixtureweb.build import render, site_root
+from edualliance.corpus.fixtureweb.server import FixtureServer
 from edualliance.crawler import discovery, docfiles
-from edualliance.crawler.fixture_server import FixtureServer
 from edualliance.crawler.registry import (
     RegistryError, demo_registry_path, load_registry, parse_registry, select, shipped_registry_path,
     taxonomy_keywords,
 )
-from edualliance.crawler.webbuild import render, site_root
 from edualliance.pipeline.cli import main
 
 MINIMAL = """
@@ -111,7 +112,7 @@ def test_sitemaps_feeds_and_refusals():
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="https://a.cn/x.html"/>'
         b"<updated>2024-01-02T03:04:05Z</updated></entry></feed>", "https://a.cn/")
     assert feed[0].url == "https://a.cn/x.html" and feed[0].lastmod.hour == 3
-    from edualliance.crawler.fixture_server import LOL_SITEMAP, XXE_SITEMAP
+    from edualliance.corpus.fixtureweb.server import LOL_SITEMAP, XXE_SITEMAP
 
     for hostile in (XXE_SITEMAP, LOL_SITEMAP):
         with pytest.raises(discovery.XmlRefused, match="entity"):
@@ -126,8 +127,8 @@ def test_sitemaps_feeds_and_refusals():
 # -- attachments and the fixture web ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind, writer", [("pdf", docfiles.write_pdf), ("docx", docfiles.write_docx),
-                                          ("doc", docfiles.write_doc)])
+@pytest.mark.parametrize("kind, writer", [("pdf", docwriters.write_pdf), ("docx", docwriters.write_docx),
+                                          ("doc", docwriters.write_doc)])
 def test_attachment_writers_and_readers_agree(kind, writer):
     lines = ["关于推进城乡教育共同体建设的通知", "各学校：现将有关事项通知如下，请认真贯彻落实。" * 3, "2024年3月1日"]
     data = writer(lines)

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from edualliance.crawler.fixture_server import FixtureServer
+from edualliance.corpus.fixtureweb.content import expected_articles
+from edualliance.corpus.fixtureweb.server import FixtureServer
 from edualliance.crawler.registry import demo_registry_path
-from edualliance.crawler.webbuild import expected_articles
 from edualliance.pipeline.store import Store
 
 EXPECTED = expected_articles()

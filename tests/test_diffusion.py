@@ -6,11 +6,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from synthetic_corpus import generate  # bench/ (tests/conftest.py puts it on the path)
+
 from edualliance.pipeline.cli import main
 from edualliance.pipeline.diffusion import first_reports
 from edualliance.pipeline.snapshot import open_snapshot, publish_snapshot
 from edualliance.pipeline.store import Store
-from edualliance.pipeline.synthetic import generate
 
 
 def _db(tmp_path: Path) -> Path:

@@ -8,10 +8,11 @@ from pathlib import Path
 import duckdb
 import pyarrow.dataset as ds
 
+from synthetic_corpus import generate  # bench/ (tests/conftest.py puts it on the path)
+
 from edualliance.pipeline.export import BOM, export_csv, export_parquet
 from edualliance.pipeline.snapshot import publish_snapshot
 from edualliance.pipeline.store import Store
-from edualliance.pipeline.synthetic import generate
 
 
 def _store(tmp_path: Path, n: int = 300) -> Store:

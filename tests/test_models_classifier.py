@@ -160,6 +160,6 @@ def test_artifact_trained_with_other_patterns_is_refused(tmp_path: Path, monkeyp
     pipeline = training.fit(examples, {"threshold_cv": 2})
     card = training.make_card(examples, {}, None, 0.0, pipeline)
     clf.save(pipeline, card, tmp_path)
-    monkeypatch.setattr(training, "feature_signature", lambda: "something else")
+    monkeypatch.setattr(clf, "feature_signature", lambda: "something else")
     with pytest.raises(clf.IncompatibleArtifactError):
         clf.load(tmp_path)

@@ -17,20 +17,22 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from synthetic_corpus import generate  # bench/ (tests/conftest.py puts it on the path)
 
 from edualliance.pipeline.snapshot import open_snapshot, publish_snapshot, snapshot_path
 from edualliance.pipeline.store import Store, StoreError
-from edualliance.pipeline.synthetic import generate
 
 BATCH = 200
+BENCH_DIR = str(Path(sys.modules[generate.__module__].__file__).parent)  # for the writer process
 BATCHES = 8
 
 WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
+    sys.path.insert(0, sys.argv[5])  # bench/, where the synthetic corpus lives
     from edualliance.pipeline.store import Store
-    from edualliance.pipeline.synthetic import generate
+    from synthetic_corpus import generate
 
     db, go, batch, batches = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     with Store(db) as store:
@@ -103,7 +105,7 @@ def test_writer_and_reader_processes_do_not_break_each_other(tmp_path: Path):
     db = tmp_path / "corpus.duckdb"
     go, done = tmp_path / "go", tmp_path / "done"
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(db), str(go), str(BATCH), str(BATCHES)],
+        [sys.executable, "-c", WRITER, str(db), str(go), str(BATCH), str(BATCHES), BENCH_DIR],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

@@ -24,6 +24,29 @@ def test_migrations_are_recorded_once(db_path: Path):
     assert [r[0] for r in rows] == [v for v, _, _ in migrations()]
 
 
+
+def test_migrations_with_gaps_apply_in_order_and_late_lower_numbers_too(db_path: Path, tmp_path: Path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_first.sql").write_text("CREATE TABLE t1 (a INTEGER);", encoding="utf-8")
+    (folder / "0004_fourth.sql").write_text("CREATE TABLE t4 (a INTEGER);", encoding="utf-8")
+    (folder / "notes.txt").write_text("not a migration", encoding="utf-8")
+    assert [(v, n) for v, n, _ in migrations(folder)] == [(1, "first"), (4, "fourth")]
+    shipped = migrations()
+    extra = [(shipped[-1][0] + 3, "after_a_gap", "CREATE TABLE gap_test (a INTEGER);")]
+    with Store(db_path) as store:
+        assert store.migrate(shipped + extra) == [extra[0][0]]
+        assert store.schema_version() == extra[0][0]
+        # Another branch's migration arrives later with a number inside the gap: applied too.
+        late = (shipped[-1][0] + 1, "from_another_branch", "CREATE TABLE late_test (a INTEGER);")
+        assert store.migrate(sorted(shipped + extra + [late])) == [late[0]]
+        assert store.migrate(sorted(shipped + extra + [late])) == []
+        assert {"gap_test", "late_test"} <= set(store.columns())
+        assert store.schema_version() == extra[0][0]
+    (folder / "0004_again.sql").write_text("SELECT 1;", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="share a number"):
+        migrations(folder)
+
 def _page(text: str, n: int) -> RawPage:
     return RawPage(body=text.encode("utf-8"), source="test", fetched_at=datetime.now(timezone.utc),
                    path=f"/tmp/page{n}.txt")

@@ -1,4 +1,4 @@
-"""A generated corpus, for benchmarks and tests of the research layer.
+"""A generated corpus, for benchmarks and tests of the research layer (not shipped).
 
 Articles are built from sentence templates naming real provinces, cities,
 outlets and the four reform models, spread over a span of weeks, with a
@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .records import LABELS, sha256_hex
+from edualliance.pipeline.records import LABELS, sha256_hex
 
 if TYPE_CHECKING:
     import pyarrow as pa

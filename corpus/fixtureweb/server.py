@@ -10,7 +10,7 @@ Optional parts: ``hostile=True`` adds /hostile/ (404/500, a slow page, a
 redirect loop, a gzip bomb, a 50 MB page, XXE and billion-laughs sitemaps,
 mis-declared encodings); ``generated=N`` adds /gen/, a site of N generated
 article pages behind paginated lists, built like real portal pages (for
-benchmarks; see ``gensite``).
+benchmarks; see ``generated``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .gensite import PER_LIST, generated_article, generated_listing
+from .generated import PER_LIST, generated_article, generated_listing
 
 #: Up to this many /gen/ articles are rendered once, before the server answers
 #: (about 50 KB each): a real site's server runs on another machine, so the
@@ -78,7 +78,7 @@ class FixtureServer:
     def __init__(self, root: str | Path | None = None, *, hostile: bool = False, generated: int = 0,
                  delay: float = 0.0, port: int = 0) -> None:
         if root is None:
-            from .webbuild import site_root
+            from .build import site_root
 
             root = site_root()
         self.root = Path(root)
@@ -257,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, body, headers)
 
     def _journal_search(self, query: dict[str, list[str]]) -> int:
-        from .webbuild import journal_search_page
+        from .sites import journal_search_page
 
         index = self.fixture.root / "journal" / "_search_index.json"
         pool = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else []

@@ -1,74 +1,19 @@
-"""Render the fixture web from corpus/web/content.toml (see site_root()).
+"""The six sites of the fixture web, page by page, each in the layout and mess of the kind of site it stands for.
 
-Six small sites, each in the layout and mess of the kind of site it stands
-for: navigation bars, breadcrumbs, share buttons, 责编 lines, headline link
-lists, pagination, a GBK government site whose server mislabels its charset,
-RSS, sitemaps (one gzipped), and PDF/DOC/DOCX attachments. Deterministic:
-the same content gives the same bytes, so the files are committed and a test
-checks that they are current.
-
-    python -m edualliance.crawler.webbuild [OUT_DIR]
+Navigation bars, breadcrumbs, share buttons, 责编 lines, headline link lists,
+pagination, RSS, sitemaps (one gzipped), a GBK government site: ``build``
+puts the pages together, ``server`` serves them with each site's habits.
 """
 
 from __future__ import annotations
 
-import atexit
 import gzip
 import html
-import json
-import shutil
-import sys
-import tempfile
-import tomllib
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-from . import docfiles
+from .content import Page
 
 E = html.escape
-
-
-def web_root() -> Path:
-    return Path(str(resources.files("edualliance.corpus").joinpath("web")))
-
-
-@lru_cache(maxsize=1)
-def site_root() -> Path:
-    """The fixture web rendered from content.toml, once per process, into a temporary
-    folder (it is derived data, so it is not kept in the repository; rendering takes
-    a fraction of a second). The folder is removed when the process exits."""
-    folder = Path(tempfile.mkdtemp(prefix="edualliance-web-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    build(folder)
-    return folder
-
-
-@dataclass
-class Page:
-    site: str
-    path: str
-    title: str
-    date: str
-    outlet: str
-    label: str
-    paragraphs: list[str]
-    author: str | None = None
-    repost: str | None = None
-    journal: str | None = None
-    issue: str | None = None
-    keywords_line: str | None = None
-    attachments: list[dict] | None = None
-
-    @property
-    def day(self) -> str:
-        return self.date[:10]
-
-
-def load_content(root: Path | None = None) -> tuple[list[Page], dict[str, list[str]]]:
-    data = tomllib.loads(((root or web_root()) / "content.toml").read_text(encoding="utf-8"))
-    return [Page(**a) for a in data["article"]], data["attachment_text"]
 
 
 # Headlines of other sections: link-list noise at the foot of every news page (seed 000's kind).
@@ -86,7 +31,7 @@ NOISE_HEADLINES = [
 ]
 
 
-def _head(title: str, charset: str = "utf-8", extra: str = "") -> str:
+def head(title: str, charset: str = "utf-8", extra: str = "") -> str:
     return (
         "<!DOCTYPE html>\n<html>\n<head>\n"
         f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">\n'
@@ -99,14 +44,14 @@ def _head(title: str, charset: str = "utf-8", extra: str = "") -> str:
 # -- jynews: local news portal ----------------------------------------------------------
 
 
-def _jynews_article(p: Page, others: list[Page]) -> str:
+def jynews_article(p: Page, others: list[Page]) -> str:
     related = "".join(f'<li><a href="{o.path}" target="_blank">• {E(o.title)}</a></li>\n' for o in others)
     noise = "".join(
         f'<li><a href="/jynews/shehui/{i}.html" target="_blank">• {E(h)}</a></li>\n'
         for i, h in enumerate(NOISE_HEADLINES)
     )
     body = "".join(f"<p>　　{E(x)}</p>\n" for x in p.paragraphs)
-    return _head(f"{p.title}_榕江新闻网") + f"""<body>
+    return head(f"{p.title}_榕江新闻网") + f"""<body>
 <div class="topbar"><a href="/jynews/">首页</a> | <a href="/jynews/shizheng/">时政</a> | <a href="/jynews/edu/">教育</a> | <a href="/jynews/shehui/">社会</a> | <a href="/jynews/caijing/">财经</a> | <a href="/jynews/video/">视频</a> | <a href="/jynews/login.html">登录</a></div>
 <div class="logo"><img src="/jynews/img/logo.png" alt="榕江新闻网"></div>
 <div class="crumb">当前位置：<a href="/jynews/">首页</a> &gt; <a href="/jynews/edu/">教育</a> &gt; 正文</div>
@@ -126,7 +71,7 @@ def _jynews_article(p: Page, others: list[Page]) -> str:
 """
 
 
-def _jynews_listing(items: list[Page], page_no: int, pages: int) -> str:
+def jynews_listing(items: list[Page], page_no: int, pages: int) -> str:
     rows = "".join(
         f'<li><a href="{p.path}" title="{E(p.title)}">{E(p.title)}</a><span class="date">{p.day}</span></li>\n'
         for p in items
@@ -140,7 +85,7 @@ def _jynews_listing(items: list[Page], page_no: int, pages: int) -> str:
         nav.append(f'<a href="/jynews/edu/{name}">{n}</a>' if n != page_no else f"<span>{n}</span>")
     if page_no < pages:
         nav.append(f'<a href="/jynews/edu/index_{page_no + 1}.html">下一页</a>')
-    return _head("教育_榕江新闻网") + f"""<body>
+    return head("教育_榕江新闻网") + f"""<body>
 <div class="topbar"><a href="/jynews/">首页</a> | <a href="/jynews/edu/">教育</a> | <a href="/jynews/shehui/">社会</a></div>
 <div class="crumb">当前位置：<a href="/jynews/">首页</a> &gt; 教育</div>
 <ul class="list">
@@ -155,7 +100,7 @@ def _jynews_listing(items: list[Page], page_no: int, pages: int) -> str:
 # -- fanwen: essay site ----------------------------------------------------------------
 
 
-def _fanwen_article(p: Page, prev: Page | None, nxt: Page | None, others: list[Page]) -> str:
+def fanwen_article(p: Page, prev: Page | None, nxt: Page | None, others: list[Page]) -> str:
     body = "".join(f"<p>{E(x)}</p>\n" for x in p.paragraphs)
     prev_link = f'上一篇：<a href="{prev.path}">{E(prev.title)}</a>' if prev else "上一篇：没有了"
     next_link = f'下一篇：<a href="{nxt.path}">{E(nxt.title)}</a>' if nxt else "下一篇：没有了"
@@ -163,7 +108,7 @@ def _fanwen_article(p: Page, prev: Page | None, nxt: Page | None, others: list[P
     fillers = ["新形势下高校学生廉洁教育存在问题与对策报告", "推进高校高质量发展研讨会议讲话",
                "县领导在“戏曲进校园”活动启动仪式上的讲话", "市优化营商环境的实施意见"]
     related += "".join(f'<li>- <a href="/fanwen/gongzuo/{100 + i}.html">{E(t)}</a></li>\n' for i, t in enumerate(fillers))
-    return _head(f"{p.title} - 百合范文网", extra='<meta name="keywords" content="范文,讲话稿,工作总结">\n'
+    return head(f"{p.title} - 百合范文网", extra='<meta name="keywords" content="范文,讲话稿,工作总结">\n'
                  '<meta property="og:site_name" content="百合范文网">\n') + f"""<body>
 <div class="header"><a href="/fanwen/">百合范文网</a> <a href="/fanwen/jiaoyu/list_12_1.html">教育范文</a> <a href="/fanwen/gongzuo/">工作总结</a> <a href="/fanwen/jianghua/">讲话稿</a> <input type="text" placeholder="搜索范文"></div>
 <div class="article">
@@ -182,7 +127,7 @@ def _fanwen_article(p: Page, prev: Page | None, nxt: Page | None, others: list[P
 """
 
 
-def _fanwen_listing(items: list[Page], page_no: int, pages: int) -> str:
+def fanwen_listing(items: list[Page], page_no: int, pages: int) -> str:
     rows = "".join(
         f'<dl><dt><a href="{p.path}">{E(p.title)}</a></dt><dd>{E(p.paragraphs[0][:40])}…</dd><dd class="t">{p.day}</dd></dl>\n'
         for p in items
@@ -193,7 +138,7 @@ def _fanwen_listing(items: list[Page], page_no: int, pages: int) -> str:
     )
     if page_no < pages:
         nav += f' <a href="/fanwen/jiaoyu/list_12_{page_no + 1}.html">下一页</a>'
-    return _head("教育范文_百合范文网") + f"""<body>
+    return head("教育范文_百合范文网") + f"""<body>
 <div class="header"><a href="/fanwen/">百合范文网</a> <a href="/fanwen/jiaoyu/list_12_1.html">教育范文</a></div>
 <div class="list">
 {rows}</div>
@@ -207,10 +152,10 @@ def _fanwen_listing(items: list[Page], page_no: int, pages: int) -> str:
 # -- journal: journal platform ------------------------------------------------------------
 
 
-def _journal_abstract(p: Page) -> str:
+def journal_abstract(p: Page) -> str:
     body = "".join(f"<p>{E(x)}</p>\n" for x in p.paragraphs)
     similar = p.path.replace("/abstract/", "/similar/")
-    return _head(f"{p.title}--《{p.journal}》") + f"""<body>
+    return head(f"{p.title}--《{p.journal}》") + f"""<body>
 <div class="top">首页 | 本刊简介 | 编委会 | <a href="/journal/search.aspx">高级检索</a> | 官方微博</div>
 <div class="art">
 <h1>{E(p.title)}</h1>
@@ -227,14 +172,14 @@ def _journal_abstract(p: Page) -> str:
 """
 
 
-def _journal_similar(p: Page, pool: list[Page]) -> str:
+def journal_similar(p: Page, pool: list[Page]) -> str:
     items = [o for o in pool if o.path != p.path] * 2
     rows = []
     for n, o in enumerate(items[:6], start=1):
         line = f"{E(o.author or '')} 《{E(o.journal or '')}》{E(o.issue or '')}"
         rows.append(f'<div class="item"><p>{n}.</p><p>{line}</p><p>{E(o.paragraphs[0])}  '
                     f'<a href="{o.path}">相似文献</a></p></div>\n')
-    return _head(f"相似文献--{p.title}") + f"""<body>
+    return head(f"相似文献--{p.title}") + f"""<body>
 <div class="top">首页 | 本学科首页　官方微博 | 高级检索</div>
 <h2>相似文献</h2>
 <div class="stat">共查询到{len(rows)}条相似文献，搜索用时 31 毫秒</div>
@@ -257,7 +202,7 @@ def journal_search_page(pool: list[dict], keyword: str, page_no: int, per_page: 
     pages = max(1, -(-len(hits) // per_page))
     nav = (f'<a href="/journal/search.aspx?q={E(keyword)}&amp;page={page_no + 1}">下一页</a>'
            if page_no < pages else "")
-    return _head(f"检索结果：{keyword}") + f"""<body>
+    return head(f"检索结果：{keyword}") + f"""<body>
 <div class="top">首页 | <a href="/journal/search.aspx">高级检索</a></div>
 <div class="stat">检索“{E(keyword)}”，共找到{len(hits)}条结果</div>
 {rows or "<p>没有找到相关文献。</p>"}
@@ -271,12 +216,12 @@ def journal_search_page(pool: list[dict], keyword: str, page_no: int, per_page: 
 # -- gmw: national portal's local channel ----------------------------------------------------
 
 
-def _gmw_article(p: Page, others: list[Page]) -> str:
+def gmw_article(p: Page, others: list[Page]) -> str:
     body = "".join(f"<p>　　{E(x)}</p>\n" for x in p.paragraphs)
     more = "".join(
         f'<li><a href="{o.path}">{E(o.paragraphs[0][:60])}</a><span>{o.date}</span></li>\n' for o in others
     )
-    return _head(f"{p.title}_光明网", extra=f'<link rel="canonical" href="{p.path}">\n') + f"""<body>
+    return head(f"{p.title}_光明网", extra=f'<link rel="canonical" href="{p.path}">\n') + f"""<body>
 <div class="share-m"><p>点击右上角微信好友</p><p>朋友圈</p><p>请使用浏览器分享功能进行分享</p></div>
 <div class="reading">正在阅读：{E(p.title)}</div>
 <div class="crumb"><a href="/gmw/">首页</a>&gt; <a href="/gmw/local/">地方频道</a>&gt; 要闻 &gt; 正文</div>
@@ -296,17 +241,17 @@ def _gmw_article(p: Page, others: list[Page]) -> str:
 """
 
 
-def _gmw_rss(pages: list[Page]) -> str:
+def gmw_rss(pages: list[Page]) -> str:
     items = "".join(
         f"<item><title>{E(p.title)}</title><link>{{base}}{p.path}</link>"
-        f"<pubDate>{_rfc822(p.date)}</pubDate><description>{E(p.paragraphs[0][:60])}</description></item>\n"
+        f"<pubDate>{rfc822(p.date)}</pubDate><description>{E(p.paragraphs[0][:60])}</description></item>\n"
         for p in pages
     )
     return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
             "<title>光明网-地方频道</title><link>{base}/gmw/local/</link>\n" + items + "</channel></rss>\n")
 
 
-def _rfc822(date: str) -> str:
+def rfc822(date: str) -> str:
     from datetime import datetime, timedelta, timezone
     from email.utils import format_datetime
 
@@ -317,13 +262,13 @@ def _rfc822(date: str) -> str:
 # -- kd: snapshot aggregator ---------------------------------------------------------------
 
 
-def _kd_article(p: Page, others: list[Page]) -> str:
+def kd_article(p: Page, others: list[Page]) -> str:
     body = "".join(f"<p>{E(x)}</p>\n" for x in p.paragraphs)
     more = "".join(
         f'<li><a href="{o.path}">{E(o.title)}</a><p>...{E(o.paragraphs[0][10:70])}</p><span>{o.date}:00</span></li>\n'
         for o in others
     )
-    return _head(f"{p.title}-每日看点快看") + f"""<body>
+    return head(f"{p.title}-每日看点快看") + f"""<body>
 <div class="nav"><ul><li>• 我的订阅</li><li>• 教育</li></ul></div>
 <div class="article">
 <h1>{E(p.title)}</h1>
@@ -342,7 +287,7 @@ def _kd_article(p: Page, others: list[Page]) -> str:
 """
 
 
-def _kd_sitemaps(pages: list[Page]) -> dict[str, bytes]:
+def kd_sitemaps(pages: list[Page]) -> dict[str, bytes]:
     news = [p for p in pages if p.day >= "2023-10-01"]
     older = [p for p in pages if p.day < "2023-10-01"]
     news_xml = (
@@ -379,7 +324,7 @@ def _kd_sitemaps(pages: list[Page]) -> dict[str, bytes]:
 # -- gov: education bureau (GBK) ---------------------------------------------------------
 
 
-def _gov_article(p: Page) -> str:
+def gov_article(p: Page) -> str:
     body = "".join(f'<p style="text-indent:2em">{E(x)}</p>\n' for x in p.paragraphs)
     files = ""
     if p.attachments:
@@ -389,7 +334,7 @@ def _gov_article(p: Page) -> str:
             for n, a in enumerate(p.attachments, start=1)
         )
     section = "政策文件" if "/zcwj/" in p.path else "各地动态"
-    return _head(f"{p.title}_东江市教育局", charset="gb2312") + f"""<body>
+    return head(f"{p.title}_东江市教育局", charset="gb2312") + f"""<body>
 <table width="100%"><tr><td class="banner"><img src="/gov/images/banner.jpg" alt="东江市教育局"></td></tr>
 <tr><td class="nav"><a href="/gov/">网站首页</a> | <a href="/gov/jyj/gzdt/index.htm">各地动态</a> | <a href="/gov/jyj/zcwj/index.htm">政策文件</a> | <a href="/gov/jyj/xxgk/">信息公开</a> | <a href="/gov/hdjl/">互动交流</a></td></tr></table>
 <div class="position">您的位置：<a href="/gov/">首页</a> &gt; {section}</div>
@@ -406,7 +351,7 @@ def _gov_article(p: Page) -> str:
 """
 
 
-def _gov_listing(items: list[Page], page_no: int, pages: int, section: str, folder: str) -> str:
+def gov_listing(items: list[Page], page_no: int, pages: int, section: str, folder: str) -> str:
     rows = "".join(
         f'<tr><td class="dot">·</td><td><a href="{p.path}" target="_blank" title="{E(p.title)}">{E(p.title)}</a></td><td class="date">{p.day}</td></tr>\n'
         for p in items
@@ -420,7 +365,7 @@ def _gov_listing(items: list[Page], page_no: int, pages: int, section: str, fold
     if page_no < pages - 1:
         nav += f'<a href="/gov/jyj/{folder}/{name(page_no + 1)}">下一页</a> '
     nav += f'<a href="/gov/jyj/{folder}/{name(pages - 1)}">尾页</a>'
-    return _head(f"{section}_东江市教育局", charset="gb2312") + f"""<body>
+    return head(f"{section}_东江市教育局", charset="gb2312") + f"""<body>
 <table width="100%"><tr><td class="nav"><a href="/gov/">网站首页</a> | <a href="/gov/jyj/gzdt/index.htm">各地动态</a> | <a href="/gov/jyj/zcwj/index.htm">政策文件</a></td></tr></table>
 <div class="position">您的位置：<a href="/gov/">首页</a> &gt; {section}</div>
 <table class="list" width="900">
@@ -433,126 +378,3 @@ def _gov_listing(items: list[Page], page_no: int, pages: int, section: str, fold
 
 
 # -- the whole web -----------------------------------------------------------------------
-
-
-def render(root: Path | None = None) -> dict[str, bytes]:
-    """Relative path under site/ → bytes."""
-    pages, attachment_text = load_content(root)
-    by_site: dict[str, list[Page]] = {}
-    for p in pages:
-        by_site.setdefault(p.site, []).append(p)
-    out: dict[str, bytes] = {}
-
-    def put(path: str, text: str, encoding: str = "utf-8") -> None:
-        out[path.lstrip("/")] = text.encode(encoding)
-
-    put("robots.txt", "User-agent: *\nDisallow: /private/\nDisallow: /jynews/login.html\n\n"
-        "Sitemap: {base}/kd/sitemap_index.xml\n")
-    put("private/index.html", _head("内部") + "<body><p>robots.txt 不允许抓取本目录。</p></body></html>\n")
-    put("index.html", _head("fixture web") + "<body><ul>"
-        + "".join(f'<li><a href="/{s}/">{s}</a></li>' for s in by_site) + "</ul></body></html>\n")
-
-    news = sorted(by_site["jynews"], key=lambda p: p.date, reverse=True)
-    for p in news:
-        put(p.path, _jynews_article(p, [o for o in news if o is not p]))
-    per = 3
-    chunks = [news[i:i + per] for i in range(0, len(news), per)]
-    for n, chunk in enumerate(chunks, start=1):
-        put("jynews/edu/index.html" if n == 1 else f"jynews/edu/index_{n}.html",
-            _jynews_listing(chunk, n, len(chunks)))
-    put("jynews/index.html", _head("榕江新闻网") + '<body><div class="topbar"><a href="/jynews/edu/">教育</a>'
-        ' <a href="/jynews/shehui/">社会</a></div><ul>' + "".join(
-            f'<li><a href="{p.path}">{E(p.title)}</a></li>' for p in news[:4]) + "</ul></body></html>\n")
-
-    essays = sorted(by_site["fanwen"], key=lambda p: p.date)
-    for i, p in enumerate(essays):
-        put(p.path, _fanwen_article(p, essays[i - 1] if i else None,
-                                    essays[i + 1] if i + 1 < len(essays) else None,
-                                    [o for o in essays if o is not p]))
-    chunks = [essays[i:i + 2] for i in range(0, len(essays), 2)]
-    for n, chunk in enumerate(chunks, start=1):
-        put(f"fanwen/jiaoyu/list_12_{n}.html", _fanwen_listing(chunk, n, len(chunks)))
-
-    papers = by_site["journal"]
-    for p in papers:
-        put(p.path, _journal_abstract(p))
-        put(p.path.replace("/abstract/", "/similar/"), _journal_similar(p, papers))
-    pool = [{"path": p.path, "title": p.title, "text": "".join(p.paragraphs) + (p.keywords_line or ""),
-             "byline": f"{p.author} 《{p.journal}》{p.issue}"} for p in papers]
-    put("journal/_search_index.json", json.dumps(pool, ensure_ascii=False, indent=1) + "\n")
-
-    local = sorted(by_site["gmw"], key=lambda p: p.date, reverse=True)
-    for p in local:
-        put(p.path, _gmw_article(p, [o for o in local if o is not p]))
-    put("gmw/rss/local.xml", _gmw_rss(local))
-    channel = "".join(f'<li><a href="{p.path}">{E(p.title)}</a><span>{p.date}</span></li>\n' for p in local)
-    put("gmw/local/index.html", _head("地方频道_光明网") + '<body><div class="crumb"><a href="/gmw/">首页</a>&gt; 地方频道</div>'
-        f'<ul class="channel-list">\n{channel}</ul><div class="loadmore">加载更多</div>'
-        '<p><a href="/gmw/rss/local.xml">RSS订阅</a></p></body></html>\n')
-    put("gmw/index.html", _head("光明网") + '<body><div class="nav"><a href="/gmw/local/">地方频道</a>'
-        ' <a href="/gmw/rss/local.xml">RSS</a></div></body></html>\n')
-
-    snaps = sorted(by_site["kd"], key=lambda p: p.date, reverse=True)
-    for p in snaps:
-        put(p.path, _kd_article(p, [o for o in snaps if o is not p]))
-    for path, data in _kd_sitemaps(snaps).items():
-        out[path] = data
-
-    gov = sorted(by_site["gov"], key=lambda p: p.date, reverse=True)
-    news_items = [p for p in gov if "/gzdt/" in p.path]
-    files = [p for p in gov if "/zcwj/" in p.path]
-    for p in gov:
-        put(p.path, _gov_article(p), "gbk")
-    chunks = [news_items[i:i + 2] for i in range(0, len(news_items), 2)]
-    for n, chunk in enumerate(chunks):
-        put("gov/jyj/gzdt/index.htm" if n == 0 else f"gov/jyj/gzdt/index_{n}.htm",
-            _gov_listing(chunk, n, len(chunks), "各地动态", "gzdt"), "gbk")
-    put("gov/jyj/zcwj/index.htm", _gov_listing(files, 0, 1, "政策文件", "zcwj"), "gbk")
-    put("gov/jyj/xxgk/index.htm", _gov_listing(files, 0, 1, "信息公开", "xxgk"), "gbk")
-    put("gov/index.htm", _gov_listing(gov[:4], 0, 1, "网站首页", "gzdt"), "gbk")
-    for p in files:
-        base = p.path.rsplit("/", 1)[0].lstrip("/")
-        for a in p.attachments or []:
-            lines = attachment_text[a["file"]]
-            suffix = Path(a["file"]).suffix
-            if suffix == ".pdf":
-                data = docfiles.write_pdf(lines, title=a["title"])
-            elif suffix == ".docx":
-                data = docfiles.write_docx(lines, title=a["title"])
-            else:
-                data = docfiles.write_doc(lines)
-            out[f"{base}/{a['file']}"] = data
-    return out
-
-
-def build(out_dir: Path) -> list[Path]:
-    """Write the rendered fixture web into ``out_dir``; return the files."""
-    written = []
-    for rel, data in sorted(render().items()):
-        target = out_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists() or target.read_bytes() != data:
-            target.write_bytes(data)
-        written.append(target)
-    return written
-
-
-def expected_articles(root: Path | None = None) -> list[dict]:
-    """What the pipeline must store from the fixture web: one dict per article page or attachment."""
-    pages, _ = load_content(root)
-    out = []
-    for p in pages:
-        out.append({"path": p.path, "site": p.site, "title": p.title, "date": p.date, "outlet": p.outlet,
-                    "label": p.label, "kind": "page"})
-        base = p.path.rsplit("/", 1)[0]
-        for a in p.attachments or []:
-            out.append({"path": f"{base}/{a['file']}", "site": p.site, "title": a["title"], "date": None,
-                        "outlet": None, "label": a["label"], "kind": "attachment"})
-    return out
-
-
-if __name__ == "__main__":  # python -m edualliance.crawler.webbuild OUT_DIR: write the site to look at
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m edualliance.crawler.webbuild OUT_DIR")
-    for path in build(Path(sys.argv[1])):
-        print(path)

@@ -1,0 +1,44 @@
+"""The `edualliance` command line: a thin layer over the library.
+
+Commands are grouped by what users do, one module each:
+
+- ``collect.py``: bring pages in (ingest, extract, crawl, reprocess);
+- ``read.py``: read the published snapshot (sql, search, export, diffusion, digest);
+- ``model.py``: the classifier (classify, train, evaluate, label, reclassify);
+- ``operate.py``: run the corpus (run, sources, publish, demo, fixture-web).
+
+``options.py`` holds what they share (the database ``--db`` names, the store
+and snapshot they open, common options). Heavy libraries (DuckDB, trafilatura,
+jieba, scikit-learn, Scrapy) are imported inside the commands that use them,
+so that `edualliance --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import click
+
+from . import collect, model, operate, read
+from .options import DB_ENV
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False), default=None,
+              help=f"Database file. Default: ${DB_ENV}, else corpus.duckdb in your user data directory.")
+@click.version_option(package_name="edualliance")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """Corpus pipeline for research on China's school-alliance reforms.
+
+    Collect articles, clean them, tag them with the four reform models
+    (jiaolianti, group_run, district_community, urban_rural), store them in
+    DuckDB and write weekly digests.
+
+    Example: edualliance demo
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+for _group in (collect, read, model, operate):
+    for _command in _group.COMMANDS:
+        main.add_command(_command)

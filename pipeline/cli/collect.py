@@ -1,0 +1,207 @@
+"""Commands that bring pages in: ingest, extract, crawl, reprocess.
+
+Each reads its options, calls the library (pipeline/ingest.py, clean.py,
+crawler/run.py, crawler/reprocess.py) and prints what happened; heavy
+libraries are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .options import (base_option, classifier_option, db_path, err, load_sources, open_store,
+                      sources_option)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--source", default="local", show_default=True, help="Source name stored with the pages.")
+@classifier_option("Which classifier labels the articles.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], source: str, classifier_kind: str) -> None:
+    """Store local .html/.htm/.txt files and folders: clean, classify, store.
+
+    Files already stored (same bytes) are skipped, so ingesting twice stores
+    once. Bad files are reported, recorded in the errors table, and skipped;
+    the exit code is non-zero only if nothing could be processed.
+
+    Example: edualliance ingest saved-pages/ notice.html
+    """
+    from edualliance.models.loader import load_classifier
+    from edualliance.pipeline.ingest import ingest_paths
+
+    classifier = load_classifier(classifier_kind)
+    with open_store(ctx) as store:
+        run_id, counts = ingest_paths(
+            store, paths, classifier, source=source,
+            on_error=lambda e: err(f"{e.target}: {e.message}"),
+            on_progress=lambda c: click.echo(
+                f"… {c.pages} pages read, {c.articles_new} new articles, {c.errors} errors", err=True),
+        )
+    click.echo(
+        f"run {run_id}: {counts.pages} pages ({counts.pages_new} new, {counts.pages_seen} already stored,"
+        f" {counts.listing} listing), {counts.articles_new} new and {counts.articles_updated} updated"
+        f" articles, {counts.errors} errors → {db_path(ctx)}"
+    )
+    if counts.errors and counts.pages_ok == 0:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def extract(paths: tuple[str, ...]) -> None:
+    """Print the cleaned records of pages as JSON Lines; store nothing.
+
+    One object per record with source_path, part, title, text, published
+    (ISO 8601 or null), outlet, author, url; a listing page gives one record
+    per item. Works on HTML in any encoding and on plain-text pages.
+
+    Example: edualliance extract page.html seeds/*.txt > records.jsonl
+    """
+    from edualliance.pipeline.clean import CleaningError, clean_page
+    from edualliance.pipeline.ingest import InputError, iter_page_files, read_page_file
+    from edualliance.pipeline.records import extract_record
+
+    done = failed = 0
+    for item in iter_page_files(paths):
+        if isinstance(item, InputError):
+            err(f"{item.target}: {item.message}")
+            failed += 1
+            continue
+        try:
+            result = clean_page(read_page_file(item))
+        except (OSError, CleaningError, RecursionError) as exc:
+            err(f"{item}: {exc}")
+            failed += 1
+            continue
+        done += 1
+        for article in result.articles:
+            click.echo(json.dumps(extract_record(str(item), article), ensure_ascii=False))
+    if failed and not done:
+        sys.exit(1)
+
+
+# -- crawling: `crawl` here, and the scheduled `run` (operate.py) share the options and the runner --
+
+
+def _overrides(pairs: tuple[str, ...]) -> dict:
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        try:
+            settings[name.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[name.strip()] = value
+    return settings
+
+
+def crawl_options(func):
+    """--sources, --base, --set, --classifier, --log, --verbose (in this order in --help)."""
+    func = click.option("--verbose", is_flag=True, help="Let the crawler log each request (Scrapy INFO).")(func)
+    func = click.option("--log", "log_file", type=click.Path(dir_okay=False), default=None,
+                        help="Append the crawler's own log (Scrapy) to this file.")(func)
+    func = classifier_option("Which classifier labels the articles.")(func)
+    func = click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+                        help="A Scrapy setting for this run, e.g. --set DOWNLOAD_DELAY=3 (repeatable).")(func)
+    func = base_option(func)
+    return sources_option(func)
+
+
+def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources_file: str | None,
+                  overrides: tuple[str, ...], classifier_kind: str, log_file: str | None, verbose: bool,
+                  base: str | None) -> None:
+    """Crawl the named (else every enabled) source, print the report; exit 1 if the crawler failed."""
+    from edualliance.crawler.registry import RegistryError, select
+    from edualliance.crawler.report import report_notes, report_table
+    from edualliance.crawler.run import run_crawl
+    from edualliance.models.loader import load_classifier
+
+    try:
+        sources = select(load_sources(sources_file, base), names)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not sources:
+        raise click.ClickException("no enabled source in the registry (set enabled = true, or name one)")
+    settings = _overrides(overrides)
+    if verbose:
+        settings.setdefault("LOG_LEVEL", "INFO")
+    elif not log_file:
+        # every failure is recorded per source in the errors table; Scrapy's own
+        # tracebacks go to --log FILE, or to the terminal with --verbose
+        settings.setdefault("LOG_LEVEL", "CRITICAL")
+    classifier = load_classifier(classifier_kind)
+    started = time.monotonic()
+    with open_store(ctx) as store:
+        report = run_crawl(store, sources, classifier, kind=kind, settings=settings,
+                           echo=lambda m: click.echo(m, err=True),
+                           worker_log=Path(log_file) if log_file else None)
+        errors = store.errors(report.run_id)
+    for line in report_table(report):
+        click.echo(line)
+    for line in report_notes(report):
+        click.echo(line, err=True)
+    for target, stage, message in errors[:5]:
+        click.echo(f"error ({stage}): {target}: {message}", err=True)
+    if len(errors) > 5:
+        click.echo(f"… and {len(errors) - 5} more: edualliance sql \"SELECT * FROM errors"
+                   f" WHERE run_id = {report.run_id}\"", err=True)
+    totals = report.counts["totals"]
+    click.echo(f"run {report.run_id} ({kind}, {report.status}) in {time.monotonic() - started:.0f} s:"
+               f" {totals.get('new', 0)} new and {totals.get('updated', 0)} updated articles,"
+               f" {totals.get('errors', 0)} errors → {db_path(ctx)}")
+    if report.status != "finished":
+        click.echo(f"edualliance: the crawler exited with code {report.exit_code}"
+                   + (f"; see {log_file}" if log_file else "; rerun with --log FILE to keep its log"), err=True)
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="[SOURCE]...")
+@crawl_options
+@click.pass_context
+def crawl(ctx, names, sources_file, base, overrides, classifier_kind, log_file, verbose) -> None:
+    """Crawl sources: fetch new and changed articles, clean, classify, store.
+
+    With no SOURCE, every enabled source of the registry. Articles fetched
+    before are requested again only if their sitemap/feed date or their
+    ETag/Last-Modified say they changed; listing pages are read every time.
+    Off-topic pages of focused sources are recorded, not stored. Safe to
+    kill: the next run finishes the work without duplicates.
+
+    Example: edualliance crawl --sources my-sources.toml moe-gedi gmw-edu
+    """
+    crawl_sources(ctx, "crawl", names, sources_file, overrides, classifier_kind, log_file, verbose, base)
+
+
+@click.command()
+@classifier_option("Which classifier writes the labels.")
+@click.pass_context
+def reprocess(ctx: click.Context, classifier_kind: str) -> None:
+    """Re-clean and reclassify every stored page from its raw bytes; no crawling.
+
+    Uses the archive in the pages table (each response as received), so new
+    cleaning rules or a new model reach the whole corpus.
+
+    Example: edualliance reprocess --classifier keywords
+    """
+    from edualliance.crawler.reprocess import reprocess as run_reprocess
+    from edualliance.models.loader import load_classifier
+
+    classifier = load_classifier(classifier_kind)
+    with open_store(ctx) as store:
+        run_id, counts = run_reprocess(
+            store, classifier,
+            on_progress=lambda c: click.echo(f"… {c.pages} pages re-cleaned", err=True))
+    click.echo(f"run {run_id}: {counts.pages} pages re-cleaned ({counts.listing} listing),"
+               f" {counts.articles_new} new, {counts.articles_updated} updated,"
+               f" {counts.articles_unchanged} unchanged articles, {counts.errors} errors → {db_path(ctx)}")
+
+
+COMMANDS = (ingest, extract, crawl, reprocess)

@@ -1,0 +1,77 @@
+"""What the commands share: the database --db names, the store and snapshot they open, common options.
+
+Kept apart from the root group (``__init__.py``) so that the command modules
+import it, and the root group imports them, without a cycle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from edualliance.pipeline.dbpath import DB_ENV, resolve_db_path
+
+__all__ = ["DB_ENV", "LABEL_CHOICE", "base_option", "classifier_option", "db_path", "err",
+           "load_sources", "open_snapshot", "open_store", "sources_option"]
+
+#: The four reform models, for --label (a literal: importing the records at start-up is not needed).
+LABEL_CHOICE = click.Choice(["jiaolianti", "group_run", "district_community", "urban_rural"])
+
+SOURCES_HELP = "Source registry (TOML). Default: the shipped crawler/sources.toml."
+BASE_HELP = "Replace {base} in the registry's URLs with this address (e.g. the fixture web's)."
+
+
+def db_path(ctx: click.Context) -> Path:
+    """--db, else $EDUALLIANCE_DB, else corpus.duckdb in the user's data directory."""
+    return resolve_db_path(ctx.obj.get("db"))
+
+
+def open_store(ctx: click.Context, read_only: bool = False):
+    from edualliance.pipeline.store import Store, StoreError
+
+    try:
+        return Store(db_path(ctx), read_only=read_only)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def open_snapshot(ctx: click.Context):
+    """The published read-only snapshot: what every reading command uses, so that
+    a reader never blocks a run (see pipeline/snapshot.py)."""
+    from edualliance.pipeline.snapshot import open_snapshot as open_published
+    from edualliance.pipeline.store import StoreError
+
+    try:
+        return open_published(db_path(ctx))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def err(message: str) -> None:
+    click.echo(f"edualliance: {message}", err=True)
+
+
+def classifier_option(help_text: str):
+    """--classifier auto|model|keywords (auto: the trained model if installed, else the keyword rules)."""
+    return click.option("--classifier", "classifier_kind", type=click.Choice(["auto", "model", "keywords"]),
+                        default="auto", show_default=True, help=help_text)
+
+
+def sources_option(func):
+    return click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False),
+                        default=None, help=SOURCES_HELP)(func)
+
+
+def base_option(func):
+    return click.option("--base", default=None, metavar="URL", help=BASE_HELP)(func)
+
+
+def load_sources(sources_file: str | None, base: str | None = None):
+    """The validated registry; a bad entry is a usage error naming it."""
+    from edualliance.crawler.registry import RegistryError, load_registry
+
+    try:
+        return load_registry(sources_file, base_url=base)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,134 @@
+"""Crawl state (migration 0004): sources, what is known of every URL, and the inbox.
+
+``crawl_state`` says per URL what was fetched and when, with the validators
+(ETag, Last-Modified, sitemap lastmod) an incremental crawl sends back.
+``crawl_inbox`` holds raw captures as the crawler received them until the
+storing process has cleaned them: the crawl's crash-safe hand-over.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from .schema import StoreConnection
+from .timestamps import as_naive_utc, utcnow
+
+
+class CrawlMixin(StoreConnection):
+    """Sources, crawl state and the inbox of raw captures."""
+
+    def ensure_source(self, name: str, kind: str, config: dict[str, Any] | None = None) -> None:
+        """Record a source the first time a run uses it; keep its latest config."""
+        self.conn.execute(
+            "INSERT INTO sources (name, kind, config, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, config = excluded.config",
+            [name, kind, json.dumps(config or {}, ensure_ascii=False), utcnow()],
+        )
+
+    def save_source(self, name: str, kind: str, config: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO sources (name, kind, config, added_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, config = excluded.config",
+            [name, kind, json.dumps(config, ensure_ascii=False), utcnow()],
+        )
+
+    def crawl_state(self) -> list[tuple]:
+        """(url, source, role, verdict, etag, last_modified, lastmod, last_checked) of every known URL."""
+        return self.conn.execute(
+            "SELECT url, source, role, verdict, etag, last_modified, lastmod, last_checked"
+            " FROM crawl_state ORDER BY url"
+        ).fetchall()
+
+    def crawl_state_of(self, url: str) -> tuple | None:
+        """(verdict, content_hash, page_id, etag, last_modified, lastmod) of one URL."""
+        return self.conn.execute(
+            "SELECT verdict, content_hash, page_id, etag, last_modified, lastmod FROM crawl_state WHERE url = ?",
+            [url],
+        ).fetchone()
+
+    def save_crawl_states(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Upsert many URLs' crawl state in one statement (single-row upserts are slow in DuckDB).
+
+        Each row: url, source, role, verdict, status, etag, last_modified, lastmod, content_hash,
+        page_id, fetched_at, run_id. A URL given twice keeps its last row.
+        """
+        latest = {row["url"]: row for row in rows}
+        if not latest:
+            return
+        rows = list(latest.values())
+
+        def col(name: str, convert=lambda v: v) -> list:
+            return [convert(row[name]) for row in rows]
+
+        fetched = col("fetched_at", as_naive_utc)
+        self.conn.execute(
+            "INSERT INTO crawl_state (url, source, role, verdict, status, etag, last_modified, lastmod,"
+            " content_hash, page_id, first_seen, last_fetched, last_checked, run_id)"
+            " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]),"
+            " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::TIMESTAMP[]),"
+            " unnest(?::TIMESTAMP[]), unnest(?::BIGINT[])"
+            " ON CONFLICT (url) DO UPDATE SET source = excluded.source, role = excluded.role,"
+            " verdict = excluded.verdict, status = excluded.status, etag = excluded.etag,"
+            " last_modified = excluded.last_modified,"
+            " lastmod = coalesce(excluded.lastmod, crawl_state.lastmod),"
+            " content_hash = excluded.content_hash, page_id = excluded.page_id,"
+            " last_fetched = excluded.last_fetched, last_checked = excluded.last_checked,"
+            " run_id = excluded.run_id",
+            [col("url"), col("source"), col("role"), col("verdict"), col("status"), col("etag"),
+             col("last_modified"), col("lastmod", as_naive_utc), col("content_hash"), col("page_id"),
+             fetched, fetched, fetched, col("run_id")],
+        )
+
+    def touch_crawl_state(self, url: str, checked_at: datetime, lastmod: datetime | None,
+                          run_id: int | None) -> None:
+        """A conditional request answered 304: the URL was checked and has not changed."""
+        self.conn.execute(
+            "UPDATE crawl_state SET last_checked = ?, lastmod = coalesce(?, lastmod), run_id = ?"
+            " WHERE url = ?",
+            [as_naive_utc(checked_at), as_naive_utc(lastmod), run_id, url],
+        )
+
+    def crawl_role_of(self, url: str) -> str | None:
+        row = self.conn.execute("SELECT role FROM crawl_state WHERE url = ?", [url]).fetchone()
+        return row[0] if row else None
+
+    def inbox_add(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Raw captures as received, in one statement: (source, role, url, final_url, status,
+        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id)."""
+        if not rows:
+            return
+        columns = [list(column) for column in zip(*rows)]
+        columns[8] = [as_naive_utc(v) for v in columns[8]]
+        columns[10] = [as_naive_utc(v) for v in columns[10]]
+        self.conn.execute(
+            "INSERT INTO crawl_inbox (source, role, url, final_url, status, content_type, etag,"
+            " last_modified, lastmod, anchor, fetched_at, body, run_id)"
+            " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::BLOB[]),"
+            " unnest(?::BIGINT[])",
+            columns,
+        )
+
+    def inbox_take(self, limit: int, after: int = 0) -> list[tuple]:
+        """The oldest raw captures not yet cleaned, past capture_id ``after`` (those before it are
+        being cleaned): (capture_id, source, role, url, final_url, status, content_type, etag,
+        last_modified, lastmod, anchor, fetched_at, body, run_id)."""
+        return self.conn.execute(
+            "SELECT capture_id, source, role, url, final_url, status, content_type, etag, last_modified,"
+            " lastmod, anchor, fetched_at, body, run_id FROM crawl_inbox WHERE capture_id > ?"
+            " ORDER BY capture_id LIMIT ?",
+            [after, limit],
+        ).fetchall()
+
+    def inbox_delete(self, capture_ids: Sequence[int]) -> None:
+        self.conn.execute(
+            "DELETE FROM crawl_inbox WHERE capture_id IN (SELECT unnest(?::BIGINT[]))", [list(capture_ids)]
+        )
+
+    def inbox_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM crawl_inbox").fetchone()[0]
