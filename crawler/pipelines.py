@@ -80,7 +80,7 @@ class StorePipeline:
             self.store.save_source(source.name, source.kind, source.as_config())
         from .sink import CrawlSink
 
-        self.sink = CrawlSink(self.store, load_classifier(), run_id, sources)
+        self.sink = CrawlSink(self.store, load_classifier(selected=self.store.selected_model()), run_id, sources)
         self.sink.process_all()  # captures a killed run left behind
         spider.known = known_from_rows(self.store.crawl_state())
 

@@ -143,19 +143,15 @@ _worker_classifier = None
 
 
 def classifier_kind(classifier) -> str | None:
-    """How a worker loads the same classifier the writer holds: 'model' (the shipped
-    artifact, through skops with its trusted types) or 'keywords'; None when it cannot
-    (any other classifier then runs in the writer). The model is never sent between
-    processes: each worker loads it from the installed artifact."""
-    from edualliance.models.classifier import load_shipped
+    """How a worker loads the same classifier the writer holds: 'keywords', or the folder
+    of the learned model's artifact (loaded through skops with its trusted types); None
+    when it cannot (any other classifier then runs in the writer). The model is never
+    sent between processes: each worker loads it from its folder."""
     from edualliance.models.keywords import KeywordClassifier
 
     if isinstance(classifier, KeywordClassifier):
         return "keywords"
-    shipped = load_shipped()
-    if shipped is not None and classifier.version == shipped.version:
-        return "model"
-    return None
+    return getattr(classifier, "source", None)
 
 
 def _worker_start(writer_pid: int, kind: str | None) -> None:
@@ -171,7 +167,7 @@ def _worker_start(writer_pid: int, kind: str | None) -> None:
     if kind is not None:
         from edualliance.models.loader import load_classifier
 
-        _worker_classifier = load_classifier(kind)
+        _worker_classifier = load_classifier(kind) if kind == "keywords" else load_classifier("model", model=kind)
 
 
 def _exit_with(pid: int) -> None:

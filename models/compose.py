@@ -30,7 +30,7 @@ from pathlib import Path
 
 from edualliance.pipeline.records import LABELS, NONE_LABEL
 
-from .corpus import SENSES, Example, corpus_dir
+from .examples import SENSES, Example, corpus_dir
 
 BANK = "paragraphs.jsonl"
 SHELLS = "shells.json"

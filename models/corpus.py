@@ -11,19 +11,20 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from edualliance.pipeline.records import LABELS, NONE_LABEL
 
+from .examples import SENSES, CorpusError, Example, corpus_dir
+
+__all__ = ["SENSES", "CorpusError", "Example", "corpus_dir", "load_corpus", "targets", "documents", "data_hash"]
+
 from .signature import OUTPUTS
 
 log = logging.getLogger(__name__)
 
-SENSES = ("school_alliance", "home_school_society")
 
 #: Weight of a weak (rule-made) label relative to a human one.
 WEAK_WEIGHT = 0.3
@@ -44,38 +45,6 @@ SEED_LABELS: dict[str, object] = {
     "003": (("group_run", "district_community"), "group_run", None),
     "004": (("district_community",), "district_community", None),
 }
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labeled text."""
-
-    title: str | None
-    text: str  # normalized (Simplified, no pinyin annotations)
-    labels: tuple[str, ...]
-    primary: str
-    sense: str | None = None
-    weight: float = 1.0
-    origin: str = ""  # file:id, seed:NNN#part, db:article_id, weak:article_id
-    script: str = "simplified"
-    extra: dict = field(default_factory=dict, compare=False)
-    #: Text style (genre, or the site shell a composed article wears): the
-    #: group of grouped cross-validation, so that a style is never both
-    #: trained and scored on in one fold.
-    style: str = ""
-    #: A paragraph unit of a longer article: trained on (evidence is learned
-    #: per paragraph) but never scored as an article in cross-validation.
-    unit: bool = False
-    #: The article a unit belongs to (its fold follows the article's).
-    article: str = ""
-
-
-class CorpusError(ValueError):
-    """A training record that cannot be used; the message says which and why."""
-
-
-def corpus_dir() -> Path:
-    return Path(str(resources.files("edualliance.corpus")))
 
 
 def _check(record: dict, where: str) -> Example:
@@ -134,8 +103,10 @@ def read_jsonl(path: Path, *, strict: bool = False) -> tuple[list[Example], list
 
 
 def training_files(root: Path | None = None) -> list[Path]:
-    """The labeled article files (``texts_*.jsonl``); the paragraph bank is read by :mod:`.compose`."""
-    return sorted(((root or corpus_dir()) / "training").glob("texts_*.jsonl"))
+    """The labeled article files (training/*.jsonl but the paragraph bank, which :mod:`.compose` reads)."""
+    from .compose import BANK
+
+    return sorted(path for path in ((root or corpus_dir()) / "training").glob("*.jsonl") if path.name != BANK)
 
 
 def seed_examples(root: Path | None = None) -> list[Example]:

@@ -58,7 +58,11 @@ def most_uncertain(store, classifier, limit: int, pool: int) -> list[tuple[str, 
 
     ``pool`` bounds how many recently stored unlabeled articles are scored.
     """
-    candidates = store.unlabeled_articles(pool)
+    return rank_uncertain(store.unlabeled_articles(pool), classifier, limit)
+
+
+def rank_uncertain(candidates, classifier, limit: int) -> list[tuple[str, str | None, str, float]]:
+    """The ``limit`` least certain of (article_id, title, text) candidates, with their uncertainty."""
     if not candidates:
         return []
     scores = uncertainty(classifier, [(title, text) for _, title, text in candidates])
@@ -150,7 +154,6 @@ def store_answers(open_store, answers: list[dict], pending: PendingAnswers, *,
                     for a in waiting:
                         store.save_label(a["article_id"], a["labels"], a["primary"], a["sense"], a["labeler"],
                                          a["model_version"], a["note"])
-                store.publish_snapshot()
             pending.clear()
             return True
         except StoreError:
@@ -159,6 +162,18 @@ def store_answers(open_store, answers: list[dict], pending: PendingAnswers, *,
                     pending.add(a)
                 return False
             time.sleep(0.2)
+
+
+def publish(open_store, echo: Callable[[str], None]) -> None:
+    """Publish the snapshot so that readers see the new labels (skipped, with a note, while a run holds
+    the database: that run publishes when it ends)."""
+    from edualliance.pipeline.store import StoreError
+
+    try:
+        with open_store() as store:
+            store.publish_snapshot()
+    except StoreError:
+        echo("the database is busy: the snapshot `sql` reads shows the new labels after the running job")
 
 
 def label_loop(open_store, classifier, *, limit: int, pool: int, labeler: str | None,
@@ -174,12 +189,14 @@ def label_loop(open_store, classifier, *, limit: int, pool: int, labeler: str | 
     of stored, skipped, waiting and the labels given.
     """
     done: Counter = Counter()
+    quit_early = False
     if pending.read():
         count = len(pending.read())
         if store_answers(open_store, [], pending):
             echo(f"stored {count} answers left from an earlier session")
     with open_store() as store:
-        queue = most_uncertain(store, classifier, limit, pool)
+        candidates = store.unlabeled_articles(pool)
+    queue = rank_uncertain(candidates, classifier, limit)  # scored with the database closed
     if not queue:
         echo("No unlabeled articles: ingest or crawl some first.")
         return done
@@ -187,6 +204,7 @@ def label_loop(open_store, classifier, *, limit: int, pool: int, labeler: str | 
     for number, ((article_id, title, text, doubt), verdict) in enumerate(zip(queue, verdicts), 1):
         answer = _ask(number, len(queue), article_id, title, text, doubt, verdict, classifier, echo, prompt)
         if answer is Quit:
+            quit_early = True
             break
         if answer is None:
             done["skipped"] += 1
@@ -204,7 +222,9 @@ def label_loop(open_store, classifier, *, limit: int, pool: int, labeler: str | 
             done["stored"] += done.pop("waiting", 0)
         else:
             echo(f"{len(pending.read())} answers wait in {pending.path}: the next `edualliance label` stores them")
-    echo(f"done: {done['stored']} stored, {done['skipped']} skipped"
+    if done["stored"]:
+        publish(open_store, echo)
+    echo(f"{'stopped' if quit_early else 'done'}: {done['stored']} stored, {done['skipped']} skipped"
          + (f", {done['waiting']} waiting" if done.get("waiting") else ""))
     return done
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .options import (base_option, classifier_option, db_path, err, load_sources, open_store,
+from .options import (base_option, classifier_option, db_path, err, load_sources, make_classifier, open_store,
                       sources_option)
 
 
@@ -32,10 +32,9 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], source: str, classifier_k
 
     Example: edualliance ingest saved-pages/ notice.html
     """
-    from edualliance.models.loader import load_classifier
     from edualliance.pipeline.ingest import ingest_paths
 
-    classifier = load_classifier(classifier_kind)
+    classifier = make_classifier(classifier_kind)
     with open_store(ctx) as store:
         run_id, counts = ingest_paths(
             store, paths, classifier, source=source,
@@ -121,7 +120,6 @@ def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources
     from edualliance.crawler.registry import RegistryError, select
     from edualliance.crawler.report import report_notes, report_table
     from edualliance.crawler.run import run_crawl
-    from edualliance.models.loader import load_classifier
 
     try:
         sources = select(load_sources(sources_file, base), names)
@@ -136,7 +134,7 @@ def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources
         # every failure is recorded per source in the errors table; Scrapy's own
         # tracebacks go to --log FILE, or to the terminal with --verbose
         settings.setdefault("LOG_LEVEL", "CRITICAL")
-    classifier = load_classifier(classifier_kind)
+    classifier = make_classifier(classifier_kind)
     started = time.monotonic()
     with open_store(ctx) as store:
         report = run_crawl(store, sources, classifier, kind=kind, settings=settings,
@@ -192,9 +190,8 @@ def reprocess(ctx: click.Context, classifier_kind: str) -> None:
     Example: edualliance reprocess --classifier keywords
     """
     from edualliance.crawler.reprocess import reprocess as run_reprocess
-    from edualliance.models.loader import load_classifier
 
-    classifier = load_classifier(classifier_kind)
+    classifier = make_classifier(classifier_kind)
     with open_store(ctx) as store:
         run_id, counts = run_reprocess(
             store, classifier,

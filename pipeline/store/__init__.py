@@ -12,6 +12,7 @@ module                    holds
 ``runs.py``               runs and their errors
 ``writes.py``             pages, articles, classifications (batches, bulk loads)
 ``labels.py``             researchers' labels
+``choices.py``            the model version the research views read
 ``crawl.py``              sources, crawl state, the inbox of raw captures
 ``dedup.py``              the repost detector's signatures, bands, clusters
 ``research.py``           search, export, diffusion, researchers' own SQL
@@ -22,6 +23,7 @@ module                    holds
 
 from __future__ import annotations
 
+from .choices import ChoicesMixin
 from .crawl import CrawlMixin
 from .dedup import DedupMixin
 from .labels import LabelsMixin
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 
-class Store(RunsMixin, WritesMixin, LabelsMixin, CrawlMixin, DedupMixin, ResearchMixin, WeeklyMixin,
+class Store(RunsMixin, WritesMixin, LabelsMixin, ChoicesMixin, CrawlMixin, DedupMixin, ResearchMixin, WeeklyMixin,
             SnapshotMixin, StoreConnection):
     """A connection to one corpus database: ``Store(path)`` to write, ``Store(path, read_only=True)`` to read.
 
