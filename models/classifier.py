@@ -9,14 +9,21 @@
    the taxonomy's patterns (``patterns.PATTERNS``: names and constructions
    such as 片区…共同体, and the boundary cases that count against);
 3. ``outputs`` — one :class:`ThresholdedLinearClassifier` per output column
-   (:data:`OUTPUTS`): the four labels, the relevance gate (any label vs none)
-   and the two senses of 教联体. Each is a calibrated linear SVM whose
-   threshold was chosen by cross-validation on the training data.
+   (:data:`OUTPUTS`): the four labels, relevance (any label vs none) and the
+   two senses of 教联体. Each is a calibrated linear SVM whose threshold was
+   chosen by cross-validation on the training data.
 
-:class:`LearnedClassifier` turns the pipeline's probabilities into
-``Classification`` records (:func:`decide`), with the terms that drove each
-label as evidence. The artifact is read with an explicit list of trusted
-types (:data:`TRUSTED_TYPES`); nothing is ever unpickled.
+It is trained on whole texts and on paragraphs labeled one by one
+(``corpus/training/paragraphs.jsonl``). :func:`article_scores` scores an
+article whole and paragraph by paragraph (:func:`units_of`) and keeps, per
+label, the highest unit score, each unit's probability first rescaled so that
+its threshold is 0.5 (:func:`to_half`). :class:`ArticleCalibration`, fitted
+on out-of-fold article scores, maps that to the published score, again with
+the decision at 0.5. :class:`LearnedClassifier` turns scores into
+``Classification`` records (:func:`decide`: a label is assigned exactly when
+its published score is at least 0.5), with the terms that drove each label
+in the unit that gave it as evidence. The artifact is read with an explicit
+list of trusted types (:data:`TRUSTED_TYPES`); nothing is ever unpickled.
 """
 
 from __future__ import annotations
