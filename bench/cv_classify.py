@@ -26,7 +26,7 @@ CANDIDATES: dict[str, dict] = {
     "paragraph weight 0.5": {"paragraph_weight": 0.5},
     "C=0.25": {"C": 0.25},
     "C=1.0": {"C": 1.0},
-    "pruned vocabularies (8k words, 15k chars)": {"word_max_features": 8000, "char_max_features": 15000},
+    "full vocabularies (30k words, 50k chars)": {"word_max_features": 30000, "char_max_features": 50000},
     "char 2-4-grams": {"char_ngrams": (2, 4)},
 }
 
