@@ -304,14 +304,21 @@ def segment(text: str) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """Content words: segmented, without stopwords, punctuation or bare numbers.
 
-    Segmented line by line, each line's tokens cached: the classifier reads an
-    article both whole and paragraph by paragraph (see classifier.py), and jieba
-    then runs once per line (jieba never joins words across a line break).
+    Segmented sentence by sentence, each sentence's tokens cached: the
+    classifier reads an article both whole and paragraph by paragraph (see
+    classifier.py), and jieba then runs once per sentence. jieba never joins
+    words across a line break or sentence punctuation, so the tokens are
+    those of segmenting the text at once.
     """
     tokens: list[str] = []
     for line in text.split("\n"):
-        tokens.extend(_line_tokens(line))
+        for sentence in _SENTENCE_PIECE.findall(line):
+            tokens.extend(_line_tokens(sentence))
     return tokens
+
+
+#: A sentence with its closing punctuation, or a last piece without any.
+_SENTENCE_PIECE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+|[^。！？!?；;]+")
 
 
 def forget_lines() -> None:
@@ -319,7 +326,7 @@ def forget_lines() -> None:
     _line_tokens.cache_clear()
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=32768)
 def _line_tokens(line: str) -> tuple[str, ...]:
     stop = stopwords()
     return tuple(
