@@ -18,15 +18,22 @@ from __future__ import annotations
 import click
 
 from . import collect, model, operate, read
-from .options import DB_ENV
+from .options import DB_ENV, refuse_password_option
+
+CONFIG_HELP = ("The operator's config file (TOML; see the README): database, sources, crawl settings, digest"
+               " archive, mail. Default: $EDUALLIANCE_CONFIG. Options given on the command line win over it.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help=CONFIG_HELP)
 @click.option("--db", type=click.Path(dir_okay=False), default=None,
-              help=f"Database file. Default: ${DB_ENV}, else corpus.duckdb in your user data directory.")
+              help=f"Database file. Default: the config file's db, else ${DB_ENV}, else corpus.duckdb in your"
+                   " user data directory.")
+@refuse_password_option
 @click.version_option(package_name="edualliance")
 @click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
+def main(ctx: click.Context, config_file: str | None, db: str | None) -> None:
     """Corpus pipeline for research on China's school-alliance reforms.
 
     Collect articles, clean them, tag them with the four reform models
@@ -35,8 +42,15 @@ def main(ctx: click.Context, db: str | None) -> None:
 
     Example: edualliance demo
     """
+    from edualliance.pipeline.config import ConfigError, config_path, load_config
+
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
+    path = config_path(config_file)
+    try:
+        ctx.obj["config"] = load_config(path) if path else None
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 for _group in (collect, read, model, operate):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from .options import (base_option, classifier_option, db_path, err, load_sources, make_classifier, open_store,
-                      sources_option)
+from .options import (base_option, classifier_option, config, configured, db_path, err, load_sources,
+                      make_classifier, open_store, sources_option)
 
 
 @click.command()
@@ -113,34 +113,45 @@ def crawl_options(func):
     return sources_option(func)
 
 
-def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources_file: str | None,
-                  overrides: tuple[str, ...], classifier_kind: str, log_file: str | None, verbose: bool,
-                  base: str | None) -> None:
-    """Crawl the named (else every enabled) source, print the report; exit 1 if the crawler failed."""
+def crawl_setup(ctx: click.Context, names: tuple[str, ...], sources_file: str | None, overrides: tuple[str, ...],
+                classifier_kind: str, log_file: str | None, verbose: bool, base: str | None):
+    """(sources, Scrapy settings, classifier, log file) from the options, the config file filling in
+    what the command line leaves out."""
     from edualliance.crawler.registry import RegistryError, select
-    from edualliance.crawler.report import report_notes, report_table
-    from edualliance.crawler.run import run_crawl
 
+    settings_file = config(ctx)
+    if settings_file is not None:
+        crawl = settings_file.crawl
+        sources_file = configured(ctx, "sources_file", sources_file, crawl.sources)
+        log_file = configured(ctx, "log_file", log_file, crawl.log)
+        classifier_kind = configured(ctx, "classifier_kind", classifier_kind, crawl.classifier)
     try:
         sources = select(load_sources(sources_file, base), names)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
     if not sources:
         raise click.ClickException("no enabled source in the registry (set enabled = true, or name one)")
-    settings = _overrides(overrides)
+    settings = {**(settings_file.crawl.settings if settings_file else {}), **_overrides(overrides)}
     if verbose:
         settings.setdefault("LOG_LEVEL", "INFO")
     elif not log_file:
         # every failure is recorded per source in the errors table; Scrapy's own
         # tracebacks go to --log FILE, or to the terminal with --verbose
         settings.setdefault("LOG_LEVEL", "CRITICAL")
-    classifier = make_classifier(classifier_kind)
-    started = time.monotonic()
-    with open_store(ctx) as store:
-        report = run_crawl(store, sources, classifier, kind=kind, settings=settings,
-                           echo=lambda m: click.echo(m, err=True),
-                           worker_log=Path(log_file) if log_file else None)
-        errors = store.errors(report.run_id)
+    if log_file:
+        try:  # the log folder may not exist yet on a fresh machine
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+            Path(log_file).open("ab").close()
+        except OSError as exc:
+            raise click.ClickException(f"cannot write the crawl log {log_file}: {exc.strerror or exc}") from exc
+    return sources, settings, make_classifier(classifier_kind), (Path(log_file) if log_file else None)
+
+
+def print_crawl_report(ctx: click.Context, report, errors: list, kind: str, started: float,
+                       log_file: Path | None) -> None:
+    """The per-source table on stdout; flags, notes and the first errors on stderr; a summary line."""
+    from edualliance.crawler.report import report_notes, report_table
+
     for line in report_table(report):
         click.echo(line)
     for line in report_notes(report):
@@ -157,6 +168,23 @@ def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources
     if report.status != "finished":
         click.echo(f"edualliance: the crawler exited with code {report.exit_code}"
                    + (f"; see {log_file}" if log_file else "; rerun with --log FILE to keep its log"), err=True)
+
+
+def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources_file: str | None,
+                  overrides: tuple[str, ...], classifier_kind: str, log_file: str | None, verbose: bool,
+                  base: str | None) -> None:
+    """Crawl the named (else every enabled) source, print the report; exit 1 if the crawler failed."""
+    from edualliance.crawler.run import run_crawl
+
+    sources, settings, classifier, log_path = crawl_setup(ctx, names, sources_file, overrides, classifier_kind,
+                                                          log_file, verbose, base)
+    started = time.monotonic()
+    with open_store(ctx) as store:
+        report = run_crawl(store, sources, classifier, kind=kind, settings=settings,
+                           echo=lambda m: click.echo(m, err=True), worker_log=log_path)
+        errors = store.errors(report.run_id)
+    print_crawl_report(ctx, report, errors, kind, started, log_path)
+    if report.status != "finished":
         sys.exit(1)
 
 

@@ -13,24 +13,63 @@ from pathlib import Path
 
 import click
 
-from .collect import crawl_options, crawl_sources
-from .options import base_option, load_sources, open_store, sources_option
+from .collect import crawl_options, crawl_setup, print_crawl_report
+from .options import (base_option, config, configured, db_path, load_sources, open_store, refuse_password_option,
+                      sources_option)
 
 
 @click.command()
 @crawl_options
+@click.option("--resend", multiple=True, metavar="WEEK",
+              help="Also mail the archived digest of this ISO week (2026-W48) again to every recipient"
+                   " (repeatable).")
+@refuse_password_option
 @click.pass_context
-def run(ctx, sources_file, base, overrides, classifier_kind, log_file, verbose) -> None:
-    """The scheduled job: crawl every enabled source → clean → classify → store.
+def run(ctx, sources_file, base, overrides, classifier_kind, log_file, verbose, resend) -> None:
+    """The scheduled weekly job: crawl → publish → due digests → index and feed → mail.
 
-    One row in the runs table with per-source counts (listed, fetched, new,
-    updated, off-topic, errors). A source that listed articles last run and
-    none now is flagged (printed as FLAG: on stderr, so cron mails it).
-    See README.md for a cron line and a systemd timer.
+    Crawls every enabled source (one runs row with per-source counts; a
+    source that listed articles last run and none now is flagged, printed as
+    FLAG: on stderr), publishes the snapshot, writes the digest of every
+    complete week due into the archive (digest.out in the config file; else
+    digests/ beside the database), regenerates index.html and feed.xml, and
+    mails each new digest once per recipient ([mail] in the config file).
+    Nothing is written or sent twice. Exit codes: 0 done, 1 failed, 3 a
+    source flagged, 4 a mail not sent (retried next run). See README.md for
+    the cron line and the systemd timer.
 
-    Example: edualliance --db /srv/edualliance/corpus.duckdb run --log /var/log/edualliance-crawl.log
+    Example: edualliance --config /etc/edualliance/config.toml run
     """
-    crawl_sources(ctx, "run", (), sources_file, overrides, classifier_kind, log_file, verbose, base)
+    from edualliance.pipeline.config import Config
+    from edualliance.pipeline.job import JobError, check_ready, run_job
+    from edualliance.pipeline.weekly import WeeklyError, parse_week
+
+    settings_file = config(ctx)
+    try:
+        for week in resend:
+            parse_week(week)
+        check_ready(settings_file)  # before hours of crawling: the mail password must be there
+    except (JobError, WeeklyError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if settings_file is None:  # no config file: the archive beside the database, no mail
+        settings_file = Config(path=db_path(ctx).parent / "edualliance.toml")
+    sources, settings, classifier, log_path = crawl_setup(ctx, (), sources_file, overrides, classifier_kind,
+                                                          log_file, verbose, base)
+    started = time.monotonic()
+    with open_store(ctx) as store:
+        result = run_job(store, settings_file, sources, classifier, crawl_settings=settings,
+                         worker_log=log_path, resend=tuple(resend), echo=lambda m: click.echo(m, err=True))
+        errors = store.errors(result.crawl.run_id) if result.crawl else []
+    if result.crawl:
+        print_crawl_report(ctx, result.crawl, errors, "run", started, log_path)
+    weekly = result.weekly
+    if weekly is not None:
+        click.echo(f"digests: {len(weekly.written)} written ({', '.join(weekly.written) or 'none due'}),"
+                   f" {len(weekly.revised)} revised, {len(weekly.sent)} mails sent,"
+                   f" {len(weekly.mail_failures)} not sent → {settings_file.digest_out}")
+    for problem in result.problems:
+        click.echo(f"edualliance: {problem}", err=True)
+    sys.exit(result.exit_code)
 
 
 @click.group()
@@ -50,6 +89,10 @@ def sources_list(sources_file: str | None, base: str | None, as_json: bool) -> N
 
     Example: edualliance sources list --sources crawler/sources.toml
     """
+    ctx = click.get_current_context()
+    settings_file = config(ctx)
+    if settings_file is not None:
+        sources_file = configured(ctx, "sources_file", sources_file, settings_file.crawl.sources)
     registry = load_sources(sources_file, base)
     if as_json:
         click.echo(json.dumps([s.as_config() for s in registry], ensure_ascii=False, indent=2))
@@ -80,6 +123,10 @@ def sources_check(names: tuple[str, ...], sources_file: str | None, base: str | 
     from edualliance.crawler.check import check_targets, check_url
     from edualliance.crawler.registry import RegistryError, select
 
+    ctx = click.get_current_context()
+    settings_file = config(ctx)
+    if settings_file is not None:
+        sources_file = configured(ctx, "sources_file", sources_file, settings_file.crawl.sources)
     try:
         registry = load_sources(sources_file, base)
         chosen = select(registry, names) if names else registry

@@ -12,8 +12,9 @@ import click
 
 from edualliance.pipeline.dbpath import DB_ENV, resolve_db_path
 
-__all__ = ["DB_ENV", "LABEL_CHOICE", "base_option", "classifier_option", "db_path", "err",
-           "load_sources", "make_classifier", "open_snapshot", "open_store", "selected_model", "sources_option"]
+__all__ = ["DB_ENV", "LABEL_CHOICE", "base_option", "classifier_option", "config", "configured", "db_path", "err",
+           "load_sources", "make_classifier", "open_snapshot", "open_store", "refuse_password_option",
+           "selected_model", "sources_option"]
 
 #: The four reform models, for --label (a literal: importing the records at start-up is not needed).
 LABEL_CHOICE = click.Choice(["jiaolianti", "group_run", "district_community", "urban_rural"])
@@ -22,9 +23,24 @@ SOURCES_HELP = "Source registry (TOML). Default: the shipped crawler/sources.tom
 BASE_HELP = "Replace {base} in the registry's URLs with this address (e.g. the fixture web's)."
 
 
+def config(ctx: click.Context):
+    """The operator's config file (``--config``, else $EDUALLIANCE_CONFIG), validated; None without one."""
+    return (ctx.find_root().obj or {}).get("config")
+
+
+def configured(ctx: click.Context, name: str, value, from_config):
+    """An option's value: given on the command line, else the config file's (when set), else its default."""
+    from click.core import ParameterSource
+
+    explicit = ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    return value if explicit or from_config is None else from_config
+
+
 def db_path(ctx: click.Context) -> Path:
-    """--db, else $EDUALLIANCE_DB, else corpus.duckdb in the user's data directory."""
-    return resolve_db_path(ctx.obj.get("db"))
+    """--db, else the config file's db, else $EDUALLIANCE_DB, else corpus.duckdb in the user's data directory."""
+    given = (ctx.find_root().obj or {}).get("db")
+    settings = config(ctx)
+    return resolve_db_path(given or (settings.db if settings else None))
 
 
 def open_store(ctx: click.Context, read_only: bool = False):
@@ -108,6 +124,20 @@ def sources_option(func):
 
 def base_option(func):
     return click.option("--base", default=None, metavar="URL", help=BASE_HELP)(func)
+
+
+def _refuse_password(ctx: click.Context, param: click.Parameter, value) -> None:
+    if value is not None:
+        from edualliance.pipeline.config import PASSWORD_ENV, PASSWORD_HINT
+
+        raise click.UsageError(f"{param.opts[0]}: a password on the command line is visible to every user"
+                               " (ps, shell history); not accepted. " + PASSWORD_HINT.format(env=PASSWORD_ENV))
+
+
+def refuse_password_option(func):
+    """Hidden --smtp-password/--password: refused with where to put the password instead."""
+    return click.option("--smtp-password", "--password", "refused_password", hidden=True, expose_value=False,
+                        callback=_refuse_password, is_eager=True)(func)
 
 
 def load_sources(sources_file: str | None, base: str | None = None):

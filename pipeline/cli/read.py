@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .options import LABEL_CHOICE, open_snapshot
+from .options import LABEL_CHOICE, config, open_snapshot, refuse_password_option
 
 
 @click.command()
@@ -157,6 +157,7 @@ def diffusion(ctx: click.Context, label: str, level: str, out_dir: str, no_files
               help="Sender address. Default: $EDUALLIANCE_SMTP_FROM, else edualliance@localhost.")
 @click.option("--feed-base-url", default=None,
               help="Address the digests are published under, for the links in feed.xml.")
+@refuse_password_option
 @click.pass_context
 def digest(ctx: click.Context, week: str | None, out_dir: str, email_to: tuple[str, ...],
            smtp_host: str | None, smtp_port: int | None, smtp_from: str | None,
@@ -169,9 +170,16 @@ def digest(ctx: click.Context, week: str | None, out_dir: str, email_to: tuple[s
     or went silent. Reads the published snapshot. SMTP login, if needed, comes
     from $EDUALLIANCE_SMTP_USER and $EDUALLIANCE_SMTP_PASSWORD.
 
+    With --config, feed_base_url and the [mail] server settings come from the
+    config file (its password from the environment or mail.password_file).
+
     Example: edualliance digest --week 2026-W47 --out digests/ --email team@example.org
     """
     from edualliance.pipeline.digest import DigestError, write_digest
+
+    settings_file = config(ctx)
+    if settings_file is not None:
+        feed_base_url = feed_base_url or settings_file.digest.feed_base_url
 
     with open_snapshot(ctx) as store:
         try:
@@ -184,6 +192,17 @@ def digest(ctx: click.Context, week: str | None, out_dir: str, email_to: tuple[s
         from edualliance.pipeline.mail import MailError, SmtpSettings, send_digest
 
         settings = SmtpSettings.from_env(host=smtp_host, port=smtp_port, sender=smtp_from)
+        if settings_file is not None and settings_file.mail is not None:
+            from dataclasses import replace
+
+            from edualliance.pipeline.config import ConfigError
+
+            try:
+                settings = SmtpSettings.from_config(settings_file.mail)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+            settings = replace(settings, host=smtp_host or settings.host, port=smtp_port or settings.port,
+                               sender=smtp_from or settings.sender)
         try:
             send_digest(paths[0], paths[1], list(email_to), settings)
         except MailError as exc:

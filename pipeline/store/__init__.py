@@ -17,12 +17,14 @@ module                    holds
 ``dedup.py``              the repost detector's signatures, bands, clusters
 ``research.py``           search, export, diffusion, researchers' own SQL
 ``weekly.py``             the weekly digest's reads
+``archive.py``            the digest archive: weeks written, mails sent (weekly job)
 ``snapshot.py``           the read-only copy published after every run
 ========================  =====================================================
 """
 
 from __future__ import annotations
 
+from .archive import ArchiveMixin
 from .choices import ChoicesMixin
 from .crawl import CrawlMixin
 from .dedup import DedupMixin
@@ -41,7 +43,7 @@ __all__ = [
 
 
 class Store(RunsMixin, WritesMixin, LabelsMixin, ChoicesMixin, CrawlMixin, DedupMixin, ResearchMixin, WeeklyMixin,
-            SnapshotMixin, StoreConnection):
+            ArchiveMixin, SnapshotMixin, StoreConnection):
     """A connection to one corpus database: ``Store(path)`` to write, ``Store(path, read_only=True)`` to read.
 
     Opening for writing applies the migrations the file lacks. Use it as a
