@@ -96,7 +96,8 @@ def card_markdown(card: dict) -> str:
         lines += ["", f"## Measured on real texts: `{gold['file']}` ({gold['all']['n']} texts)", "",
                   "Never trained on. Its errors were read, in kind, once before the training texts of"
                   " texts_hard.jsonl and the paragraph bank were written (and, by an earlier engineer, for"
-                  " texts_extra.jsonl); no setting was chosen on it. Sites unlike it may score lower.", "",
+                  " texts_extra.jsonl); no setting was chosen on it. Sites unlike it may score lower."
+                  + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
                   "| | this model | keyword baseline |", "|---|---|---|"]
         base = gold.get("baseline", {})
         for label in LABELS:
