@@ -1,6 +1,6 @@
 """Crawl benchmark on a loopback site of generated pages (issue 5).
 
-    python bench/bench_crawl.py [--pages 3000]
+    python bench/bench_crawl.py [--pages 3000] [--shared DIR]
 
 One run, four measurements, each in its own process (so that peak memory is
 that configuration's own), against one fixture server in another process:
@@ -13,17 +13,22 @@ that configuration's own), against one fixture server in another process:
                  cleaning, classification and storage in batches alongside the
                  crawl, until every page is stored
   trafilatura    bare trafilatura.extract() over the same article pages, and over
-                 the real pages of the extraction benchmark (when /work/shared is
-                 there): the generated pages are built to cost what real portal
+                 the real pages of the extraction benchmark (when ../shared, beside
+                 the repository, or --shared DIR is there): the generated pages are built to cost what real portal
                  pages cost (corpus/fixtureweb/generated.py), and both rates are printed,
                  with how alike two articles are (repost clustering compares
                  every new article with its look-alikes: generated articles
                  must not be more alike than real ones)
 
 Figures: pages/s (article pages), ratios (goals: crawl+capture ≥ 0.8 ×
-scrapy-alone; end-to-end ≥ 0.7 × trafilatura), peak memory (MiB: the largest
-sum of the resident sizes of the phase's process and all its descendants —
-crawl child, fork server, cleaning workers — sampled every 0.1 s).
+scrapy-alone; end-to-end ≥ 0.7 × trafilatura), peak memory in MiB of each
+phase's process tree (the phase's process and all its descendants: crawl
+child, fork server, cleaning workers), sampled every 0.2 s from /proc: the
+largest sum of PSS (each shared page divided among the processes sharing it:
+the memory the tree holds, the figure the goal is about, since the workers
+share the classifier copy-on-write with the fork server) and of RSS (shared
+pages counted once per process), and each process's own peak (see
+process_memory.py). Goal: end-to-end peak PSS ≤ 600 MiB at 3000 pages.
 """
 
 from __future__ import annotations
@@ -32,16 +37,15 @@ import argparse
 import glob
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-#: Real pages to calibrate the generated ones against (read, never copied).
-REAL_PAGES = "/work/shared/eval/extract/*/pages/*.html"
+#: Real pages to calibrate the generated ones against (read, never copied), under the shared folder.
+REAL_PAGES = "eval/extract/*/pages/*.html"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 SETTINGS = {
     "DOWNLOAD_DELAY": 0,
@@ -53,55 +57,17 @@ SETTINGS = {
 }
 
 
-def peak_mib() -> float:
-    """Peak RSS of this process plus the largest of its ended children (getrusage)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + children) / 1024
-
-
-def _tree_rss_kib(root: int) -> int:
-    """Resident KiB of ``root`` and all its living descendants (from /proc)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for status in glob.glob("/proc/[0-9]*/status"):
-        try:
-            with open(status, encoding="ascii", errors="replace") as fh:
-                fields = dict(line.split(":", 1) for line in fh if ":" in line)
-        except OSError:
-            continue
-        pid = int(fields["Pid"])
-        parents[pid] = int(fields["PPid"])
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total = 0
-    for pid in rss:
-        p = pid
-        while p and p != root:
-            p = parents.get(p, 0)
-        if p == root:
-            total += rss[pid]
-    return total
-
-
-class TreeMemory:
-    """Samples the summed RSS of this process and its descendants in a thread; ``peak_mib``."""
-
-    def __init__(self, every: float = 0.1) -> None:
-        self.peak = 0
-        self._every = every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss_kib(os.getpid()))
-            self._stop.wait(self._every)
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        return round(max(self.peak / 1024, peak_mib()), 1)
+def process_role(pid: int, parent: int, cmdline: str, parent_role: str) -> str:
+    """What each process of a phase's tree is, for the per-process memory figures."""
+    if pid == os.getpid():
+        return "phase process"
+    if "edualliance.crawler.worker" in cmdline:
+        return "crawl child (Scrapy)"
+    if "forkserver" in cmdline:
+        return "worker " if parent_role == "fork server" else "fork server"
+    if "resource_tracker" in cmdline:
+        return "resource tracker"
+    return "other "
 
 
 # -- phases (each runs in a fresh process) ----------------------------------------------------
@@ -144,23 +110,23 @@ def phase_scrapy_alone(base: str, pages: int) -> dict:
 def _our_crawl(base: str, pages: int, clean_during_crawl: bool) -> dict:
     from edualliance.crawler.registry import Source
     from edualliance.crawler.run import run_crawl
-    from edualliance.crawler.sink import default_workers
-    from edualliance.models.loader import load_classifier
+    from edualliance.crawler.sink.pool import default_workers
     from edualliance.pipeline.store import Store
 
     source = Source(name="gen", kind="listing", start_urls=(base + "/gen/",), allow=("/gen/",),
                     max_pages=pages + pages // 10 + 100, focused=False)
-    classifier = load_classifier()
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
         started = time.monotonic()
-        report = run_crawl(store, [source], classifier, settings=SETTINGS, clean_during_crawl=clean_during_crawl)
+        # As `edualliance crawl` does: the kind, so that only the cleaning workers load the model.
+        report = run_crawl(store, [source], "auto", settings=SETTINGS, clean_during_crawl=clean_during_crawl)
         seconds = time.monotonic() - started
         stored = store.article_count()
         captured = store.conn.execute("SELECT count(*) FROM pages").fetchone()[0]
+        versions = [v for (v,) in store.conn.execute("SELECT DISTINCT model_version FROM classifications").fetchall()]
     counts = report.counts
     return {"seconds": seconds, "crawl_seconds": counts["crawl_seconds"], "articles": stored,
             "pages_stored": captured, "status": report.status, "stage_seconds": counts["stage_seconds"],
-            "fetched": counts["totals"]["fetched"], "classifier": classifier.version,
+            "fetched": counts["totals"]["fetched"], "classifier": ", ".join(versions),
             "workers": default_workers()}
 
 
@@ -201,7 +167,7 @@ def _similarity(texts: list[str], pairs: int = 3000, sample: int = 300) -> list[
     return [round(found[len(found) // 2], 3), round(found[len(found) * 95 // 100], 3)]
 
 
-def phase_trafilatura(base: str, pages: int) -> dict:
+def phase_trafilatura(base: str, pages: int, shared: Path = SHARED) -> dict:
     import trafilatura  # noqa: F401 - imported before timing
 
     from edualliance.corpus.fixtureweb.generated import generated_article
@@ -211,7 +177,7 @@ def phase_trafilatura(base: str, pages: int) -> dict:
     seconds, texts = _extract_rate(bodies)
     out = {"seconds": seconds, "articles": len(texts), "similarity": _similarity(texts),
            "kib": sorted(len(b.encode()) // 1024 for b in bodies)}
-    real = [decode(Path(p).read_bytes(), None).text for p in sorted(glob.glob(REAL_PAGES))]
+    real = [decode(Path(p).read_bytes(), None).text for p in sorted(glob.glob(str(shared / REAL_PAGES)))]
     if real:
         rounds = max(1, 300 // len(real))  # a few hundred pages, like the generated ones
         timed = [_extract_rate(real) for _ in range(rounds)]
@@ -229,9 +195,9 @@ PHASES = {
 }
 
 
-def run_phase(name: str, base: str, pages: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", name, "--base", base, "--pages", str(pages)],
-                         capture_output=True, text=True, check=False)
+def run_phase(name: str, base: str, pages: int, shared: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--phase", name, "--base", base, "--pages", str(pages),
+                          "--shared", str(shared)], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"phase {name} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -240,13 +206,20 @@ def run_phase(name: str, base: str, pages: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=3000, help="generated article pages (default 3000)")
+    parser.add_argument("--shared", type=Path, default=SHARED,
+                        help="the shared folder with eval/extract (default: ../shared beside the repository)")
+    parser.add_argument("--only", choices=sorted(PHASES), action="append",
+                        help="run only this phase (repeatable); ratios need both of their phases")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--base", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        memory = TreeMemory()
-        result = PHASES[args.phase](args.base, args.pages)
-        result["peak_mib"] = memory.stop()
+        from process_memory import ProcessTreeMemory  # beside this script
+
+        memory = ProcessTreeMemory(process_role)
+        kwargs = {"shared": args.shared} if args.phase == "trafilatura" else {}
+        result = PHASES[args.phase](args.base, args.pages, **kwargs)
+        result["memory"] = memory.stop()
         print(json.dumps(result))
         return
 
@@ -258,51 +231,77 @@ def main() -> None:
         base = line.split(" at ", 1)[1].split()[0]
         print(f"site: {args.pages} generated article pages (+{-(-args.pages // 50)} list pages) at {base};"
               f" {os.cpu_count()} cores")
-        results = {name: run_phase(name, base, args.pages) for name in PHASES}
+        results = {name: run_phase(name, base, args.pages, args.shared) for name in PHASES
+                   if not args.only or name in args.only}
     finally:
         server.terminate()
         server.wait()
+    report(results)
 
+
+def report(results: dict) -> None:
     def rate(r: dict, seconds_key: str = "seconds") -> float:
         return r["articles"] / r[seconds_key] if r[seconds_key] else 0.0
 
-    scrapy_rate = rate(results["scrapy-alone"])
-    capture = results["crawl+capture"]
-    capture_rate = capture["fetched"] / capture["crawl_seconds"]
-    e2e = results["end-to-end"]
-    e2e_rate = rate(e2e)
-    traf_rate = rate(results["trafilatura"])
-    print()
-    print(f"{'configuration':<16} {'articles':>8} {'seconds':>8} {'pages/s':>8} {'peak MiB':>9}")
-    print(f"{'scrapy-alone':<16} {results['scrapy-alone']['articles']:>8} "
-          f"{results['scrapy-alone']['seconds']:>8.1f} {scrapy_rate:>8.1f} {results['scrapy-alone']['peak_mib']:>9.0f}")
-    print(f"{'crawl+capture':<16} {capture['fetched']:>8} {capture['crawl_seconds']:>8.1f} {capture_rate:>8.1f}"
-          f" {capture['peak_mib']:>9.0f}   (then cleaning: {capture['seconds'] - capture['crawl_seconds']:.1f} s)")
-    print(f"{'end-to-end':<16} {e2e['articles']:>8} {e2e['seconds']:>8.1f} {e2e_rate:>8.1f} {e2e['peak_mib']:>9.0f}"
-          f"   ({e2e['workers']} cleaning workers; clean/classify = CPU s summed over workers: {e2e['stage_seconds']};"
-          f" classifier {e2e['classifier']})")
-    print(f"{'trafilatura':<16} {results['trafilatura']['articles']:>8} {results['trafilatura']['seconds']:>8.1f}"
-          f" {traf_rate:>8.1f} {results['trafilatura']['peak_mib']:>9.0f}")
-    traf = results["trafilatura"]
-
-    def sizes(kib: list[int]) -> str:
-        return f"{kib[0]}/{kib[len(kib) // 2]}/{kib[-1]} KiB min/median/max"
+    def memory(r: dict) -> str:
+        return f"{r['memory']['total']['pss']:>8.0f} {r['memory']['total']['rss']:>8.0f}"
 
     print()
-    def alike(pair: list[float]) -> str:
-        return f"text shingle Jaccard of random article pairs, median {pair[0]:.3f}, 95th percentile {pair[1]:.3f}"
+    print(f"{'configuration':<16} {'articles':>8} {'seconds':>8} {'pages/s':>8} {'peak MiB':>8} {'':>8}")
+    print(f"{'':<16} {'':>8} {'':>8} {'':>8} {'PSS':>8} {'RSS':>8}   (process tree: largest sum at one instant)")
+    rates = {}
+    if "scrapy-alone" in results:
+        r = results["scrapy-alone"]
+        rates["scrapy"] = rate(r)
+        print(f"{'scrapy-alone':<16} {r['articles']:>8} {r['seconds']:>8.1f} {rates['scrapy']:>8.1f} {memory(r)}")
+    if "crawl+capture" in results:
+        r = results["crawl+capture"]
+        rates["capture"] = r["fetched"] / r["crawl_seconds"]
+        print(f"{'crawl+capture':<16} {r['fetched']:>8} {r['crawl_seconds']:>8.1f} {rates['capture']:>8.1f} {memory(r)}"
+              f"   (then cleaning: {r['seconds'] - r['crawl_seconds']:.1f} s)")
+    if "end-to-end" in results:
+        r = results["end-to-end"]
+        rates["e2e"] = rate(r)
+        print(f"{'end-to-end':<16} {r['articles']:>8} {r['seconds']:>8.1f} {rates['e2e']:>8.1f} {memory(r)}"
+              f"   ({r['workers']} cleaning workers; clean/classify = CPU s summed over workers:"
+              f" {r['stage_seconds']}; classifier {r['classifier']})")
+    if "trafilatura" in results:
+        r = results["trafilatura"]
+        rates["trafilatura"] = rate(r)
+        print(f"{'trafilatura':<16} {r['articles']:>8} {r['seconds']:>8.1f} {rates['trafilatura']:>8.1f} {memory(r)}")
 
-    print(f"calibration: bare trafilatura.extract on the generated pages {traf_rate:.1f} pages/s ({sizes(traf['kib'])});"
-          f" {alike(traf['similarity'])}")
-    if "real" in traf:
-        real = traf["real"]
-        print(f"             on the {real['pages']} real pages of {REAL_PAGES.split('/*')[0]}: {real['rate']:.1f} pages/s"
-              f" ({sizes(real['kib'])}); {alike(real['similarity'])}")
-    else:
-        print("             (the real pages are not here: no calibration figure)")
     print()
-    print(f"(a) crawl with raw capture / Scrapy alone: {capture_rate / scrapy_rate:.2f}x  (goal >= 0.8)")
-    print(f"(b) end-to-end / bare trafilatura.extract: {e2e_rate / traf_rate:.2f}x  (goal >= 0.7)")
+    print("peak memory by process (MiB, each process's own peak; PSS / RSS):")
+    for name, r in results.items():
+        by_role = r["memory"]["by_role"]
+        print(f"  {name}: " + "; ".join(f"{role} {m['pss']:.0f} / {m['rss']:.0f}" for role, m in by_role.items()))
+
+    if "trafilatura" in results:
+        traf = results["trafilatura"]
+
+        def sizes(kib: list[int]) -> str:
+            return f"{kib[0]}/{kib[len(kib) // 2]}/{kib[-1]} KiB min/median/max"
+
+        def alike(pair: list[float]) -> str:
+            return f"text shingle Jaccard of random article pairs, median {pair[0]:.3f}, 95th percentile {pair[1]:.3f}"
+
+        print()
+        print(f"calibration: bare trafilatura.extract on the generated pages {rates['trafilatura']:.1f} pages/s"
+              f" ({sizes(traf['kib'])}); {alike(traf['similarity'])}")
+        if "real" in traf:
+            real = traf["real"]
+            print(f"             on the {real['pages']} real pages of the shared eval/extract: {real['rate']:.1f}"
+                  f" pages/s ({sizes(real['kib'])}); {alike(real['similarity'])}")
+        else:
+            print("             (the real pages are not here: no calibration figure)")
+    print()
+    if "capture" in rates and "scrapy" in rates:
+        print(f"(a) crawl with raw capture / Scrapy alone: {rates['capture'] / rates['scrapy']:.2f}x  (goal >= 0.8)")
+    if "e2e" in rates and "trafilatura" in rates:
+        e2e, traf = results["end-to-end"]["memory"]["total"], results["trafilatura"]["memory"]["total"]
+        print(f"(b) end-to-end / bare trafilatura.extract: {rates['e2e'] / rates['trafilatura']:.2f}x  (goal >= 0.7)")
+        print(f"(c) end-to-end peak memory: {e2e['pss']:.0f} MiB PSS (goal <= 600), {e2e['pss'] / traf['pss']:.2f}x"
+              f" bare trafilatura's {traf['pss']:.0f} MiB PSS (RSS: {e2e['rss']:.0f} against {traf['rss']:.0f} MiB)")
 
 
 if __name__ == "__main__":

@@ -18,14 +18,15 @@ from .run import LOOPBACK_SETTINGS, CrawlReport
 
 def crawl_demo(store, *, classifier=None, echo: Callable[[str], None] = lambda message: None,
                registry: str | Path | None = None, kind: str = "demo") -> CrawlReport:
-    """Start the fixture server on a free loopback port, crawl the demo registry into ``store``, stop."""
-    from edualliance.models.loader import load_classifier
+    """Start the fixture server on a free loopback port, crawl the demo registry into ``store``, stop.
 
+    ``classifier``: a loaded classifier or a kind ('auto' by default), as ``run_crawl`` takes it."""
     from edualliance.corpus.fixtureweb.server import FixtureServer
+
     from .registry import demo_registry_path, load_registry
     from .run import run_crawl
 
-    classifier = classifier or load_classifier()
+    classifier = classifier or "auto"  # loaded by the cleaning workers, not here
     with FixtureServer() as server:
         sources = load_registry(registry or demo_registry_path(), base_url=server.base_url)
         echo(f"Crawling the fixture web at {server.base_url} ({len(sources)} sites) …")

@@ -136,7 +136,7 @@ def _docx_text(body: bytes) -> str:
 
 # -- DOC (Word 97-2003 binary) ----------------------------------------------------------
 
-FIB_IDENT = 0xA5EC
+_FIB_IDENT = 0xA5EC
 
 
 def _doc_text(body: bytes) -> str:
@@ -150,7 +150,7 @@ def _doc_text(body: bytes) -> str:
             raise AttachmentError("OLE file without a WordDocument stream (not a Word document)")
         word = ole.openstream("WordDocument").read()
         ident, _nfib = struct.unpack_from("<HH", word, 0)
-        if ident != FIB_IDENT:
+        if ident != _FIB_IDENT:
             raise AttachmentError("WordDocument stream without a Word 97+ header (Word 6/95 files are not read)")
         flags = struct.unpack_from("<H", word, 0x0A)[0]
         if flags & 0x0100:

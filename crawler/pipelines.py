@@ -1,4 +1,4 @@
-"""Item pipelines: small, because the work happens in ``sink.CrawlSink``.
+"""Item pipelines: small, because the work happens in ``sink.crawl_sink.CrawlSink``.
 
 ``ChannelPipeline`` (used by ``edualliance crawl``): the spider runs in a
 child process and this pipeline hands every item to the parent over a pipe;
@@ -67,7 +67,6 @@ class StorePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        from edualliance.models.loader import load_classifier
         from edualliance.pipeline.dbpath import resolve_db_path
         from edualliance.pipeline.store import Store
 
@@ -78,9 +77,11 @@ class StorePipeline:
         sources = {name: run.source for name, run in spider.runs.items()}
         for source in sources.values():
             self.store.save_source(source.name, source.kind, source.as_config())
-        from .sink import CrawlSink
+        from .sink.crawl_sink import CrawlSink
+        from .sink.pool import model_spec
 
-        self.sink = CrawlSink(self.store, load_classifier(selected=self.store.selected_model()), run_id, sources)
+        # The workers load the model: the version `models use` chose (else the newest trained, else shipped).
+        self.sink = CrawlSink(self.store, model_spec(self.store.selected_model()), run_id, sources)
         self.sink.process_all()  # captures a killed run left behind
         spider.known = known_from_rows(self.store.crawl_state())
 

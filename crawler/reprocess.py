@@ -14,11 +14,12 @@ from datetime import timezone
 from edualliance.pipeline import dedup
 from edualliance.pipeline.clean import CleaningError, clean_page
 from edualliance.pipeline.decode import DecodeError
+from edualliance.pipeline.facts import extract
 from edualliance.pipeline.ingest import Counts
 from edualliance.pipeline.records import RawPage
 
 from . import docfiles
-from .sink import attachment_articles
+from .sink.attachments import attachment_articles
 
 BATCH = 100
 
@@ -73,12 +74,14 @@ def _batch(store, classifier, rows, run_id, counts: Counts) -> None:
     articles = [a for _, batch in work for a in batch]
     verdicts = classifier.classify([(a.title, a.text_normalized) for a in articles]) if articles else []
     by_id = dict(zip((a.article_id for a in articles), verdicts))
+    extractions = [extract(a, by_id[a.article_id]) for a in articles]
     with store.transaction():
         pairs = [(page_id, article) for page_id, batch in work for article in batch]
         for outcome in store.save_articles(pairs):
             key = f"articles_{outcome}"
             setattr(counts, key, getattr(counts, key) + 1)
         store.save_classifications([(a.article_id, by_id[a.article_id]) for _, a in pairs])
+        store.save_extractions(extractions)
         for _, article in pairs:
             primary = by_id[article.article_id].primary
             counts.labels[primary] = counts.labels.get(primary, 0) + 1

@@ -19,16 +19,21 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edualliance.pipeline import dedup
 
 from .channel import ChannelError, read_messages
 from .registry import Source, taxonomy_keywords
-from .sink import CrawlSink
+from .sink.crawl_sink import CrawlSink
+from .sink.pool import resolve_kind
+
+if TYPE_CHECKING:
+    from edualliance.models.loader import Classifier
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +49,14 @@ LOOPBACK_SETTINGS = {
 
 _EOF = object()
 
-#: Raw captures are written when this many are waiting, or this often.
+#: Raw captures are written when this many are waiting, or this many page bytes, or this often.
 CAPTURE_BATCH = 64
+CAPTURE_BYTES = 4 * 2**20
 CAPTURE_SECONDS = 0.5
+
+#: Page bytes the reader thread may queue before it stops reading the crawl's pipe (the
+#: crawl then waits on its writes): what this process holds of pages not yet captured.
+RECEIVE_BYTES = 8 * 2**20
 
 
 @dataclass
@@ -70,15 +80,21 @@ def _totals(per_source: dict[str, dict]) -> dict[str, int]:
     return totals
 
 
-def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
+def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kind: str = "crawl",
               settings: dict[str, Any] | None = None, keywords: tuple[str, ...] | None = None,
               echo: Callable[[str], None] = lambda message: None,
               worker_log: Path | None = None, clean_during_crawl: bool = True) -> CrawlReport:
     """Crawl ``sources`` into ``store`` (this process writes; a child process crawls).
 
+    ``classifier`` is a loaded classifier or the kind to load ('auto', 'model', 'keywords'). Pass
+    the kind: with a pool of cleaning workers (two cores or more) only they load the model, in
+    their fork server, and share it, so this process holds none (about 250 MiB less).
+
     ``clean_during_crawl=False`` only captures raw pages while the crawl runs
     and cleans them after it (the benchmark uses this to time the crawl alone).
     """
+    if isinstance(classifier, str):
+        classifier = resolve_kind(classifier)  # a missing model is an error before the run starts
     run_id = store.start_run(kind)
     by_name = {s.name: s for s in sources}
     sink = CrawlSink(store, classifier, run_id, by_name,
@@ -93,6 +109,8 @@ def run_crawl(store, sources: list[Source], classifier, *, kind: str = "crawl",
         with store.transaction():
             for source in sources:
                 store.save_source(source.name, source.kind, source.as_config())
+        if clean_during_crawl:
+            sink.start_workers()  # they load the model while the crawl starts
         exit_code = _crawl_child(store, sink, sources, settings or {}, keywords, echo, worker_log,
                                  clean_during_crawl)
         sink.crawl_seconds = time.monotonic() - sink.started
@@ -156,8 +174,51 @@ def _crawl_child(store, sink: CrawlSink, sources: list[Source], settings: dict[s
                 stderr.close()
 
 
+class _MessageQueue:
+    """The crawl's messages between the reader thread and this process's loop, holding at most
+    ``limit`` page bytes (and always at least one message): ``put`` waits while it is full, so
+    a crawl faster than the storing leaves its pages in the pipe, and then waits to write."""
+
+    def __init__(self, limit: int) -> None:
+        self._items: deque[tuple[Any, int]] = deque()
+        self._bytes = 0
+        self._limit = limit
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def put(self, message) -> None:
+        size = len(message[1]) if message is not _EOF else 0
+        with self._changed:
+            self._changed.wait_for(lambda: self._closed or not self._items or self._bytes + size <= self._limit)
+            if not self._closed:
+                self._items.append((message, size))
+                self._bytes += size
+                self._changed.notify_all()
+
+    def get(self, timeout: float | None = None):
+        """The oldest message; ``queue.Empty`` if none came within ``timeout`` seconds."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._items, timeout):
+                raise queue.Empty
+            message, size = self._items.popleft()
+            self._bytes -= size
+            self._changed.notify_all()
+            return message
+
+    def get_nowait(self):
+        return self.get(timeout=0)
+
+    def close(self) -> None:
+        """Nobody reads any more: drop what is queued and release a waiting ``put``."""
+        with self._changed:
+            self._closed = True
+            self._items.clear()
+            self._bytes = 0
+            self._changed.notify_all()
+
+
 def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: bool = True) -> int:
-    messages: queue.Queue = queue.Queue()
+    messages = _MessageQueue(RECEIVE_BYTES)
     broken = threading.Event()  # the channel failed: nobody reads the child's output any more
 
     def reader() -> None:
@@ -192,11 +253,14 @@ def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: 
                     done = True
                     break
                 sink.receive(*message)
+                if sink.waiting_bytes >= CAPTURE_BYTES:
+                    break  # write these first
                 try:
                     message = messages.get_nowait()
                 except queue.Empty:
                     message = None
-            if sink.waiting >= CAPTURE_BATCH or done or time.monotonic() - last_capture >= CAPTURE_SECONDS:
+            if (sink.waiting >= CAPTURE_BATCH or sink.waiting_bytes >= CAPTURE_BYTES or done
+                    or time.monotonic() - last_capture >= CAPTURE_SECONDS):
                 sink.capture()  # one transaction per batch: a commit costs milliseconds
                 last_capture = time.monotonic()
             if sink.inbox and clean_during_crawl:
@@ -209,5 +273,7 @@ def _receive(proc: subprocess.Popen, sink: CrawlSink, echo, clean_during_crawl: 
         if proc.poll() is None and (not done or broken.is_set()):
             proc.kill()  # else it could block for ever writing to a pipe no one reads
         code = proc.wait()
+        if not done:
+            messages.close()  # the reader may wait to queue a message nobody will take
         thread.join(timeout=5)
     return code

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MODELS_ENV = "EDUALLIANCE_MODELS"
+#: File names of a model folder (as in models/classifier.py; repeated here so that resolving a
+#: model, e.g. in a crawl's storing process, does not import scikit-learn and scipy).
+ARTIFACT_NAME = "classifier.skops"
+CARD_JSON = "model_card.json"
 SHIPPED = "shipped"
 KEYWORDS = ("keywords", "keywords-1")
 
@@ -51,8 +55,6 @@ def models_root() -> Path:
 
 
 def _entry(directory: Path, origin: str) -> ModelEntry | None:
-    from .classifier import ARTIFACT_NAME, CARD_JSON
-
     if not (directory / ARTIFACT_NAME).is_file():
         return None
     try:
@@ -63,10 +65,15 @@ def _entry(directory: Path, origin: str) -> ModelEntry | None:
     return ModelEntry(version, directory, origin, str(card.get("created_at", "")), card)
 
 
-def shipped_entry() -> ModelEntry | None:
-    from .classifier import artifacts_dir
+def shipped_dir() -> Path:
+    """The installed package's artifact folder (models/artifacts)."""
+    from importlib import resources
 
-    return _entry(artifacts_dir(), SHIPPED)
+    return Path(str(resources.files("edualliance.models").joinpath("artifacts")))
+
+
+def shipped_entry() -> ModelEntry | None:
+    return _entry(shipped_dir(), SHIPPED)
 
 
 def trained_entries(root: Path | None = None) -> list[ModelEntry]:

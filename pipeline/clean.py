@@ -17,7 +17,7 @@ from .region import find_region
 
 #: Bumped whenever a change here can change what is extracted: stored with
 #: every article so that researchers can tell which rules made a text.
-EXTRACTOR_VERSION = "clean-2"
+EXTRACTOR_VERSION = "clean-3"
 
 #: Pages larger than this are not article pages: parsing tens of MB of HTML
 #: takes seconds and a lot of memory, and the largest real article pages are ~2 MB.

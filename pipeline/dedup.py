@@ -52,6 +52,11 @@ CONTAINMENT = 0.8
 #: matches every other copy of the same boilerplate.
 MIN_SHINGLES = 20
 
+#: Articles examined per round of ``cluster_store``: a round holds their texts, shingle
+#: hashes (8 bytes each, thousands an article) and band keys, and the texts of the
+#: clusters they touch; 500 keep that to tens of MB whatever a run brings.
+ROUND_ARTICLES = 500
+
 #: Names the settings above in the store: bands made under another scheme are made again.
 SCHEME = f"shingle{SHINGLE}-fmix64-affine32x{NUM_PERM}-bands{BANDS}x{ROWS}"
 
@@ -179,10 +184,20 @@ def cluster(members: Iterable[Member], prepared: dict[str, tuple[np.ndarray, lis
 
 def cluster_store(store) -> int:
     """Cluster the articles stored or changed since the last call together with the clusters
-    they touch, and write cluster_id/is_canonical; return how many articles were examined."""
+    they touch, and write cluster_id/is_canonical; return how many articles were examined.
+
+    ``ROUND_ARTICLES`` at a time: each round is what one run's call was when runs were small
+    (the articles of earlier rounds are stored with their band keys, and found as partners
+    like any earlier article), so a crawl of any size clusters in bounded memory."""
     changed = store.articles_needing_dedup(SCHEME)
-    if not changed:
-        return 0
+    examined = len(changed)
+    while changed:
+        _cluster_round(store, changed[:ROUND_ARTICLES])
+        del changed[:ROUND_ARTICLES]  # their texts are not needed any more
+    return examined
+
+
+def _cluster_round(store, changed: list[tuple[str, str, datetime | None, str]]) -> None:
     prepared = {article_id: _prepare(text) for article_id, text, _, _ in changed}
     bands = [(band, key, article_id) for article_id, (_, keys) in prepared.items() for band, key in keys]
     ids = [article_id for article_id, *_ in changed]
@@ -195,4 +210,3 @@ def cluster_store(store) -> int:
         bands,
         [(a.cluster_id, a.is_canonical, a.article_id) for a in assignments],
     )
-    return len(changed)

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import digest_records
 from .charts import COLOURS, bar_chart, diffusion_chart, esc, line_chart
 from .records import LABELS, NONE_LABEL
 from .tables import markdown_text
@@ -110,6 +111,8 @@ class Digest:
     failed_runs: list[tuple] = field(default_factory=list)
     #: label → (first report, province) up to the end of the week, for labels that spread this week
     diffusion: dict[str, list[tuple[datetime, str]]] = field(default_factory=dict)
+    #: documents issued and largest figures (pipeline/digest_records.py); None on a snapshot without them
+    records: digest_records.RecordSections | None = None
 
     @property
     def name(self) -> str:
@@ -167,6 +170,7 @@ def build_digest(store: Store, week_start: date) -> Digest:
             digest.active_sources.append((source, now))
         elif trailing:
             digest.silent_sources.append((source, trailing, last))
+    digest.records = digest_records.build_sections(store, week_start)
     start_utc, end_utc = start_dt - timedelta(hours=8), end_dt - timedelta(hours=8)
     digest.errors = store.week_errors(start_utc, end_utc)
     digest.failed_runs = store.failed_runs(start_utc, end_utc)
@@ -293,6 +297,8 @@ def render_markdown(d: Digest) -> str:
     else:
         lines.append("No term stands out this week.")
 
+    if d.records:
+        lines += ["", *digest_records.render_markdown(d.records)]
     lines += ["", "## Sources", ""]
     lines.append(_sources_line(len(d.active_sources)))
     if d.silent_sources:
@@ -421,6 +427,8 @@ def render_html(d: Digest) -> str:
     else:
         out.append("<p>No term stands out this week.</p>")
 
+    if d.records:
+        out.append(digest_records.render_html(d.records))
     out.append("<h2>Sources</h2>")
     out.append(f"<p>{esc(_sources_line(len(d.active_sources)))}</p>")
     if d.silent_sources:

@@ -1,7 +1,11 @@
 """Export the research view for other tools: Parquet (partitioned by year and primary
 label, hive layout: ``year=2025/label=urban_rural/*.parquet``) or one CSV file for
 R, Stata and Excel (UTF-8; with ``bom`` a byte-order mark first, which Excel needs
-to read UTF-8)."""
+to read UTF-8).
+
+``export_records`` writes the records extracted from the articles (facts,
+alliances, alliance members, policy documents, article→document links), one
+file per kind, each row with its article (and sentence) to trace it back."""
 
 from __future__ import annotations
 
@@ -45,3 +49,30 @@ def export_csv(store: Store, path: Path, *, bom: bool = False, with_text: bool =
     finally:
         temp.unlink(missing_ok=True)
     return path
+
+
+def export_records(store: Store, out_dir: Path, fmt: str, *, bom: bool = False) -> list[Path]:
+    """Write each kind of extracted record to ``out_dir/<kind>.parquet`` or ``.csv``; return the files."""
+    from .store.records import RECORD_VIEWS
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in RECORD_VIEWS:
+        path = out_dir / f"{name}.{fmt}"
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=out_dir)
+        os.close(fd)
+        temp = Path(temp_name)
+        try:
+            store.export_records(name, temp, fmt)
+            if bom and fmt == "csv":
+                with_bom = temp.with_name(temp.name + ".bom")
+                with open(with_bom, "wb") as out, open(temp, "rb") as src:
+                    out.write(BOM)
+                    shutil.copyfileobj(src, out, 1 << 20)
+                os.replace(with_bom, temp)
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+        written.append(path)
+    return written

@@ -1,7 +1,8 @@
 """Clean, classify and store pages in batches: the edge where records meet the database.
 
-Cleaning and classification are pure and run before the batch's transaction;
-the batch's pages, articles and labels are then written in one transaction,
+Cleaning, classification and extraction (facts, alliances, documents) are pure
+and run before the batch's transaction; the batch's pages, articles, labels and
+extracted records are then written in one transaction,
 so a crash leaves either the whole batch or none of it, and a rerun skips
 the pages already stored.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from . import dedup
 from .clean import MAX_PAGE_BYTES, CleaningError, clean_page
+from .facts import extract
 from .records import CleanResult, RawPage
 from .store import Store
 
@@ -101,11 +103,13 @@ def process_batch(store: Store, raws: Sequence[RawPage], classifier, run_id: int
             errors.append(InputError(raw.name, "clean", "page nested too deeply to parse"))
     pairs = [(raw.page_id, a) for raw, result in cleaned for a in result.articles]
     verdicts = classifier.classify([(a.title, a.text_normalized) for _, a in pairs]) if pairs else []
+    extractions = [extract(a, v) for (_, a), v in zip(pairs, verdicts)]
     with store.transaction():
         counts.pages_new += len(store.save_pages(cleaned, run_id))
         for outcome in store.save_articles(pairs):
             setattr(counts, f"articles_{outcome}", getattr(counts, f"articles_{outcome}") + 1)
         store.save_classifications([(a.article_id, v) for (_, a), v in zip(pairs, verdicts)])
+        store.save_extractions(extractions)
         for error in errors:
             store.record_error(run_id, error.target, error.stage, error.message)
     counts.listing += sum(result.is_listing for _, result in cleaned)

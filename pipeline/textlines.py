@@ -27,6 +27,12 @@ _CLAUSE = re.compile(r"[，。；,;]")
 #: A sentence really ends here (a headline may end in a closing quote: 有了“结对校”).
 _FULL_STOP = re.compile(r"[。！？!?；;…](?:[”\"’）)』」]*)$")
 _TRUNCATED = re.compile(r"(?:…|\.{3}|。。。)$")
+#: A policy document's number on a line of its own (黔教发〔2024〕7号, 文号：教基[2023]5号): part of
+#: the document, not page furniture, though it is short and stands above the body.
+_DOC_NUMBER_LINE = re.compile(r"^(?:文\s*号\s*[:：]\s*)?[\u4e00-\u9fff]{1,10}\s*[〔［\[【（(]\s*(?:19|20)\d{2}\s*"
+                              r"[〕］\]】）)]\s*\d{1,4}\s*[号號]$")
+#: The issuing body's line that signs a document (教育厅, 人民政府办公室, 某某小学), above its date.
+_SIGNATURE = re.compile(r"(?:厅|局|委员会|教委|人民政府|政府|办公厅|办公室|部|学校|小学|中学|幼儿园)\s*$")
 _READING = re.compile(r"正在阅读\s*[:：]\s*(.+)")
 
 #: A body paragraph is prose: this many Han characters, or a shorter line that
@@ -154,10 +160,16 @@ def filter_body(lines: list[str], title: str | None = None) -> list[str]:
             continue
         body.append(line)
     # Headline-like list entries after the last paragraph are a list of other articles.
-    while body and (is_boilerplate(body[-1]) or _DATE_ONLY.match(body[-1]) or _SOURCE_LINE.match(body[-1])
+    while body and (is_boilerplate(body[-1]) or (_DATE_ONLY.match(body[-1]) and not _signed(body))
+                    or _SOURCE_LINE.match(body[-1])
                     or (is_list_item(body[-1]) and is_headline_like(_LIST_ITEM.sub("", body[-1])))):
         body.pop()
     return body
+
+
+def _signed(body: list[str]) -> bool:
+    """The last line is the date under a document's signature (贵州省教育厅 / 2024年3月12日): part of it."""
+    return len(body) >= 2 and han_count(body[-2]) <= 40 and _SIGNATURE.search(body[-2]) is not None
 
 
 def _cut_headline_runs(body: list[str]) -> list[str]:
@@ -199,6 +211,9 @@ def clean_text_page(raw_text: str) -> TextPage:
     # subheadings (e.g. a 副题), which belong to the body.
     lead: list[str] = []
     for line in reversed(header):
+        if _DOC_NUMBER_LINE.match(line):
+            lead.insert(0, line)
+            continue
         if line == title or is_boilerplate(line) or is_meta(line) or is_list_item(line) \
                 or han_count(line) < 6:
             break

@@ -95,6 +95,22 @@ def test_clustering_is_incremental_and_matches_clustering_everything(db_path: Pa
         assert got == {a.article_id: (a.cluster_id, a.is_canonical) for a in everything}
 
 
+def test_clustering_in_rounds_matches_clustering_everything(db_path: Path, monkeypatch):
+    """A big run is clustered a few articles at a time (bounded memory): same clusters."""
+    monkeypatch.setattr(dedup, "ROUND_ARTICLES", 2)
+    rows = ([(f"a{i}", story, datetime(2024, 5, 10 + i)) for i, story in enumerate(STORIES)]
+            + [("b0", "（转载）" + STORIES[0], datetime(2024, 5, 1)), ("b1", STORIES[2][:90], None),
+               ("b2", STORIES[1][::-1], datetime(2024, 5, 20)), ("b3", STORIES[0] + "（完）", None)])
+    with Store(db_path) as store:
+        store.bulk_load_articles(_articles(rows))
+        assert dedup.cluster_store(store) == len(rows)
+        assert dedup.cluster_store(store) == 0
+        got = _clusters(store)
+    everything = dedup.cluster(dedup.Member(*row) for row in rows)
+    assert got == {a.article_id: (a.cluster_id, a.is_canonical) for a in everything}
+    assert got["a0"] == got["b3"] == ("b0", False) and got["b0"] == ("b0", True)
+
+
 def test_bands_under_another_scheme_are_made_again(db_path: Path, monkeypatch):
     with Store(db_path) as store:
         store.bulk_load_articles(_articles([(f"a{i}", story, None) for i, story in enumerate(STORIES)]))

@@ -11,7 +11,9 @@ import io
 import struct
 import zipfile
 
-from edualliance.crawler.docfiles import FIB_IDENT
+#: wIdent of a Word 97 FIB (MS-DOC 2.5.2); the reader checks it too. Not imported from the
+#: crawler, so that the fixture web depends on nothing of the product.
+FIB_IDENT = 0xA5EC
 
 
 def write_pdf(lines: list[str], *, chars_per_line: int = 38, title: str = "") -> bytes:

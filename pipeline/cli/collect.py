@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from .options import (base_option, classifier_option, config, configured, db_path, err, load_sources,
-                      make_classifier, open_store, sources_option)
+from .options import (base_option, classifier_option, classifier_spec, config, configured, db_path, err,
+                      load_sources, make_classifier, open_store, sources_option)
 
 
 @click.command()
@@ -115,8 +115,9 @@ def crawl_options(func):
 
 def crawl_setup(ctx: click.Context, names: tuple[str, ...], sources_file: str | None, overrides: tuple[str, ...],
                 classifier_kind: str, log_file: str | None, verbose: bool, base: str | None):
-    """(sources, Scrapy settings, classifier, log file) from the options, the config file filling in
-    what the command line leaves out."""
+    """(sources, Scrapy settings, classifier kind, log file) from the options, the config file filling in
+    what the command line leaves out. The kind, not a loaded model: the crawl's cleaning workers load
+    and share the model, so the storing process holds none."""
     from edualliance.crawler.registry import RegistryError, select
 
     settings_file = config(ctx)
@@ -144,7 +145,7 @@ def crawl_setup(ctx: click.Context, names: tuple[str, ...], sources_file: str | 
             Path(log_file).open("ab").close()
         except OSError as exc:
             raise click.ClickException(f"cannot write the crawl log {log_file}: {exc.strerror or exc}") from exc
-    return sources, settings, make_classifier(classifier_kind), (Path(log_file) if log_file else None)
+    return sources, settings, classifier_spec(ctx, classifier_kind), (Path(log_file) if log_file else None)
 
 
 def print_crawl_report(ctx: click.Context, report, errors: list, kind: str, started: float,

@@ -13,7 +13,7 @@ import click
 from edualliance.pipeline.dbpath import DB_ENV, resolve_db_path
 
 __all__ = ["DB_ENV", "LABEL_CHOICE", "base_option", "classifier_option", "config", "configured", "db_path", "err",
-           "load_sources", "make_classifier", "open_snapshot", "open_store", "refuse_password_option",
+           "load_sources", "classifier_spec", "make_classifier", "open_snapshot", "open_store", "refuse_password_option",
            "selected_model", "sources_option"]
 
 #: The four reform models, for --label (a literal: importing the records at start-up is not needed).
@@ -102,6 +102,24 @@ def selected_model(ctx: click.Context) -> str | None:
             return store.selected_model()
     except (StoreError, duckdb.Error):
         return None
+
+
+def classifier_spec(ctx: click.Context, kind: str) -> str:
+    """What a crawl's workers load, without loading it here: 'keywords', 'model' (the shipped one) or a
+    model folder — from --model if given, else per --classifier and the chosen version."""
+    from edualliance.crawler.sink.pool import model_spec
+    from edualliance.models import registry
+
+    spec = (ctx.obj or {}).get("model")
+    try:
+        if spec is None:
+            return model_spec(selected_model(ctx), kind)
+        if spec in registry.KEYWORDS:
+            return "keywords"
+        entry = registry.find(spec)
+        return "model" if entry.origin == registry.SHIPPED else str(entry.path)
+    except (registry.ModelNotFoundError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def make_classifier(kind: str):

@@ -87,16 +87,19 @@ def search(ctx: click.Context, query: str, since, until, label: str | None, limi
               help="Folder (parquet) or file (csv). Default: edualliance-export or edualliance-export.csv.")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte-order mark (for Excel).")
 @click.option("--no-text", is_flag=True, help="CSV: leave out the article text (smaller, spreadsheet-friendly).")
+@click.option("--records", "records_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write the extracted facts, alliances, alliance members, documents and article→document"
+                   " links, one file each, into this folder.")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, out: str | None, bom: bool, no_text: bool) -> None:
+def export(ctx: click.Context, fmt: str, out: str | None, bom: bool, no_text: bool, records_dir: str | None) -> None:
     """Export one row per article (research_articles) for R, Stata, Excel or pandas.
 
     Parquet goes to year=YYYY/label=LABEL/ folders; CSV is UTF-8 with a
     header, labels joined with ';'. Reads the published snapshot.
 
-    Example: edualliance export --format csv --bom --out articles.csv
+    Example: edualliance export --format csv --bom --out articles.csv --records records/
     """
-    from edualliance.pipeline.export import export_csv, export_parquet
+    from edualliance.pipeline.export import export_csv, export_parquet, export_records
 
     with open_snapshot(ctx) as store:
         if fmt == "parquet":
@@ -105,6 +108,9 @@ def export(ctx: click.Context, fmt: str, out: str | None, bom: bool, no_text: bo
         else:
             path = export_csv(store, Path(out or "edualliance-export.csv"), bom=bom, with_text=not no_text)
             click.echo(str(path))
+        if records_dir:
+            for path in export_records(store, Path(records_dir), fmt, bom=bom):
+                click.echo(str(path))
 
 
 @click.command()

@@ -17,6 +17,7 @@ module                    holds
 ``dedup.py``              the repost detector's signatures, bands, clusters
 ``research.py``           search, export, diffusion, researchers' own SQL
 ``weekly.py``             the weekly digest's reads
+``records.py``            facts, alliances, policy documents extracted from articles
 ``archive.py``            the digest archive: weeks written, mails sent (weekly job)
 ``snapshot.py``           the read-only copy published after every run
 ========================  =====================================================
@@ -29,6 +30,7 @@ from .choices import ChoicesMixin
 from .crawl import CrawlMixin
 from .dedup import DedupMixin
 from .labels import LabelsMixin
+from .records import RecordsMixin
 from .research import ResearchMixin
 from .runs import RunsMixin
 from .schema import StoreConnection, StoreError, migrations
@@ -42,8 +44,8 @@ __all__ = [
 ]
 
 
-class Store(RunsMixin, WritesMixin, LabelsMixin, ChoicesMixin, CrawlMixin, DedupMixin, ResearchMixin, WeeklyMixin,
-            ArchiveMixin, SnapshotMixin, StoreConnection):
+class Store(RunsMixin, WritesMixin, RecordsMixin, LabelsMixin, ChoicesMixin, CrawlMixin, DedupMixin, ResearchMixin,
+            WeeklyMixin, ArchiveMixin, SnapshotMixin, StoreConnection):
     """A connection to one corpus database: ``Store(path)`` to write, ``Store(path, read_only=True)`` to read.
 
     Opening for writing applies the migrations the file lacks. Use it as a
