@@ -34,7 +34,6 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -415,7 +414,9 @@ class LearnedClassifier:
 
 def artifacts_dir() -> Path:
     """The installed package's artifact folder (models/artifacts)."""
-    return Path(str(resources.files("edualliance.models").joinpath("artifacts")))
+    from .registry import shipped_dir
+
+    return shipped_dir()
 
 
 def save(pipeline, card: dict, directory: Path, calibration: ArticleCalibration | None = None) -> Path:

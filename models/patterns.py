@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-from scipy import sparse
-
 #: (readable name, pattern). Patterns run on Simplified prose.
 PATTERNS: tuple[tuple[str, str], ...] = (
     # jiaolianti
@@ -63,6 +60,11 @@ SCALE = 0.2
 
 def pattern_counts(texts, scale: float = SCALE) -> sparse.csr_matrix:
     """texts → (n, len(PATTERNS)) matrix of scale × log(1 + count)."""
+    # numpy and scipy here, not at import: pipeline.facts reads PATTERNS in processes
+    # (a crawl's storing process) that load no model libraries.
+    import numpy as np
+    from scipy import sparse
+
     rows = []
     for text in texts:
         rows.append([len(pattern.findall(text)) for pattern in _COMPILED])
@@ -72,4 +74,6 @@ def pattern_counts(texts, scale: float = SCALE) -> sparse.csr_matrix:
 
 def pattern_names(transformer=None, input_features=None) -> np.ndarray:
     """Feature names (FunctionTransformer's ``feature_names_out`` callable)."""
+    import numpy as np
+
     return np.array([f"«{name}»" for name, _ in PATTERNS], dtype=object)
