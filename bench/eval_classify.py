@@ -1,10 +1,11 @@
 """The learned classifier and the keyword baseline on the real labeled dev texts.
 
 Usage:
-    python bench/eval_classify.py [GOLD.jsonl] [--errors] [--json OUT]
+    python bench/eval_classify.py [GOLD.jsonl] [--model PATH|VERSION] [--errors] [--json OUT]
 
-Default gold file: /work/shared/eval/classify/dev.jsonl (87 real web texts;
-measured only, never trained on). Prints per-label precision/recall/F1,
+Default gold file: ../shared/eval/classify/dev.jsonl next to the repository
+(real web texts; measured only, never trained on). Default model: the one
+commands use (see models/registry.py). Prints per-label precision/recall/F1,
 macro-F1, relevance accuracy, the confusion of primary labels, the 教联体
 sense accuracy and the figures on Traditional/pinyin items alone, for both
 classifiers. Skips with a message when the file is absent.
@@ -17,12 +18,13 @@ import json
 import sys
 from pathlib import Path
 
-DEV = Path("/work/shared/eval/classify/dev.jsonl")
+DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "classify" / "dev.jsonl"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("gold", nargs="?", type=Path, default=DEV)
+    parser.add_argument("--model", default=None, help="a model folder or version (default: the one in use)")
     parser.add_argument("--errors", action="store_true", help="list the items each classifier got wrong")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = parser.parse_args()
@@ -30,14 +32,11 @@ def main() -> int:
         print(f"skipped: {args.gold} is not here (the dev split lives in the shared folder)")
         return 0
 
-    from edualliance.models import classifier as clf
     from edualliance.models.evaluation import full_report, read_gold
     from edualliance.models.keywords import KeywordClassifier
+    from edualliance.models.loader import load_classifier
 
-    model = clf.load_shipped()
-    if model is None:
-        print("no trained model installed: run `edualliance train` first", file=sys.stderr)
-        return 1
+    model = load_classifier("model", model=args.model)
     text, summary = full_report(read_gold(args.gold), {"model": model, "keywords": KeywordClassifier()},
                                 errors=args.errors)
     print(text)

@@ -78,8 +78,10 @@ class StorePipeline:
         for source in sources.values():
             self.store.save_source(source.name, source.kind, source.as_config())
         from .sink.crawl_sink import CrawlSink
+        from .sink.pool import model_spec
 
-        self.sink = CrawlSink(self.store, "auto", run_id, sources)  # the workers load the model
+        # The workers load the model: the version `models use` chose (else the newest trained, else shipped).
+        self.sink = CrawlSink(self.store, model_spec(self.store.selected_model()), run_id, sources)
         self.sink.process_all()  # captures a killed run left behind
         spider.known = known_from_rows(self.store.crawl_state())
 

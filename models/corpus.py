@@ -11,19 +11,20 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from edualliance.pipeline.records import LABELS, NONE_LABEL
 
+from .examples import SENSES, CorpusError, Example, corpus_dir
+
+__all__ = ["SENSES", "CorpusError", "Example", "corpus_dir", "load_corpus", "targets", "documents", "data_hash"]
+
 from .signature import OUTPUTS
 
 log = logging.getLogger(__name__)
 
-SENSES = ("school_alliance", "home_school_society")
 
 #: Weight of a weak (rule-made) label relative to a human one.
 WEAK_WEIGHT = 0.3
@@ -44,29 +45,6 @@ SEED_LABELS: dict[str, object] = {
     "003": (("group_run", "district_community"), "group_run", None),
     "004": (("district_community",), "district_community", None),
 }
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labeled text."""
-
-    title: str | None
-    text: str  # normalized (Simplified, no pinyin annotations)
-    labels: tuple[str, ...]
-    primary: str
-    sense: str | None = None
-    weight: float = 1.0
-    origin: str = ""  # file:id, seed:NNN#part, db:article_id, weak:article_id
-    script: str = "simplified"
-    extra: dict = field(default_factory=dict, compare=False)
-
-
-class CorpusError(ValueError):
-    """A training record that cannot be used; the message says which and why."""
-
-
-def corpus_dir() -> Path:
-    return Path(str(resources.files("edualliance.corpus")))
 
 
 def _check(record: dict, where: str) -> Example:
@@ -94,6 +72,7 @@ def _check(record: dict, where: str) -> Example:
         title=record.get("title"), text=normalized, labels=labels_t, primary=primary, sense=sense,
         origin=where, script=record.get("script") or script,
         extra={k: record.get(k) for k in ("genre", "region", "boundary") if record.get(k)},
+        style=str(record.get("genre") or "unknown"),
     )
 
 
@@ -124,7 +103,10 @@ def read_jsonl(path: Path, *, strict: bool = False) -> tuple[list[Example], list
 
 
 def training_files(root: Path | None = None) -> list[Path]:
-    return sorted(((root or corpus_dir()) / "training").glob("*.jsonl"))
+    """The labeled article files (training/*.jsonl but the paragraph bank, which :mod:`.compose` reads)."""
+    from .compose import BANK
+
+    return sorted(path for path in ((root or corpus_dir()) / "training").glob("*.jsonl") if path.name != BANK)
 
 
 def seed_examples(root: Path | None = None) -> list[Example]:
@@ -146,6 +128,7 @@ def seed_examples(root: Path | None = None) -> list[Example]:
             out.append(Example(
                 title=article.title, text=article.text_normalized, labels=tuple(labels), primary=primary,
                 sense=sense, origin=f"seed:{path.name[:3]}#{article.part}", script=article.script,
+                style="seed",
             ))
     return out
 
@@ -160,6 +143,11 @@ def load_corpus(root: Path | None = None, *, seeds: bool = True) -> tuple[list[E
         problems.extend(issues)
     if seeds:
         examples.extend(seed_examples(root))
+    from .compose import composed_examples
+
+    composed, issues = composed_examples(root)
+    examples.extend(composed)
+    problems.extend(issues)
     return examples, problems
 
 
@@ -170,7 +158,7 @@ def researcher_examples(store) -> list[Example]:
         labels_t = tuple(label for label in LABELS if label in (labels or []))
         out.append(Example(
             title=title, text=text, labels=labels_t, primary=primary if labels_t else NONE_LABEL,
-            sense=sense if "jiaolianti" in labels_t else None, origin=f"db:{article_id}",
+            sense=sense if "jiaolianti" in labels_t else None, origin=f"db:{article_id}", style="database",
         ))
     return out
 
@@ -198,7 +186,7 @@ def weak_examples(store, *, limit: int = 2000) -> list[Example]:
             continue
         out.append(Example(
             title=title, text=text, labels=labels, primary=labels[0] if labels else NONE_LABEL,
-            weight=WEAK_WEIGHT, origin=f"weak:{article_id}",
+            weight=WEAK_WEIGHT, origin=f"weak:{article_id}", style="database",
         ))
     return out
 
@@ -224,6 +212,29 @@ def targets(examples: Sequence[Example]) -> np.ndarray:
     return y
 
 
+def with_none_paragraphs(examples: Sequence[Example]) -> list[Example]:
+    """The examples, plus each paragraph of every multi-paragraph ``none`` text as a ``none`` unit.
+
+    A text that discusses no model has no paragraph that does: its paragraphs
+    teach the per-paragraph evidence what page furniture, context and passing
+    mentions look like on their own.
+    """
+    from .text import paragraphs, prepare, document
+
+    out = list(examples)
+    for example in examples:
+        if example.labels or example.unit or example.weight != 1.0:
+            continue
+        parts = paragraphs(prepare(document(example.title, example.text)))
+        if len(parts) < 2:
+            continue
+        for number, part in enumerate(parts):
+            out.append(Example(title=None, text=part, labels=(), primary=NONE_LABEL, origin=f"{example.origin}#p{number}",
+                               script=example.script, style=example.style, unit=True,
+                               article=example.article or example.origin))
+    return out
+
+
 def documents(examples: Iterable[Example]) -> list[str]:
     from .text import document
 
@@ -234,7 +245,7 @@ def data_hash(examples: Sequence[Example]) -> str:
     """SHA-256 over the texts, labels, senses and weights, in order."""
     digest = hashlib.sha256()
     for e in examples:
-        digest.update(json.dumps([e.title, e.text, list(e.labels), e.primary, e.sense, e.weight],
+        digest.update(json.dumps([e.title, e.text, list(e.labels), e.primary, e.sense, e.weight, e.unit],
                                  ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()

@@ -76,10 +76,11 @@ def evaluate(items: list[GoldItem], classifiers: dict) -> tuple[dict[str, Scores
     overall, mirrors = {}, {}
     for name, vs in verdicts.items():
         overall[name] = score([i.gold for i in items], [v.labels for v in vs], [v.primary for v in vs],
-                              [v.sense for v in vs])
+                              [v.sense for v in vs], probabilities=[v.scores for v in vs])
         if mirror:
             mirrors[name] = score([items[k].gold for k in mirror], [vs[k].labels for k in mirror],
-                                  [vs[k].primary for k in mirror], [vs[k].sense for k in mirror])
+                                  [vs[k].primary for k in mirror], [vs[k].sense for k in mirror],
+                                  probabilities=[vs[k].scores for k in mirror], bootstrap=False)
     return overall, mirrors, verdicts
 
 

@@ -1,5 +1,15 @@
-"""Which classifier to use: the shipped learned model if its artifact is
-installed, else the keyword rules (so that classification always works).
+"""Which classifier to use.
+
+``load_classifier(kind, model=…, selected=…)``:
+
+* ``model`` (``--model PATH|VERSION``): that model (see registry.py), or the
+  keyword rules for ``keywords``; an unknown name is an error listing what
+  is installed;
+* otherwise ``kind``: ``keywords`` (the rules), ``model`` (a learned model,
+  or an error when none is installed) or ``auto`` (a learned model when one
+  is installed, else the rules). The learned model is the one
+  ``edualliance models use`` selected (``selected``, read from the
+  database) when installed, else the newest trained, else the shipped one.
 
 Only a missing artifact falls back to the rules. A broken installation (an
 ImportError inside the model's modules, an artifact that does not load) is an
@@ -22,19 +32,28 @@ class Classifier(Protocol):
         ...
 
 
-def load_classifier(kind: str = "auto") -> Classifier:
-    """kind: 'auto' (learned model when shipped), 'model' or 'keywords'."""
+def load_classifier(kind: str = "auto", *, model: str | None = None, selected: str | None = None) -> Classifier:
+    """The classifier for a command (see the module docstring)."""
+    from . import registry
     from .keywords import KeywordClassifier
 
+    if model is not None:
+        if model in registry.KEYWORDS:
+            return KeywordClassifier()
+        from .classifier import load_cached
+
+        return load_cached(registry.find(model).path)
     if kind == "keywords":
         return KeywordClassifier()
     if kind not in ("auto", "model"):
         raise ValueError(f"unknown classifier kind {kind!r}: use auto, model or keywords")
-    from .classifier import load_shipped
-
-    model = load_shipped()
-    if model is None:
+    if selected in registry.KEYWORDS and kind == "auto":
+        return KeywordClassifier()
+    entry = registry.default_entry(selected)
+    if entry is None:
         if kind == "model":
             raise FileNotFoundError("no trained model is installed: run `edualliance train`")
         return KeywordClassifier()
-    return model
+    from .classifier import load_cached
+
+    return load_cached(entry.path)

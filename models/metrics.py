@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from edualliance.pipeline.records import LABELS, NONE_LABEL
 
 
@@ -30,6 +32,10 @@ class Scores:
     sense_accuracy: float | None = None
     sense_support: int = 0
     n: int = 0
+    #: label → {"brier": …, "ece": …} when scores were given.
+    calibration: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Bootstrap 95% interval of macro-F1 (resampling items), when computed.
+    macro_f1_ci: tuple[float, float] | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -41,12 +47,70 @@ class Scores:
             "exact_match": round(self.exact_match, 4),
             "sense_accuracy": None if self.sense_accuracy is None else round(self.sense_accuracy, 4),
             "sense_support": self.sense_support,
+            "macro_f1_ci95": None if self.macro_f1_ci is None else [round(x, 4) for x in self.macro_f1_ci],
+            "calibration": {k: {m: round(v, 4) for m, v in d.items()} for k, d in self.calibration.items()},
         }
 
 
+#: Bins of the expected calibration error (equal width over [0, 1]).
+ECE_BINS = 10
+#: Bootstrap resamples for the macro-F1 interval; fixed seed so a report is reproducible.
+BOOTSTRAP_SAMPLES = 1000
+BOOTSTRAP_SEED = 0
+
+
+def brier(truth: Sequence[bool], scores: Sequence[float]) -> float:
+    """Mean squared difference between score and outcome (0 is perfect)."""
+    t = np.asarray(truth, dtype=np.float64)
+    s = np.asarray(scores, dtype=np.float64)
+    return float(np.mean((s - t) ** 2)) if len(t) else 0.0
+
+
+def expected_calibration_error(truth: Sequence[bool], scores: Sequence[float], bins: int = ECE_BINS) -> float:
+    """Σ over score bins of (share of items) × |observed rate − mean score|."""
+    t = np.asarray(truth, dtype=np.float64)
+    s = np.asarray(scores, dtype=np.float64)
+    if not len(t):
+        return 0.0
+    index = np.minimum((s * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = index == b
+        if inside.any():
+            total += inside.mean() * abs(t[inside].mean() - s[inside].mean())
+    return float(total)
+
+
+def macro_f1_of(gold_sets: np.ndarray, predicted: np.ndarray) -> float:
+    """Macro-F1 over the labels present in gold or predictions (boolean n × labels matrices)."""
+    tp = (gold_sets & predicted).sum(axis=0)
+    fp = (~gold_sets & predicted).sum(axis=0)
+    fn = (gold_sets & ~predicted).sum(axis=0)
+    present = (tp + fp + fn) > 0
+    if not present.any():
+        return 0.0
+    f1 = np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+    return float(f1[present].mean())
+
+
+def bootstrap_macro_f1(gold: Sequence[Gold], labels: Sequence[Sequence[str]],
+                       samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """95% percentile interval of macro-F1 over item resamples."""
+    g = np.array([[label in item.labels for label in LABELS] for item in gold], dtype=bool)
+    p = np.array([[label in chosen for label in LABELS] for chosen in labels], dtype=bool)
+    rng = np.random.default_rng(seed)
+    n = len(g)
+    values = [macro_f1_of(g[idx], p[idx]) for idx in (rng.integers(0, n, n) for _ in range(samples))]
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
+
+
 def score(gold: Sequence[Gold], labels: Sequence[Sequence[str]], primaries: Sequence[str],
-          senses: Sequence[str | None] | None = None) -> Scores:
-    """Per-label precision/recall/F1, macro-F1, relevance and primary accuracy, sense accuracy."""
+          senses: Sequence[str | None] | None = None,
+          probabilities: Sequence[dict[str, float]] | None = None, bootstrap: bool = True) -> Scores:
+    """Per-label precision/recall/F1, macro-F1 (with a bootstrap 95% interval), relevance and primary
+    accuracy, sense accuracy; with ``probabilities`` (each item's score per label), Brier score and
+    expected calibration error per label."""
     n = len(gold)
     per_label = {}
     for label in LABELS:
@@ -74,7 +138,14 @@ def score(gold: Sequence[Gold], labels: Sequence[Sequence[str]], primaries: Sequ
                  if g.sense and "jiaolianti" in g.labels and "jiaolianti" in p]
         sense_n = len(pairs)
         sense_acc = sum(a == b for a, b in pairs) / sense_n if sense_n else None
-    return Scores(per_label, macro, relevance, primary, exact, confusion, sense_acc, sense_n, n)
+    calibration = {}
+    if probabilities is not None:
+        for label in LABELS:
+            truth = [label in g.labels for g in gold]
+            values = [float(p.get(label, 0.0)) for p in probabilities]
+            calibration[label] = {"brier": brier(truth, values), "ece": expected_calibration_error(truth, values)}
+    ci = bootstrap_macro_f1(gold, labels) if bootstrap and n else None
+    return Scores(per_label, macro, relevance, primary, exact, confusion, sense_acc, sense_n, n, calibration, ci)
 
 
 def confusion_table(scores: Scores) -> str:
@@ -101,11 +172,18 @@ def report(named: Sequence[tuple[str, Scores]]) -> str:
             row(f"{label} {metric[0].upper() if metric != 'f1' else 'F1'}",
                 [f"{s.per_label[label][metric]:.3f}" for _, s in named])
     row("macro-F1", [f"{s.macro_f1:.3f}" for _, s in named])
+    row("  bootstrap 95% interval",
+        ["n/a" if s.macro_f1_ci is None else f"{s.macro_f1_ci[0]:.3f}–{s.macro_f1_ci[1]:.3f}" for _, s in named])
     row("relevance accuracy", [f"{s.relevance_accuracy:.3f}" for _, s in named])
     row("primary accuracy", [f"{s.primary_accuracy:.3f}" for _, s in named])
     row("exact label-set match", [f"{s.exact_match:.3f}" for _, s in named])
     row("教联体 sense accuracy",
         [("n/a" if s.sense_accuracy is None else f"{s.sense_accuracy:.3f} ({s.sense_support})") for _, s in named])
+    if any(s.calibration for _, s in named):
+        for label in LABELS:
+            row(f"{label} Brier / ECE",
+                [f"{s.calibration[label]['brier']:.3f} / {s.calibration[label]['ece']:.3f}" if s.calibration
+                 else "n/a" for _, s in named])
     out.append(f"items: {named[0][1].n}" if named else "items: 0")
     for name, s in named:
         out.append("")

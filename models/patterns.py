@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 #: (readable name, pattern). Patterns run on Simplified prose.
 PATTERNS: tuple[tuple[str, str], ...] = (
     # jiaolianti
@@ -21,6 +19,8 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("教育联合体", r"教育联合体|城乡教育联合体"),
     ("融合型/共建型/协作型", r"(?:融合|共建|协作|紧密)型(?:教联体|教共体|共同体)"),
     ("家校社协同育人", r"家校社|校家社|协同育人"),
+    # a 教联体 sentence about town and country schools: the union's urban–rural aim (docs/taxonomy.md)
+    ("教联体…城乡", r"教联体[^。；;]{0,80}(?:城乡|乡村|农村|村小|乡镇|偏远)|(?:城乡|乡村|农村|村小|乡镇|偏远)[^。；;]{0,80}教联体"),
     ("十七部门方案", r"十七部门|17部门|以学校为圆心"),
     # group_run
     ("集团化办学", r"集团化办学|集团化管理|办学集团化|教育集团化"),
@@ -60,6 +60,11 @@ SCALE = 0.2
 
 def pattern_counts(texts, scale: float = SCALE):
     """texts → (n, len(PATTERNS)) matrix of scale × log(1 + count)."""
+    # numpy and scipy here, not at import: pipeline.facts reads PATTERNS in processes
+    # (a crawl's storing process) that load no model libraries.
+    import numpy as np
+    from scipy import sparse
+
     rows = []
     for text in texts:
         rows.append([len(pattern.findall(text)) for pattern in _COMPILED])
@@ -71,4 +76,6 @@ def pattern_counts(texts, scale: float = SCALE):
 
 def pattern_names(transformer=None, input_features=None) -> np.ndarray:
     """Feature names (FunctionTransformer's ``feature_names_out`` callable)."""
+    import numpy as np
+
     return np.array([f"«{name}»" for name, _ in PATTERNS], dtype=object)

@@ -30,7 +30,7 @@ _DICT_PACKAGE = "edualliance.corpus"
 
 #: Bumped whenever a change here changes what the features see; part of the
 #: model's feature signature (a model trained under another version is refused).
-PREP_VERSION = 2
+PREP_VERSION = 3
 
 #: A bullet-list item (link list, menu).
 _LIST_LINE = re.compile(r"^\s*(?:[-•·*▪►>»]\s*)+\S")
@@ -84,6 +84,58 @@ _TOKEN_KEEP = re.compile(r"[\u3400-\u9fffA-Za-z]")
 _DIGITS = re.compile(r"^[\d.%]+$")
 
 
+#: Markup left in a text (a page saved with its tags, a CMS export): script and
+#: style blocks and comments go with their content; block-level tags become line
+#: breaks; other tags vanish. A tag cut off at the text's start or end (``class="x">``,
+#: ``<span style="``) goes too.
+_MARKUP_DROP = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?(?:-->|$)", re.S | re.I)
+_MARKUP_BLOCK = re.compile(
+    r"<\s*/?\s*(?:p|div|br|li|tr|td|th|h[1-6]|section|article|table|ul|ol|dl|dd|dt|blockquote|hr|pre)\b[^<>]*>",
+    re.I)
+_MARKUP_TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?\s*>")
+_MARKUP_CUT_HEAD = re.compile(r"^[^<>\n]{0,200}?(?:=\s*\"[^\"<>]*\"|=\s*'[^'<>]*')\s*/?>", re.M)
+_MARKUP_CUT_TAIL = re.compile(r"<\s*/?\s*[A-Za-z][^<>\n]*$", re.M)
+_ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9a-fA-F]{1,5}|[A-Za-z]{2,8});")
+
+
+def strip_markup(text: str) -> str:
+    """The text without HTML tags and entities; text without markup is returned unchanged."""
+    if "<" not in text and ">" not in text and "&" not in text:
+        return text
+    import html
+
+    out = _MARKUP_DROP.sub("", text)
+    out = _MARKUP_BLOCK.sub("\n", out)
+    out = _MARKUP_TAG.sub("", out)
+    out = _MARKUP_CUT_HEAD.sub("", out)
+    out = _MARKUP_CUT_TAIL.sub("", out)
+    if _ENTITY.search(out):
+        out = html.unescape(out).replace("\xa0", " ").replace("\u3000", " ")
+    return out
+
+
+#: Shells of document-sharing, forum and social sites around a reposted text:
+#: download and page counters, poster and reply furniture, follow-us prompts.
+#: Only short lines are dropped (a sentence of prose may use these words).
+_SITE_SHELL = re.compile(
+    r"下载积分|文档格式|文档页数|页数\s*[:：]|上传(?:者|时间|人|于)\s*[:：]?|免费下载|立即下载|下载文档|下载本文"
+    r"|会员免费|VIP|原创力文档|文档投稿|举报|收藏本文|加入收藏|已收藏|发表于|只看该作者|只看楼主|楼主|沙发|板凳|地板"
+    r"|回复\s*\d|引用回复|本帖最后由|积分\s*[:：]?\s*\d|帖子\s*[:：]?\s*\d|主题\s*[:：]?\s*\d|注册时间|阅读权限"
+    r"|在线时间|登录后|立即登录|注册账号|扫码|二维码|扫一扫|关注公众号|点击(?:蓝字|上方|关注)|长按识别|预览结束"
+    r"|剩余\s*\d+\s*页|第\s*\d+\s*页\s*[/／，,]?\s*共|共\s*\d+\s*页|下载后可编辑|由用户上传|侵权请联系|转载请注明"
+    r"|点赞|在看|分享到|朋友圈|微博|QQ空间|评论\s*\(?\d|条评论|查看更多|展开全文|阅读原文|上一页|下一页|返回顶部"
+    r"|版权所有|备案号|ICP|公网安备|联系我们|网站地图|设为首页|技术支持",
+    re.I,
+)
+_SITE_SHELL_MAX_LEN = 60
+#: A repost's own label before the text (文档介绍：…, 正文：…): the label goes, the text stays.
+_SHELL_PREFIX = re.compile(r"^\s*(?:文档介绍|文档简介|内容简介|内容摘要|正文|原文|全文|帖子内容|楼主发言)\s*[:：]\s*")
+
+
+def is_site_shell(line: str) -> bool:
+    return len(line) <= _SITE_SHELL_MAX_LEN and _SITE_SHELL.search(line) is not None
+
+
 def document(title: str | None, text: str) -> str:
     """The single string the pipeline reads: title line, then the text."""
     title = (title or "").replace("\n", " ").strip()
@@ -111,7 +163,7 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
     short-line rule; then the short lines are kept (furniture, list items and
     what follows a tail marker are still dropped).
     """
-    lines = [line.strip() for line in text.splitlines()]
+    lines = [_SHELL_PREFIX.sub("", line.strip()) for line in strip_markup(text).splitlines()]
     kept: list[str] = []
     candidates: list[str] = []  # lines that are not furniture or list items
     headline_taken = not keep_headline
@@ -120,7 +172,7 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
             continue
         if _TAIL_MARKER.match(line) and kept:
             break
-        if _LIST_LINE.match(line) or _is_breadcrumb(line) or _FURNITURE.match(line):
+        if _LIST_LINE.match(line) or _is_breadcrumb(line) or _FURNITURE.match(line) or is_site_shell(line):
             continue
         if _METADATA.search(line) and len(line) < _METADATA_MAX_LEN:
             continue
@@ -154,10 +206,57 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
 def prepare(doc: str) -> str:
     """Title plus prose of one :func:`document`, in Simplified script."""
     title, _, text = doc.partition("\n")
+    title = strip_markup(title).replace("\n", " ")
     text, _script = normalize(text)
     title, _script = normalize(title)
     body = prose(text, keep_headline=not title.strip())
     return f"{title.strip()}\n{body}" if title.strip() else body
+
+
+#: Paragraph units: a line shorter than this joins the next (a heading or a
+#: one-line lead belongs with what follows); a paragraph longer than
+#: PARAGRAPH_MAX is cut at sentence ends into pieces of about that size.
+PARAGRAPH_MIN = 60
+PARAGRAPH_MAX = 700
+_SENTENCE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+[”」』）)]*|[^。！？!?；;]+$")
+
+
+def paragraphs(prepared: str) -> list[str]:
+    """The paragraphs of a prepared text (title line included in the first), each a unit of evidence."""
+    out: list[str] = []
+    pending = ""
+    for line in prepared.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        pending = f"{pending}\n{line}" if pending else line
+        if len(pending) >= PARAGRAPH_MIN:
+            out.extend(_cut(pending))
+            pending = ""
+    if pending:
+        if out and len(pending) < PARAGRAPH_MIN:
+            out[-1] = f"{out[-1]}\n{pending}"
+        else:
+            out.append(pending)
+    return out
+
+
+def _cut(paragraph: str) -> list[str]:
+    if len(paragraph) <= PARAGRAPH_MAX:
+        return [paragraph]
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE.findall(paragraph):
+        if current and len(current) + len(sentence) > PARAGRAPH_MAX:
+            pieces.append(current)
+            current = ""
+        current += sentence
+    if current:
+        if pieces and len(current) < PARAGRAPH_MIN:
+            pieces[-1] += current
+        else:
+            pieces.append(current)
+    return pieces
 
 
 def prepare_texts(docs) -> list[str]:
@@ -203,9 +302,34 @@ def segment(text: str) -> list[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Content words: segmented, without stopwords, punctuation or bare numbers."""
+    """Content words: segmented, without stopwords, punctuation or bare numbers.
+
+    Segmented sentence by sentence, each sentence's tokens cached: the
+    classifier reads an article both whole and paragraph by paragraph (see
+    classifier.py), and jieba then runs once per sentence. jieba never joins
+    words across a line break or sentence punctuation, so the tokens are
+    those of segmenting the text at once.
+    """
+    tokens: list[str] = []
+    for line in text.split("\n"):
+        for sentence in _SENTENCE_PIECE.findall(line):
+            tokens.extend(_line_tokens(sentence))
+    return tokens
+
+
+#: A sentence with its closing punctuation, or a last piece without any.
+_SENTENCE_PIECE = re.compile(r"[^。！？!?；;]*[。！？!?；;]+|[^。！？!?；;]+")
+
+
+def forget_lines() -> None:
+    """Empty the per-line token cache (see :func:`tokenize`)."""
+    _line_tokens.cache_clear()
+
+
+@lru_cache(maxsize=32768)
+def _line_tokens(line: str) -> tuple[str, ...]:
     stop = stopwords()
-    return [
-        token for token in segment(text)
+    return tuple(
+        token for token in segment(line)
         if token not in stop and _TOKEN_KEEP.search(token) and not _DIGITS.match(token)
-    ]
+    )

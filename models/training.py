@@ -8,6 +8,7 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,17 +17,22 @@ import numpy as np
 from edualliance.pipeline.records import LABELS, NONE_LABEL
 
 from . import classifier as clf
-from .corpus import Example, data_hash, documents, targets
+from .corpus import Example, data_hash, documents, targets, with_none_paragraphs
 from .metrics import Gold, Scores, score
 from .signature import OUTPUTS, feature_signature
 
-MODEL_FAMILY = "linear-1"
+MODEL_FAMILY = "linear-2"
 CV_FOLDS = 5
 
 
 def fit(examples: Sequence[Example], params: dict | None = None):
     """Fit the pipeline on examples (weights honoured); return it slimmed for saving."""
     params = {**clf.DEFAULT_PARAMS, **(params or {})}
+    params.pop("paragraph_weight", None)  # used when scoring, not fitting
+    if not params.pop("paragraph_units", True):  # ablation: articles only, no paragraph evidence
+        examples = [e for e in examples if not e.unit]
+    else:
+        examples = with_none_paragraphs(examples)
     pipeline = clf.build_pipeline(**params)
     weights = np.array([e.weight for e in examples])
     fit_params = {} if np.all(weights == 1.0) else {"outputs__sample_weight": weights}
@@ -39,28 +45,72 @@ def gold_of(example: Example) -> Gold:
     return Gold(example.labels, example.primary, example.script, example.sense)
 
 
+@dataclass
+class CrossValidation:
+    """Out-of-fold results: scores of the decisions, and the raw article scores behind them."""
+
+    scores: Scores
+    raw: np.ndarray  # scored articles × len(LABELS), before article calibration
+    truth: np.ndarray  # scored articles × len(LABELS), 0/1
+    groups: dict[str, int]  # style → scored articles
+
+
+def style_groups(examples: Sequence[Example]) -> list[str]:
+    return [e.style or "unknown" for e in examples]
+
+
 def cross_validate(examples: Sequence[Example], params: dict | None = None, folds: int = CV_FOLDS,
-                   seed: int = 0, progress: Callable[[str], None] = lambda m: None) -> Scores:
-    """Out-of-fold scores: each text classified by a model that did not see it.
+                   seed: int = 0, progress: Callable[[str], None] = lambda m: None,
+                   calibrate: bool = True) -> CrossValidation:
+    """Out-of-fold scores, folds grouped by text style: a style is never trained and scored in one fold.
 
-    Folds are stratified by primary label. Weak examples are trained on but
-    not scored (their labels are the rules', not a person's).
+    Each fold holds out whole styles (genres such as notices or abstracts, and
+    the site shells of composed articles), so the figures say how the model
+    does on a kind of text it has not seen. Paragraph units go with their
+    article; weak examples and units are trained on but not scored. With
+    ``calibrate``, the scores are those of a model whose article calibration
+    was fitted on the other folds' out-of-fold scores (nested), so the
+    figures include what calibration does.
     """
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import GroupKFold
 
-    strata = [e.primary for e in examples]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    predicted: dict[int, tuple[tuple[str, ...], str, str | None]] = {}
-    for number, (train_idx, test_idx) in enumerate(splitter.split(np.zeros(len(examples)), strata), 1):
-        progress(f"cross-validation fold {number}/{folds}")
+    styles = style_groups(examples)
+    n_groups = len(set(styles))
+    folds = min(folds, n_groups)
+    splitter = GroupKFold(n_splits=folds)
+    raw = np.zeros((len(examples), len(LABELS)))
+    whole = np.zeros((len(examples), len(clf.OUTPUTS)))
+    for number, (train_idx, test_idx) in enumerate(splitter.split(np.zeros(len(examples)), groups=styles), 1):
+        held = sorted({styles[i] for i in test_idx})
+        progress(f"cross-validation fold {number}/{folds} (held out: {', '.join(held)})")
         pipeline = fit([examples[i] for i in train_idx], params)
-        model = clf.LearnedClassifier(pipeline, version="cv")
-        verdicts = model.classify([(examples[i].title, examples[i].text) for i in test_idx])
-        for i, verdict in zip(test_idx, verdicts):
-            predicted[int(i)] = (verdict.labels, verdict.primary, verdict.sense)
-    scored = [i for i in range(len(examples)) if examples[i].weight == 1.0]
-    return score([gold_of(examples[i]) for i in scored], [predicted[i][0] for i in scored],
-                 [predicted[i][1] for i in scored], [predicted[i][2] for i in scored])
+        scored = [i for i in test_idx if not examples[i].unit]
+        detail = clf.article_scores(pipeline, documents([examples[i] for i in scored]),
+                                    paragraph_units=(params or {}).get("paragraph_units", True),
+                                    paragraph_weight=(params or {}).get("paragraph_weight", clf.PARAGRAPH_WEIGHT))
+        raw[scored] = detail.raw
+        whole[scored] = detail.whole
+    scored = [i for i in range(len(examples)) if examples[i].weight == 1.0 and not examples[i].unit]
+    truth = targets([examples[i] for i in scored])[:, : len(LABELS)]
+    published = _cross_calibrated(raw[scored], truth, [styles[i] for i in scored]) if calibrate else \
+        clf.ArticleCalibration.identity().apply(raw[scored])
+    published = np.round(published, clf.SCORE_DIGITS)
+    verdicts = [clf.decide(published[k], whole[i, clf.SENSE_HSS], whole[i, clf.SENSE_SA],
+                           whole=whole[i, : len(LABELS)]) for k, i in enumerate(scored)]
+    scores = score([gold_of(examples[i]) for i in scored], [v.labels for v in verdicts],
+                   [v.primary for v in verdicts], [v.sense for v in verdicts],
+                   probabilities=[dict(zip(LABELS, row)) for row in published])
+    return CrossValidation(scores, raw[scored], truth, dict(Counter(styles[i] for i in scored)))
+
+
+def _cross_calibrated(raw: np.ndarray, truth: np.ndarray, styles: list[str]) -> np.ndarray:
+    """Each style's scores calibrated by a calibration fitted on the other styles' out-of-fold scores."""
+    out = np.zeros_like(raw)
+    for style in set(styles):
+        inside = np.array([s == style for s in styles])
+        calibration = clf.fit_calibration(raw[~inside], truth[~inside])
+        out[inside] = calibration.apply(raw[inside])
+    return out
 
 
 def version_of(examples_hash: str, params: dict) -> str:
@@ -70,13 +120,15 @@ def version_of(examples_hash: str, params: dict) -> str:
     return f"{MODEL_FAMILY}-{digest[:10]}"
 
 
-def make_card(examples: Sequence[Example], params: dict, cv: Scores | None, seconds: float,
-              pipeline, problems: Sequence[str] = ()) -> dict:
+def make_card(examples: Sequence[Example], params: dict, cv: CrossValidation | None, seconds: float,
+              pipeline, problems: Sequence[str] = (),
+              calibration: clf.ArticleCalibration | None = None) -> dict:
     import sklearn
     import skops
 
     origins = Counter(e.origin.split(":", 1)[0] if not e.origin.startswith("texts_") else e.origin.split(":")[0]
                       for e in examples)
+    articles = [e for e in examples if not e.unit]
     hashed = data_hash(examples)
     params = {**clf.DEFAULT_PARAMS, **params}
     thresholds = clf.thresholds_of(pipeline)
@@ -87,10 +139,13 @@ def make_card(examples: Sequence[Example], params: dict, cv: Scores | None, seco
         "training_data": {
             "sha256": hashed,
             "examples": len(examples),
+            "articles": len(articles),
+            "paragraph_units": len(examples) - len(articles),
             "by_source": dict(sorted(origins.items())),
-            "by_label": {label: sum(label in e.labels for e in examples) for label in LABELS}
-            | {NONE_LABEL: sum(not e.labels for e in examples)},
-            "by_script": dict(Counter(e.script for e in examples)),
+            "by_label": {label: sum(label in e.labels for e in articles) for label in LABELS}
+            | {NONE_LABEL: sum(not e.labels for e in articles)},
+            "by_script": dict(Counter(e.script for e in articles)),
+            "by_style": dict(sorted(Counter(e.style for e in articles).items())),
             "weak": sum(e.weight != 1.0 for e in examples),
             "skipped_lines": len(problems),
         },
@@ -98,7 +153,10 @@ def make_card(examples: Sequence[Example], params: dict, cv: Scores | None, seco
         "feature_signature": feature_signature(),
         "outputs": list(OUTPUTS),
         "thresholds": {name: round(float(t), 3) for name, t in zip(OUTPUTS, thresholds)},
-        "cross_validation": None if cv is None else {"folds": CV_FOLDS, **cv.as_dict()},
+        "calibration": (calibration or clf.ArticleCalibration.identity()).as_dict(),
+        "cross_validation": None if cv is None else {
+            "folds": min(CV_FOLDS, len(cv.groups)), "grouped_by": "text style", "groups": cv.groups,
+            **cv.scores.as_dict()},
         "training_seconds": round(seconds, 1),
         "environment": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                         "skops": skops.__version__},
@@ -111,6 +169,9 @@ def train(examples: Sequence[Example], out_dir: Path, *, params: dict | None = N
           progress: Callable[[str], None] = lambda m: None) -> dict:
     """Cross-validate (optionally), fit on everything, save artifact and card; return the card.
 
+    The article calibration (thresholds mapped to 0.5, temperature) is fitted
+    on the cross-validation's out-of-fold scores; without ``cv`` the scores are
+    only rescaled per unit (identity calibration).
     ``gold``: a labeled JSON Lines file to measure the new model on (and the
     keyword baseline next to it); the figures go into the card. It is only
     measured, never trained on.
@@ -118,29 +179,30 @@ def train(examples: Sequence[Example], out_dir: Path, *, params: dict | None = N
     params = params or {}
     if not examples:
         raise ValueError("no training examples")
-    cv_scores = cross_validate(examples, params, progress=progress) if cv else None
+    cv_result = cross_validate(examples, params, progress=progress) if cv else None
+    calibration = clf.fit_calibration(cv_result.raw, cv_result.truth) if cv_result else None
     progress(f"fitting on {len(examples)} examples")
     started = time.perf_counter()
     pipeline = fit(examples, params)
     seconds = time.perf_counter() - started
-    card = make_card(examples, params, cv_scores, seconds, pipeline, problems)
+    card = make_card(examples, params, cv_result, seconds, pipeline, problems, calibration)
     if gold is not None:
         progress(f"measuring on {gold}")
-        card["evaluation"] = measure(pipeline, card["version"], gold)
-    path = clf.save(pipeline, card, out_dir)
+        card["evaluation"] = measure(pipeline, card["version"], gold, calibration)
+    path = clf.save(pipeline, card, out_dir, calibration)
     card["artifact"] = {"file": path.name, "bytes": path.stat().st_size,
                         "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     clf.save_card(card, out_dir)
     return card
 
 
-def measure(pipeline, version: str, gold: Path) -> dict:
+def measure(pipeline, version: str, gold: Path, calibration: clf.ArticleCalibration | None = None) -> dict:
     """Figures of a fitted pipeline and of the keyword baseline on a gold file."""
     from .evaluation import evaluate, read_gold
     from .keywords import KeywordClassifier
 
     items = read_gold(gold)
-    overall, mirrors, _ = evaluate(items, {"model": clf.LearnedClassifier(pipeline, version),
+    overall, mirrors, _ = evaluate(items, {"model": clf.LearnedClassifier(pipeline, version, calibration=calibration),
                                            "keywords": KeywordClassifier()})
     return {
         "file": Path(gold).name,

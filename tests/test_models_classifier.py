@@ -66,7 +66,7 @@ def test_shipped_cross_validated_macro_f1_floor(shipped):
 
 def test_cross_validated_macro_f1_on_a_corpus_subset_stays_above_floor():
     examples = small_corpus()
-    scores = training.cross_validate(examples, {"threshold_cv": 3}, folds=3)
+    scores = training.cross_validate(examples, {"threshold_cv": 3}, folds=3).scores
     assert scores.macro_f1 >= SUBSET_CV_FLOOR, scores.as_dict()
 
 
@@ -148,7 +148,10 @@ def test_a_broken_model_module_is_an_error_not_a_silent_fallback(monkeypatch):
 
 
 def test_missing_artifact_falls_back_to_the_rules(monkeypatch, tmp_path: Path):
-    monkeypatch.setattr(clf, "artifacts_dir", lambda: tmp_path)
+    from edualliance.models import registry
+
+    monkeypatch.setattr(registry, "shipped_dir", lambda: tmp_path)
+    monkeypatch.setenv(registry.MODELS_ENV, str(tmp_path / "no-trained-models"))
     assert clf.load_shipped() is None
     assert load_classifier("auto").version == "keywords-1"
     with pytest.raises(FileNotFoundError):

@@ -52,18 +52,39 @@ def default_workers() -> int:
     return cores if cores >= 2 else 0
 
 
-def resolve_kind(kind: str) -> str:
-    """'auto', 'model' or 'keywords' → the classifier a run uses ('model' or 'keywords'), decided
-    as ``models.loader.load_classifier`` decides, without loading the model here."""
-    if kind == "keywords":
+#: Environment variable that tells the fork server (shared_model) which model folder to share
+#: when a run uses another model than the shipped one.
+SHARED_MODEL_DIR_ENV = "EDUALLIANCE_SHARED_MODEL_DIR"
+
+
+def model_spec(selected: str | None = None, kind: str = "auto") -> str:
+    """'keywords', 'model' (the shipped model) or a model folder: the classifier a run's workers load.
+
+    Without a folder, as ``models.loader.load_classifier`` decides: the ``selected`` version
+    (``edualliance models use``) if installed, else the newest trained, else the shipped one,
+    else the keyword rules (``kind`` 'auto'). Nothing is loaded here.
+    """
+    from edualliance.models import registry
+
+    if kind == "keywords" or (selected in registry.KEYWORDS and kind == "auto"):
         return "keywords"
-    if kind not in ("auto", "model"):
-        raise ValueError(f"unknown classifier kind {kind!r}: use auto, model or keywords")
-    if shipped_artifact().exists():
-        return "model"
-    if kind == "model":
-        raise FileNotFoundError("no trained model is installed: run `edualliance train`")
-    return "keywords"
+    entry = registry.default_entry(selected)
+    if entry is None:
+        if kind == "model":
+            raise FileNotFoundError("no trained model is installed: run `edualliance train`")
+        return "keywords"
+    return "model" if entry.origin == registry.SHIPPED else str(entry.path)
+
+
+def resolve_kind(kind: str) -> str:
+    """'auto', 'model', 'keywords' or a model folder → what the workers load ('model' = the shipped
+    model, 'keywords', or a folder), decided as ``models.loader.load_classifier`` decides, without
+    loading the model here."""
+    if kind not in ("auto", "model", "keywords"):
+        if Path(kind).is_dir():
+            return kind
+        raise ValueError(f"unknown classifier kind {kind!r}: use auto, model, keywords or a model folder")
+    return model_spec(None, kind)
 
 
 def shipped_artifact() -> Path:
@@ -75,15 +96,15 @@ def classifier_kind(classifier) -> str | None:
     """How a worker loads the same classifier as a loaded one: 'model' (the shipped artifact,
     through skops with its trusted types) or 'keywords'; None when it cannot (any other
     classifier then runs in the storing process). The model is never sent between processes."""
-    from edualliance.models.classifier import load_shipped
+    from edualliance.models import registry
     from edualliance.models.keywords import KeywordClassifier
 
     if isinstance(classifier, KeywordClassifier):
         return "keywords"
-    shipped = load_shipped()  # cached in this process: the same object as ``classifier`` if it is the shipped one
-    if shipped is not None and classifier.version == shipped.version:
-        return "model"
-    return None
+    source = getattr(classifier, "source", None)  # the folder the loader read it from
+    if source is None:
+        return None
+    return "model" if Path(source) == registry.shipped_dir().resolve() else source
 
 
 # -- in a worker ------------------------------------------------------------------------------
@@ -106,7 +127,8 @@ def _worker_start(writer_pid: int, kind: str | None) -> None:
 
         # The shipped model is cached per process: a worker forked from a fork server that
         # loaded it (shared_model) gets that shared copy, not a load of its own.
-        _worker_classifier = load_classifier(kind)
+        _worker_classifier = (load_classifier("keywords") if kind == "keywords"
+                              else load_classifier("model", model="shipped" if kind == "model" else kind))
 
 
 def _exit_with(pid: int) -> None:
@@ -168,7 +190,9 @@ def _pool_context(kind: str | None):
         # are loaded once, in the server, and shared by the workers. The preload
         # list counts only when the server starts (once per process).
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__] + ([SHARED_MODEL] if kind == "model" else []))
+        if kind not in (None, "keywords", "model"):  # another model folder: the fork server shares it
+            os.environ[SHARED_MODEL_DIR_ENV] = kind
+        context.set_forkserver_preload([__name__] + ([SHARED_MODEL] if kind not in (None, "keywords") else []))
         return context
     return multiprocessing.get_context("spawn")
 

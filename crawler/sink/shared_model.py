@@ -1,4 +1,5 @@
-"""Imported by the cleaning workers' fork server, before it forks them, when a run uses the shipped model.
+"""Imported by the cleaning workers' fork server, before it forks them, when a run uses a learned model
+(the shipped one, or the folder in $EDUALLIANCE_SHARED_MODEL_DIR).
 
 It loads the model once (into ``models.classifier``'s per-process cache, where
 ``load_classifier`` finds it) and warms it up (jieba's dictionary is built on
@@ -19,9 +20,15 @@ import gc
 
 def _load() -> None:
     try:
-        from edualliance.models.classifier import load_shipped
+        import os
+        from pathlib import Path
 
-        model = load_shipped()
+        from edualliance.models.classifier import load_cached, load_shipped
+
+        from .pool import SHARED_MODEL_DIR_ENV
+
+        folder = os.environ.get(SHARED_MODEL_DIR_ENV)
+        model = load_cached(Path(folder)) if folder else load_shipped()
         if model is not None:
             model.classify([("教联体", "城乡学校共同体结对帮扶，集团化办学。")])
     except Exception:  # noqa: BLE001 - the fork server must start whatever happens (see above)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from .options import (base_option, classifier_option, config, configured, db_path, err, load_sources,
-                      open_store, sources_option)
+from .options import (base_option, classifier_option, classifier_spec, config, configured, db_path, err,
+                      load_sources, make_classifier, open_store, sources_option)
 
 
 @click.command()
@@ -35,10 +35,9 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], source: str, classifier_k
 
     Example: edualliance ingest saved-pages/ notice.html
     """
-    from edualliance.models.loader import load_classifier
     from edualliance.pipeline.ingest import exit_code, ingest_paths
 
-    classifier = load_classifier(classifier_kind)
+    classifier = make_classifier(classifier_kind)
     with open_store(ctx) as store:
         run_id, counts = ingest_paths(
             store, paths, classifier, source=source,
@@ -164,7 +163,7 @@ def crawl_setup(ctx: click.Context, names: tuple[str, ...], sources_file: str | 
             Path(log_file).open("ab").close()
         except OSError as exc:
             raise click.ClickException(f"cannot write the crawl log {log_file}: {exc.strerror or exc}") from exc
-    return sources, settings, classifier_kind, (Path(log_file) if log_file else None)
+    return sources, settings, classifier_spec(ctx, classifier_kind), (Path(log_file) if log_file else None)
 
 
 def print_crawl_report(ctx: click.Context, report, errors: list, kind: str, started: float,
@@ -249,9 +248,8 @@ def reprocess(ctx: click.Context, classifier_kind: str) -> None:
     Example: edualliance reprocess --classifier keywords
     """
     from edualliance.crawler.reprocess import reprocess as run_reprocess
-    from edualliance.models.loader import load_classifier
 
-    classifier = load_classifier(classifier_kind)
+    classifier = make_classifier(classifier_kind)
     with open_store(ctx) as store:
         run_id, counts = run_reprocess(
             store, classifier,

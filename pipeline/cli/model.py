@@ -1,4 +1,4 @@
-"""Commands about the classifier: classify, train, evaluate, label, reclassify.
+"""Commands about the classifier: classify, train, evaluate, label, reclassify, models list|use.
 
 The classifier itself lives in models/ (issue 4); these commands read
 options, call it and print its figures.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .options import classifier_option, db_path, err, open_store
+from .options import classifier_option, db_path, err, make_classifier, open_store
 
 
 #: Records classified (and printed) at a time: output starts before a large file is read to the end.
@@ -35,12 +35,11 @@ def classify(source, explain: bool, classifier_kind: str) -> None:
 
     Example: edualliance extract page.html | edualliance classify --explain
     """
-    from edualliance.models.loader import load_classifier
     from edualliance.pipeline import jsonl
     from edualliance.pipeline.ingest import exit_code
     from edualliance.pipeline.normalize import normalize
 
-    classifier = load_classifier(classifier_kind)
+    classifier = make_classifier(classifier_kind)
     name = getattr(source, "name", "-")
     name = "<stdin>" if name == "-" else name
     done = failed = 0
@@ -82,7 +81,8 @@ def classify(source, explain: bool, classifier_kind: str) -> None:
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder with training/*.jsonl and seeds/. Default: the corpus/ shipped with the package.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the artifact and model card. Default: the package's models/artifacts/.")
+              help="Folder for the artifact and model card. Default: <models folder>/<version> in your user data"
+                   " directory ($EDUALLIANCE_MODELS to change it); never the installed package.")
 @click.option("--use-db/--no-db", default=True, show_default=True,
               help="Also train on the labels researchers stored in the database (if it exists).")
 @click.option("--weak/--no-weak", default=False, show_default=True,
@@ -98,12 +98,15 @@ def train(ctx: click.Context, corpus_dir: str | None, out_dir: str | None, use_d
 
     Trains on corpus/training/*.jsonl, the seed pages and (with --use-db)
     the labels stored by `edualliance label`; prints the cross-validated
-    figures. The new model is used from then on (classify, ingest).
+    figures (folds grouped by text style). The model is installed as a new
+    version in your user data directory (see `edualliance models list`); the
+    commands that classify use it from then on unless `edualliance models
+    use` chose another version. The research views read the chosen version.
 
-    Example: edualliance train --out models/artifacts
+    Example: edualliance train --gold dev.jsonl
     """
     from edualliance.models import classifier as clf
-    from edualliance.models import corpus, training
+    from edualliance.models import corpus, registry, training
 
     examples, problems = corpus.load_corpus(Path(corpus_dir) if corpus_dir else None)
     for problem in problems:
@@ -119,16 +122,27 @@ def train(ctx: click.Context, corpus_dir: str | None, out_dir: str | None, use_d
                 extra = corpus.weak_examples(store)
                 examples.extend(extra)
                 click.echo(f"{len(extra)} weak labels from the keyword rules", err=True)
-    target = Path(out_dir) if out_dir else clf.artifacts_dir()
+    target = Path(out_dir) if out_dir else registry.staging_dir()
     click.echo(f"training on {len(examples)} examples …", err=True)
-    card = training.train(examples, target, cv=cv, problems=problems, progress=lambda m: err(m),
-                          gold=Path(gold_path) if gold_path else None)
+    try:
+        card = training.train(examples, target, cv=cv, problems=problems, progress=lambda m: err(m),
+                              gold=Path(gold_path) if gold_path else None)
+    except BaseException:
+        if not out_dir:
+            import shutil
+
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    if not out_dir:
+        target = registry.install(target, card["version"])
     click.echo(f"model {card['version']} → {target / clf.ARTIFACT_NAME} ({card['artifact']['bytes']:,} bytes)")
     click.echo(f"final fit: {card['training_seconds']} s on {card['training_data']['examples']} examples")
     if card["cross_validation"]:
         figures = card["cross_validation"]
         per = ", ".join(f"{k} {v['f1']:.3f}" for k, v in figures["per_label"].items())
-        click.echo(f"cross-validated macro-F1 {figures['macro_f1']:.3f} ({per}); relevance accuracy"
+        low, high = figures["macro_f1_ci95"] or (float("nan"), float("nan"))
+        click.echo(f"cross-validated ({figures['folds']} folds grouped by text style) macro-F1"
+                   f" {figures['macro_f1']:.3f} (95% CI {low:.3f}–{high:.3f}; {per}); relevance accuracy"
                    f" {figures['relevance_accuracy']:.3f}; sense accuracy {figures['sense_accuracy']}")
     if card.get("evaluation"):
         measured = card["evaluation"]
@@ -140,21 +154,22 @@ def train(ctx: click.Context, corpus_dir: str | None, out_dir: str | None, use_d
 @click.command()
 @click.option("--gold", "gold_path", type=click.Path(dir_okay=False, exists=True), required=True,
               help="JSON Lines with text and labels (and optionally title, primary, script, sense).")
-@click.option("--model", "model_dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Folder of a trained model. Default: the installed one.")
+@classifier_option("Which classifier to measure next to the keyword baseline (keywords: the baseline alone).")
 @click.option("--errors", is_flag=True, help="Also list every item a classifier got wrong.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
               help="Also write the figures as JSON to this file.")
-def evaluate(gold_path: str, model_dir: str | None, errors: bool, json_out: str | None) -> None:
+def evaluate(gold_path: str, classifier_kind: str, errors: bool, json_out: str | None) -> None:
     """Score the learned model and the keyword baseline side by side on gold labels.
 
-    Prints per-label precision, recall and F1, macro-F1, relevance accuracy
-    (any label vs none), the confusion of primary labels, the 教联体 sense
-    accuracy, and the same figures on Traditional/pinyin items alone.
+    Prints per-label precision, recall and F1, macro-F1 with a bootstrap 95%
+    interval, relevance accuracy (any label vs none), the confusion of
+    primary labels, the 教联体 sense accuracy, calibration (Brier score and
+    expected calibration error per label: the scores are probabilities, and
+    a label is assigned exactly when its score is at least 0.5), and the
+    same figures on Traditional/pinyin items alone.
 
-    Example: edualliance evaluate --gold dev.jsonl --errors
+    Example: edualliance evaluate --gold dev.jsonl --model linear-2-75819c3790 --errors
     """
-    from edualliance.models import classifier as clf
     from edualliance.models.evaluation import GoldError, full_report, read_gold
     from edualliance.models.keywords import KeywordClassifier
 
@@ -162,10 +177,10 @@ def evaluate(gold_path: str, model_dir: str | None, errors: bool, json_out: str 
         items = read_gold(Path(gold_path))
     except GoldError as exc:
         raise click.ClickException(str(exc)) from exc
-    model = clf.load(Path(model_dir)) if model_dir else clf.load_shipped()
-    if model is None:
-        raise click.ClickException("no trained model is installed: run `edualliance train`")
-    text, summary = full_report(items, {"model": model, "keywords": KeywordClassifier()}, errors=errors)
+    model = make_classifier(classifier_kind if classifier_kind != "auto" else "model")
+    classifiers = {"keywords": KeywordClassifier()} if isinstance(model, KeywordClassifier) else \
+        {"model": model, "keywords": KeywordClassifier()}
+    text, summary = full_report(items, classifiers, errors=errors)
     click.echo(text)
     if json_out:
         Path(json_out).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -182,29 +197,36 @@ def label(ctx: click.Context, limit: int, pool: int, labeler: str | None, classi
     """Label the articles the model is least sure of, one at a time, in the terminal.
 
     Type the keys of the labels that apply (j g d u, several allowed, n for
-    none), s to skip, q to stop; '# text' adds a note. Labels are stored in
-    the labels table at once and used by the next `edualliance train`; the
-    snapshot that `sql` reads is published again when the session ends.
+    none), s to skip, q to stop; '# text' adds a note. Each answer is stored
+    in the labels table at once (and the snapshot `sql` reads is published)
+    and used by the next `edualliance train`. The database is open only to
+    read the candidates and to store an answer, never while you read: a
+    scheduled crawl runs meanwhile. An answer given while a crawl holds the
+    database waits in a file next to it and is stored with the next answer
+    (or by the next session).
 
     Example: edualliance label --limit 30 --labeler wang
     """
     import getpass
 
-    from edualliance.models.database import label_loop
-    from edualliance.models.loader import load_classifier
+    from edualliance.models.database import PendingAnswers, label_loop
 
-    classifier = load_classifier(classifier_kind)
+    classifier = make_classifier(classifier_kind)
     if labeler is None:
         try:
             labeler = getpass.getuser()
         except (KeyError, OSError):
             labeler = None
-    with open_store(ctx) as store:
-        try:
-            label_loop(store, classifier, limit=limit, pool=pool, labeler=labeler, echo=click.echo,
-                       prompt=lambda text, default: click.prompt(text, default=default, show_default=True))
-        finally:  # Ctrl-C included: the labels given so far are stored, and readers should see them
-            store.publish_snapshot()
+    from edualliance.pipeline.store import Store, StoreError
+
+    path = db_path(ctx)
+    pending = PendingAnswers(path.with_name(path.name + ".labels-pending.jsonl"))
+    try:
+        label_loop(lambda: Store(path), classifier, limit=limit, pool=pool, labeler=labeler, echo=click.echo,
+                   prompt=lambda text, default: click.prompt(text, default=default, show_default=True),
+                   pending=pending)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command()
@@ -220,9 +242,8 @@ def reclassify(ctx: click.Context, classifier_kind: str) -> None:
     Example: edualliance reclassify
     """
     from edualliance.models.database import reclassify as run_reclassify
-    from edualliance.models.loader import load_classifier
 
-    classifier = load_classifier(classifier_kind)
+    classifier = make_classifier(classifier_kind)
     with open_store(ctx) as store:
         run_id, counts = run_reclassify(
             store, classifier, progress=lambda done, total: err(f"… {done}/{total} articles"))
@@ -230,4 +251,98 @@ def reclassify(ctx: click.Context, classifier_kind: str) -> None:
                f" {json.dumps(counts['labels'], ensure_ascii=False, sort_keys=True)}")
 
 
-COMMANDS = (classify, train, evaluate, label, reclassify)
+@click.group()
+def models() -> None:
+    """List the installed model versions, or choose the one the research views read.
+
+    Example: edualliance models list
+    """
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
+@click.pass_context
+def models_list(ctx: click.Context, as_json: bool) -> None:
+    """Model versions: installed (shipped or trained) and those with labels in the database.
+
+    The chosen version (`edualliance models use`) is marked with *; without
+    a choice the research views read each article's most recent version.
+
+    Example: edualliance models list --json
+    """
+    from edualliance.models import registry
+
+    from .options import selected_model
+
+    chosen = selected_model(ctx)
+    in_db: dict[str, tuple[int, object]] = {}
+    try:
+        from .options import open_snapshot as _open
+
+        with _open(ctx) as store:
+            in_db = {version: (articles, last) for version, articles, last in store.model_versions()}
+    except click.ClickException:
+        pass
+    rows = []
+    for entry in registry.list_models():
+        cv = (entry.card.get("cross_validation") or {}).get("macro_f1")
+        rows.append({"version": entry.version, "origin": entry.origin, "created_at": entry.created_at,
+                     "cv_macro_f1": cv, "articles_in_db": in_db.pop(entry.version, (0, None))[0],
+                     "path": str(entry.path), "chosen": entry.version == chosen})
+    for version, (articles, _) in in_db.items():  # rows of models not installed here (e.g. keywords-1)
+        rows.append({"version": version, "origin": "database only", "created_at": None, "cv_macro_f1": None,
+                     "articles_in_db": articles, "path": None, "chosen": version == chosen})
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    click.echo(f"  {'version':<22} {'origin':<14} {'created':<26} {'CV macro-F1':>11} {'articles':>9}")
+    for row in rows:
+        cv = f"{row['cv_macro_f1']:.3f}" if row["cv_macro_f1"] is not None else "-"
+        click.echo(f"{'*' if row['chosen'] else ' '} {row['version']:<22} {row['origin']:<14}"
+                   f" {row['created_at'] or '-':<26} {cv:>11} {row['articles_in_db']:>9}")
+    if chosen is None:
+        click.echo("no version chosen: the research views read each article's most recent version", err=True)
+
+
+@models.command("use")
+@click.argument("version")
+@click.pass_context
+def models_use(ctx: click.Context, version: str) -> None:
+    """Make VERSION the model version the research views, the digest and the default classifier use.
+
+    Rows of other versions stay in the classifications table. VERSION is one
+    of `edualliance models list` (keywords for the rule baseline). Articles
+    the version has not classified yet show no labels in the views until
+    `edualliance reclassify --model VERSION`.
+
+    Example: edualliance models use linear-2-75819c3790
+    """
+    import getpass
+
+    from edualliance.models import registry
+    from edualliance.models.keywords import MODEL_VERSION as KEYWORDS_VERSION
+
+    if version in registry.KEYWORDS:
+        version = KEYWORDS_VERSION
+    installed = {entry.version for entry in registry.list_models()}
+    with open_store(ctx) as store:
+        known = {row[0] for row in store.model_versions()}
+        if version not in installed | known | {KEYWORDS_VERSION}:
+            raise click.ClickException(
+                f"no model version {version!r}: installed {', '.join(sorted(installed)) or 'none'};"
+                f" in the database {', '.join(sorted(known)) or 'none'}")
+        try:
+            chosen_by = getpass.getuser()
+        except (KeyError, OSError):
+            chosen_by = None
+        store.choose_model(version, chosen_by)
+        missing = store.articles_without_version(version)
+        store.publish_snapshot()
+    click.echo(f"the research views and the digest now read {version}")
+    if missing:
+        click.echo(f"edualliance: {missing} stored articles have no labels of {version}: run"
+                   f" `edualliance reclassify --model {version}` to label them", err=True)
+
+
+COMMANDS = (classify, train, evaluate, label, reclassify, models)

@@ -13,7 +13,8 @@ import click
 from edualliance.pipeline.dbpath import DB_ENV, resolve_db_path
 
 __all__ = ["DB_ENV", "LABEL_CHOICE", "base_option", "classifier_option", "config", "configured", "db_path", "err",
-           "load_sources", "open_snapshot", "open_store", "refuse_password_option", "sources_option"]
+           "load_sources", "classifier_spec", "make_classifier", "open_snapshot", "open_store", "refuse_password_option",
+           "selected_model", "sources_option"]
 
 #: The four reform models, for --label (a literal: importing the records at start-up is not needed).
 LABEL_CHOICE = click.Choice(["jiaolianti", "group_run", "district_community", "urban_rural"])
@@ -67,10 +68,71 @@ def err(message: str) -> None:
     click.echo(f"edualliance: {message}", err=True)
 
 
+MODEL_HELP = ("The model: a folder, a version from `edualliance models list`, 'shipped' or 'keywords'."
+              " Default: the version `edualliance models use` chose, else the newest trained, else the shipped one.")
+
+
 def classifier_option(help_text: str):
-    """--classifier auto|model|keywords (auto: the trained model if installed, else the keyword rules)."""
-    return click.option("--classifier", "classifier_kind", type=click.Choice(["auto", "model", "keywords"]),
-                        default="auto", show_default=True, help=help_text)
+    """--classifier auto|model|keywords (auto: a trained model if installed, else the keyword rules)
+    and --model PATH|VERSION (remembered on the context; read by :func:`make_classifier`)."""
+    def decorate(func):
+        func = click.option("--model", "model_spec", default=None, metavar="PATH|VERSION", expose_value=False,
+                            callback=_remember_model, help=MODEL_HELP)(func)
+        return click.option("--classifier", "classifier_kind", type=click.Choice(["auto", "model", "keywords"]),
+                            default="auto", show_default=True, help=help_text)(func)
+    return decorate
+
+
+def _remember_model(ctx: click.Context, _param, value: str | None) -> str | None:
+    ctx.ensure_object(dict)
+    ctx.obj["model"] = value
+    return value
+
+
+def selected_model(ctx: click.Context) -> str | None:
+    """The version `edualliance models use` chose, read from the published snapshot (no lock taken);
+    None when nothing was chosen or there is no database yet."""
+    import duckdb
+
+    from edualliance.pipeline.snapshot import open_snapshot as open_published
+    from edualliance.pipeline.store import StoreError
+
+    try:
+        with open_published(db_path(ctx)) as store:
+            return store.selected_model()
+    except (StoreError, duckdb.Error):
+        return None
+
+
+def classifier_spec(ctx: click.Context, kind: str) -> str:
+    """What a crawl's workers load, without loading it here: 'keywords', 'model' (the shipped one) or a
+    model folder — from --model if given, else per --classifier and the chosen version."""
+    from edualliance.crawler.sink.pool import model_spec
+    from edualliance.models import registry
+
+    spec = (ctx.obj or {}).get("model")
+    try:
+        if spec is None:
+            return model_spec(selected_model(ctx), kind)
+        if spec in registry.KEYWORDS:
+            return "keywords"
+        entry = registry.find(spec)
+        return "model" if entry.origin == registry.SHIPPED else str(entry.path)
+    except (registry.ModelNotFoundError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def make_classifier(kind: str):
+    """The classifier a command uses: --model if given, else per --classifier and the chosen version."""
+    from edualliance.models.loader import load_classifier
+    from edualliance.models.registry import ModelNotFoundError
+
+    ctx = click.get_current_context()
+    spec = (ctx.obj or {}).get("model")
+    try:
+        return load_classifier(kind, model=spec, selected=None if spec else selected_model(ctx))
+    except (ModelNotFoundError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def sources_option(func):

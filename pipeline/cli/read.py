@@ -148,21 +148,28 @@ def export(ctx: click.Context, fmt: str, out: str | None, bom: bool, no_text: bo
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder for the chart and table files (SVG, self-contained HTML, Markdown).")
 @click.option("--no-files", is_flag=True, help="Print the table only; write no files.")
+@click.option("--sense", type=click.Choice(["school_alliance", "home_school_society", "all"]), default=None,
+              help="For jiaolianti: which sense of 教联体 to count. Default: school_alliance (the reform model;"
+                   " the 家校社协同育人 sense is left out, and the output says so).")
 @click.pass_context
-def diffusion(ctx: click.Context, label: str, level: str, out_dir: str, no_files: bool) -> None:
+def diffusion(ctx: click.Context, label: str, level: str, out_dir: str, no_files: bool, sense: str | None) -> None:
     """When each province (or city) first reported a reform model: a table, and a chart.
 
-    Prints the table and writes diffusion-LABEL-LEVEL.svg, .html and .md.
-    Reads the published snapshot.
+    Prints the table and writes diffusion-LABEL-LEVEL.svg, .html and .md
+    (with -SENSE before the suffix for a --sense other than the default).
+    Reads the published snapshot, labeled by the model version chosen with
+    `edualliance models use` (else each article's newest).
 
-    Example: edualliance diffusion --label jiaolianti --level city --out charts/
+    Example: edualliance diffusion --label jiaolianti --sense all --level city --out charts/
     """
-    from edualliance.pipeline.diffusion import first_reports, write_diffusion
+    from edualliance.pipeline.diffusion import first_reports, sense_note, write_diffusion
     from edualliance.pipeline.tables import format_table
 
     with open_snapshot(ctx) as store:
-        reports = first_reports(store, label, level)
-        paths = [] if no_files else write_diffusion(store, label, Path(out_dir), level)
+        reports = first_reports(store, label, level, sense)
+        paths = [] if no_files else write_diffusion(store, label, Path(out_dir), level, sense)
+    if sense_note(label, sense):
+        click.echo(sense_note(label, sense), err=True)
     click.echo(format_table(
         ["#", "first report", level, "stories", "first article", "outlet"],
         [(n, f"{r.first_published:%Y-%m-%d}", r.region, r.stories, r.title, r.outlet)

@@ -12,6 +12,7 @@ module                    holds
 ``runs.py``               runs and their errors
 ``writes.py``             pages, articles, classifications (batches, bulk loads)
 ``labels.py``             researchers' labels
+``choices.py``            the model version the research views read
 ``crawl.py``              sources, crawl state, the inbox of raw captures
 ``dedup.py``              the repost detector's signatures, bands, clusters
 ``research.py``           search, export, diffusion, researchers' own SQL
@@ -26,6 +27,7 @@ module                    holds
 from __future__ import annotations
 
 from .archive import ArchiveMixin
+from .choices import ChoicesMixin
 from .crawl import CrawlMixin
 from .dedup import DedupMixin
 from .explore import ExplorerMixin
@@ -44,8 +46,8 @@ __all__ = [
 ]
 
 
-class Store(RunsMixin, WritesMixin, RecordsMixin, LabelsMixin, CrawlMixin, DedupMixin, ResearchMixin, WeeklyMixin,
-            ExplorerMixin, ArchiveMixin, SnapshotMixin, StoreConnection):
+class Store(RunsMixin, WritesMixin, RecordsMixin, LabelsMixin, ChoicesMixin, CrawlMixin, DedupMixin, ResearchMixin,
+            WeeklyMixin, ExplorerMixin, ArchiveMixin, SnapshotMixin, StoreConnection):
     """A connection to one corpus database: ``Store(path)`` to write, ``Store(path, read_only=True)`` to read.
 
     Opening for writing applies the migrations the file lacks. Use it as a

@@ -139,14 +139,32 @@ class ResearchMixin(StoreConnection):
                 [str(path)],
             )
 
-    def diffusion(self, label: str, level: str) -> list[tuple]:
-        """(province, city, first_published, stories, title, outlet) for one model, earliest first."""
+    def diffusion(self, label: str, level: str, sense: str | None = None) -> list[tuple]:
+        """(province, city, first_published, stories, title, outlet) for one model, earliest first.
+
+        ``sense`` (jiaolianti only): None reads ``first_reports`` (the school-alliance sense,
+        the default counts); ``school_alliance`` or ``home_school_society`` reads that sense
+        alone and ``all`` both together, from ``article_labels_all_senses``.
+        """
+        if sense is None:
+            return self.conn.execute(
+                "SELECT f.region_province, f.region_city, f.first_published, f.stories, r.title, r.outlet"
+                " FROM first_reports f LEFT JOIN research_articles r ON r.article_id = f.first_article_id"
+                " WHERE f.label = ? AND f.level = ?"
+                " ORDER BY f.first_published, f.region_province, f.region_city",
+                [label, level],
+            ).fetchall()
         return self.conn.execute(
-            "SELECT f.region_province, f.region_city, f.first_published, f.stories, r.title, r.outlet"
-            " FROM first_reports f LEFT JOIN research_articles r ON r.article_id = f.first_article_id"
-            " WHERE f.label = ? AND f.level = ?"
+            "WITH rows AS (SELECT * FROM article_labels_all_senses WHERE label = ? AND (? = 'all' OR sense = ?)"
+            "  AND published_at IS NOT NULL AND region_province IS NOT NULL"
+            "  AND (? = 'province' OR region_city IS NOT NULL)),"
+            " firsts AS (SELECT region_province, CASE WHEN ? = 'city' THEN region_city END AS region_city,"
+            "  min(published_at) AS first_published, arg_min(article_id, published_at) AS first_article_id,"
+            "  count(DISTINCT story_id) AS stories FROM rows GROUP BY ALL)"
+            " SELECT f.region_province, f.region_city, f.first_published, f.stories, r.title, r.outlet"
+            " FROM firsts f LEFT JOIN research_articles r ON r.article_id = f.first_article_id"
             " ORDER BY f.first_published, f.region_province, f.region_city",
-            [label, level],
+            [label, sense, sense, level, level],
         ).fetchall()
 
     def run_user_query(self, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple]]:

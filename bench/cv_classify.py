@@ -1,0 +1,70 @@
+"""Grouped cross-validation of the classifier's settings on the training corpus.
+
+Usage:
+    python bench/cv_classify.py [--quick]
+
+Every candidate is scored by cross-validation grouped by text style (a fold
+holds out whole genres and site shells, see models/training.py), on the
+corpus shipped in corpus/ only — never on the dev texts. Prints macro-F1
+with its bootstrap interval, relevance accuracy, exact label-set match, the
+per-label F1 and the mean Brier score, one row per candidate, and the
+artifact size of a model fitted with each setting. The defaults in
+models/classifier.py (DEFAULT_PARAMS) are the row this chose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CANDIDATES: dict[str, dict] = {
+    "default": {},
+    "no paragraph units": {"paragraph_units": False},
+    "paragraph weight 0.5": {"paragraph_weight": 0.5},
+    "C=0.25": {"C": 0.25},
+    "C=1.0": {"C": 1.0},
+    "full vocabularies (30k words, 50k chars)": {"word_max_features": 30000, "char_max_features": 50000},
+    "char 2-4-grams": {"char_ngrams": (2, 4)},
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="default and the paragraph-unit ablation only")
+    args = parser.parse_args()
+
+    from edualliance.models import classifier as clf
+    from edualliance.models import corpus, training
+    from edualliance.pipeline.records import LABELS
+
+    examples, problems = corpus.load_corpus()
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    articles = sum(not e.unit for e in examples)
+    print(f"{articles} articles, {len(examples) - articles} paragraph units;"
+          f" styles: {len({e.style for e in examples})}")
+    names = list(CANDIDATES)[:2] if args.quick else list(CANDIDATES)
+    header = f"{'setting':44} {'macro-F1':>8} {'95% CI':>13} {'rel.acc':>7} {'exact':>6} " + \
+        " ".join(f"{label[:8]:>8}" for label in LABELS) + f" {'Brier':>6} {'MiB':>5} {'s':>5}"
+    print(header)
+    for name in names:
+        params = CANDIDATES[name]
+        started = time.perf_counter()
+        result = training.cross_validate(examples, params)
+        s = result.scores
+        fit_params = {k: v for k, v in params.items() if k not in ("paragraph_units", "paragraph_weight")}
+        with tempfile.TemporaryDirectory() as tmp:
+            size = clf.save(training.fit(examples, fit_params), {}, Path(tmp)).stat().st_size / 2**20
+        brier = sum(c["brier"] for c in s.calibration.values()) / len(s.calibration)
+        print(f"{name:44} {s.macro_f1:8.3f} {s.macro_f1_ci[0]:6.3f}–{s.macro_f1_ci[1]:.3f} "
+              f"{s.relevance_accuracy:7.3f} {s.exact_match:6.3f} "
+              + " ".join(f"{s.per_label[label]['f1']:8.3f}" for label in LABELS)
+              + f" {brier:6.4f} {size:5.1f} {time.perf_counter() - started:5.0f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

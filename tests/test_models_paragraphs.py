@@ -1,0 +1,98 @@
+"""Paragraph evidence, markup, and scores that agree with decisions (issue 13), on the shipped model."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from edualliance.models import classifier as clf
+from edualliance.models import text as textprep
+from edualliance.pipeline.records import LABELS
+
+GROUP_RUN = [
+    "市第一中学教育集团成立于2019年，目前由一所核心校和四所成员校组成。集团实行理事会领导下的总校长负责制，"
+    "总校长统筹集团内的干部任用、教师调配和经费使用，成员校的课程计划和教学常规与核心校统一。",
+    "五年来，集团内累计交流干部二十余人、骨干教师一百六十多人次。成员校教师到核心校跟岗研修不少于一个学期，"
+    "集团统一组织期中、期末质量监测，监测结果作为成员校考核的主要依据。",
+    "集团还建立了课程资源中心，各校区共享校本课程八十余门，学生可以跨校区选修社团课程。集团总校长表示，"
+    "下一步将推动成员校在统一标准的基础上形成各自特色，避免千校一面。",
+]
+PAIRING = ("此外，集团核心校与山区的两所村小签订了三年结对帮扶协议：核心校每学期选派三名骨干教师到村小驻校任教，"
+           "村小的青年教师到核心校跟岗一个学期，双方每月开展一次联合教研，村小的教学质量与核心校捆绑考核。")
+SAFETY = [
+    "为做好秋季学期校园安全工作，县教育局近日召开全县中小学校园安全工作会议，通报了暑期校园安全隐患排查整治情况。",
+    "会议要求，各校要严格落实校园安全主体责任，加强门卫值守和校园周边巡逻，开展防溺水、交通安全和消防安全教育，"
+    "学校食堂要落实食材采购查验、留样和陪餐制度，确保师生饮食安全。",
+    "会议强调，新学期要统筹推进集团化办学、学区化管理和城乡教育共同体建设，同时把安全工作摆在首位，"
+    "以“时时放心不下”的责任感抓好各项工作。",
+    "会后，与会人员实地查看了县第二中学的食堂和宿舍管理情况。",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> clf.LearnedClassifier:
+    loaded = clf.load_shipped()
+    assert loaded is not None, "models/artifacts/classifier.skops is not installed"
+    return loaded
+
+
+def test_a_model_practised_in_one_paragraph_is_a_secondary_label(model):
+    text = "\n".join([GROUP_RUN[0], GROUP_RUN[1], PAIRING, GROUP_RUN[2]])
+    verdict = model.classify([("市第一中学教育集团办学五年回顾", text)])[0]
+    assert set(verdict.labels) == {"group_run", "urban_rural"}, verdict.scores
+    assert verdict.primary == "group_run"
+    # Without that paragraph the article is about group-run schools alone.
+    alone = model.classify([("市第一中学教育集团办学五年回顾", "\n".join(GROUP_RUN))])[0]
+    assert alone.labels == ("group_run",), alone.scores
+
+
+def test_models_named_only_in_an_enumeration_give_no_label(model):
+    verdict = model.classify([("县教育局部署秋季学期校园安全工作", "\n".join(SAFETY))])[0]
+    assert verdict.labels == (), verdict.scores
+
+
+def test_markup_and_site_shells_are_stripped_before_features(model):
+    plain = "\n".join([GROUP_RUN[0], GROUP_RUN[1], PAIRING, GROUP_RUN[2]])
+    marked = "".join(
+        f'<p class="MsoNormal" style="text-indent:2em"><span style="font-family:仿宋;font-size:16pt">{p}</span></p>'
+        for p in (GROUP_RUN[0], GROUP_RUN[1], PAIRING, GROUP_RUN[2]))
+    shell = ("文档格式：.docx  文档页数：4页\n下载积分：2  上传者：jy2023\n文档介绍：" + marked
+             + "\n预览结束，剩余2页可下载查看\n免费下载 | 举报 | 收藏本文")
+    prepared = textprep.prepare(textprep.document("市第一中学教育集团办学五年回顾", shell))
+    assert "<" not in prepared and "span" not in prepared and "下载积分" not in prepared and "剩余" not in prepared
+    want = model.classify([("市第一中学教育集团办学五年回顾", plain)])[0]
+    got = model.classify([("市第一中学教育集团办学五年回顾", shell)])[0]
+    assert got.labels == want.labels == ("group_run", "urban_rural")
+
+
+def test_the_assigned_set_is_exactly_the_labels_scoring_at_least_one_half(model):
+    from edualliance.models import corpus
+
+    examples, _ = corpus.load_corpus(seeds=False)
+    articles = [e for e in examples if not e.unit]
+    rng = random.Random(3)
+    sample = rng.sample(articles, 150)
+    # Texts cut at random places: scores land near the decision as well as far from it.
+    items = [(e.title, e.text[: rng.randint(20, max(21, len(e.text)))]) for e in sample]
+    items.append(("", "\n".join(SAFETY)))
+    near = 0
+    for verdict in model.classify(items):
+        assert set(verdict.labels) == {label for label in LABELS if verdict.scores[label] >= clf.DECISION}
+        assert all(0.0 <= s <= 1.0 for s in verdict.scores.values())
+        near += any(0.2 <= s <= 0.8 for s in verdict.scores.values())
+    assert near >= 3  # the check saw scores that are not all 0 or 1
+
+
+def test_the_score_mapping_puts_each_threshold_at_one_half():
+    import numpy as np
+
+    thresholds = np.array([0.2, 0.35, 0.5, 0.8])
+    mapped = clf.to_half(thresholds[None, :].repeat(2, axis=0), thresholds)
+    assert np.allclose(mapped, 0.5)
+    grid = np.linspace(0, 1, 101)[:, None].repeat(4, axis=1)
+    out = clf.to_half(grid, thresholds)
+    assert np.all(np.diff(out, axis=0) >= 0)  # monotone
+    assert np.array_equal(out >= 0.5, grid >= thresholds)
+    calibration = clf.ArticleCalibration(thresholds, np.array([0.5, 1.0, 2.0, 3.0]))
+    assert np.array_equal(calibration.apply(grid) >= 0.5, grid >= thresholds)
