@@ -62,6 +62,9 @@ _LIST_CANDIDATES = frozenset("ul ol dl div p span td table section font".split()
 _REMOVE_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select", "textarea",
                 "button", "input", "svg", "canvas", "video", "audio", "template")
 _TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–·»«<>〖〗]+|\s{2,})\s*")
+#: A government body as a <title> segment (某县教育局, 某省人民政府): a bureau's site, not a story.
+#: Narrower than an issuer (govdoc.ISSUER also takes schools, and headlines end in 学校 too).
+_BUREAU_SITE = re.compile(r"^[\u4e00-\u9fff]{2,16}(?:人民政府|政府|教育局|教育厅|教育部|教育委员会|教委|局|厅)$")
 #: Site and channel names in <title>: 新闻网, 博客, 在线, 频道, 首页, greetings.
 _SITE_NAME = re.compile(r"(?:网|网站|在线|博客|频道|首页|门户|blog|\.com|\.cn)$|欢迎(?:您|光临|访问)|谢谢您?访问", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -360,7 +363,7 @@ def _page_lines(root) -> list[str]:
 def _site_like(segment: str) -> bool:
     """A <title> segment that names the site or channel, not the story."""
     return bool(_SITE_NAME.search(segment)) or textlines.han_count(segment) < 4 and len(segment) < 12 \
-        or len(segment) <= 20 and bool(govdoc.ISSUER.match(segment))  # 某县教育局: a bureau's site
+        or bool(_BUREAU_SITE.match(segment))  # 某县教育局: a bureau's site
 
 
 _SITE_META_NAMES = ("og:site_name", "sitename", "site_name", "application-name", "apple-mobile-web-app-title")
