@@ -37,6 +37,10 @@ INFLIGHT_BYTES = 12 * 2**20
 #: process each, which the workers cannot replace) never wait for a core.
 WORKER_NICENESS = 10
 
+#: Module the fork server imports first: the cleaning stage, loaded once for all workers, and no
+#: pandas or pyarrow in them.
+PRELOAD = "edualliance.crawler.sink.preload"
+
 #: Module the fork server imports when the run uses the shipped model.
 SHARED_MODEL = "edualliance.crawler.sink.shared_model"
 
@@ -163,7 +167,7 @@ def _pool_context(kind: str | None):
         # are loaded once, in the server, and shared by the workers. The preload
         # list counts only when the server starts (once per process).
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__] + ([SHARED_MODEL] if kind == "model" else []))
+        context.set_forkserver_preload([__name__, PRELOAD] + ([SHARED_MODEL] if kind == "model" else []))
         return context
     return multiprocessing.get_context("spawn")
 
