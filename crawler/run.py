@@ -57,11 +57,12 @@ CAPTURE_SECONDS = 0.5
 
 #: DuckDB's buffer pool for the storing process during a crawl (DuckDB's own default is 80% of
 #: the machine): left alone, it keeps cached every block of the pages it wrote, and the process
-#: grows with the crawl (by about 100 MiB a thousand pages). The crawl's statements are inserts
-#: of one batch and look-ups by key, which need a few MB; 128 MB also holds the primary-key
-#: indexes of a corpus of a few hundred thousand articles. ``$EDUALLIANCE_CRAWL_DB_MEMORY``
-#: (a DuckDB size such as '1GB') overrides it for a larger corpus.
-CRAWL_DB_MEMORY = "128MB"
+#: grows with the crawl (by about 100 MiB a thousand pages). The floor: a LIMIT query over
+#: page bytes (``inbox_take``) reserves 128 MiB at once (DuckDB 2.0), and fails below about
+#: 160 MB; 192 MB leaves room for a read of 80 MB of pages and for the primary-key indexes.
+#: ``$EDUALLIANCE_CRAWL_DB_MEMORY`` (a DuckDB size such as '1GB') overrides it, for a very
+#: large corpus or a DuckDB that needs more.
+CRAWL_DB_MEMORY = "192MB"
 CRAWL_DB_MEMORY_ENV = "EDUALLIANCE_CRAWL_DB_MEMORY"
 
 _DUCKDB_SIZE = re.compile(r"^\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B|bytes)$", re.IGNORECASE)
