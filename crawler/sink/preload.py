@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import datetime
 
@@ -47,3 +48,4 @@ def _warm_cleaning() -> None:
 
 _block()
 _warm_cleaning()
+gc.freeze()  # as shared_model does: the collector then never writes to (copies) these objects' pages
