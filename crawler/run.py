@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import queue
+import re
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,22 @@ CAPTURE_BATCH = 64
 CAPTURE_BYTES = 4 * 2**20
 CAPTURE_SECONDS = 0.5
 
+#: DuckDB's buffer pool for the storing process during a crawl (DuckDB's own default is 80% of
+#: the machine): left alone, it keeps cached every block of the pages it wrote, and the process
+#: grows with the crawl (by about 100 MiB a thousand pages). The floor: a LIMIT query over
+#: page bytes (``inbox_take``) reserves 128 MiB at once (DuckDB 2.0), and fails below about
+#: 160 MB; 192 MB leaves room for a read of 80 MB of pages and for the primary-key indexes.
+#: ``$EDUALLIANCE_CRAWL_DB_MEMORY`` (a DuckDB size such as '1GB') overrides it, for a very
+#: large corpus or a DuckDB that needs more.
+CRAWL_DB_MEMORY = "192MB"
+CRAWL_DB_MEMORY_ENV = "EDUALLIANCE_CRAWL_DB_MEMORY"
+
+_DUCKDB_SIZE = re.compile(r"^\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B|bytes)$", re.IGNORECASE)
+
+#: DuckDB threads of the storing process during a crawl: its statements are small, and the
+#: cores are the cleaning workers' (each DuckDB thread also keeps buffers of its own).
+CRAWL_DB_THREADS = 1
+
 #: Page bytes the reader thread may queue before it stops reading the crawl's pipe (the
 #: crawl then waits on its writes): what this process holds of pages not yet captured.
 RECEIVE_BYTES = 8 * 2**20
@@ -88,7 +105,7 @@ def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kin
               settings: dict[str, Any] | None = None, keywords: tuple[str, ...] | None = None,
               echo: Callable[[str], None] = lambda message: None,
               worker_log: Path | None = None, clean_during_crawl: bool = True,
-              progress_seconds: float = PROGRESS_SECONDS) -> CrawlReport:
+              progress_seconds: float = PROGRESS_SECONDS, db_memory: str | None = None) -> CrawlReport:
     """Crawl ``sources`` into ``store`` (this process writes; a child process crawls).
 
     ``classifier`` is a loaded classifier or the kind to load ('auto', 'model', 'keywords'). Pass
@@ -98,7 +115,22 @@ def run_crawl(store, sources: list[Source], classifier: Classifier | str, *, kin
     ``clean_during_crawl=False`` only captures raw pages while the crawl runs
     and cleans them after it (the benchmark uses this to time the crawl alone).
     The report's flags (crawler/health.py) say which sources look broken.
+
+    ``db_memory``: DuckDB's memory limit for the store while the crawl runs (default
+    ``$EDUALLIANCE_CRAWL_DB_MEMORY``, else ``CRAWL_DB_MEMORY``).
     """
+    db_memory = db_memory or os.environ.get(CRAWL_DB_MEMORY_ENV) or CRAWL_DB_MEMORY
+    if not _DUCKDB_SIZE.match(db_memory):
+        raise ValueError(f"DuckDB memory limit {db_memory!r} (${CRAWL_DB_MEMORY_ENV} or db_memory) is not a size:"
+                         " write it like 128MB or 1GB")
+    with store.memory_budget(db_memory, CRAWL_DB_THREADS):
+        return _run_crawl(store, sources, classifier, kind, settings, keywords, echo, worker_log,
+                          clean_during_crawl, progress_seconds)
+
+
+def _run_crawl(store, sources: list[Source], classifier, kind: str, settings: dict[str, Any] | None,
+               keywords: tuple[str, ...] | None, echo: Callable[[str], None], worker_log: Path | None,
+               clean_during_crawl: bool, progress_seconds: float) -> CrawlReport:
     if isinstance(classifier, str):
         classifier = resolve_kind(classifier)  # a missing model is an error before the run starts
     run_id = store.start_run(kind)

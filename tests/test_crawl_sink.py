@@ -134,3 +134,61 @@ def test_the_crawl_message_queue_holds_a_bounded_number_of_page_bytes():
     queue.close()  # nobody reads any more: the waiting reader is released
     third.join(5)
     assert not third.is_alive()
+
+
+def test_a_crawl_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path: Path, monkeypatch):
+    """The storing process's buffer pool is capped during the crawl (reads of page bytes still
+    work under the cap), DuckDB's defaults come back afterwards, and a bad size names its source."""
+    seen: list[tuple[str, int]] = []
+    original_take = Store.inbox_take
+
+    def take(self, limit, after=0):
+        seen.append(self.conn.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads')").fetchone())
+        return original_take(self, limit, after=after)
+
+    monkeypatch.setattr(Store, "inbox_take", take)
+    bodies = [(f"http://127.0.0.1/gen/a/{i}.html", generated_article(i, 30).encode()) for i in range(6)]
+    with Store(tmp_path / "c.duckdb") as store:
+        default = store.conn.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        with store.transaction():
+            store.inbox_add(_inbox_rows(bodies))
+        with store.memory_budget(crawl_run.CRAWL_DB_MEMORY, crawl_run.CRAWL_DB_THREADS):
+            sink = crawl_sink.CrawlSink(store, "keywords", store.start_run("crawl"), {}, workers=0)
+            assert sink.process_all() == 6
+        assert seen and all(limit.endswith("MiB") and float(limit.split()[0]) < 200 and threads == 1
+                            for limit, threads in seen)
+        assert store.conn.execute("SELECT current_setting('memory_limit')").fetchone()[0] == default
+        monkeypatch.setenv(crawl_run.CRAWL_DB_MEMORY_ENV, "lots")
+        with pytest.raises(ValueError, match=crawl_run.CRAWL_DB_MEMORY_ENV):
+            crawl_run.run_crawl(store, [], "keywords")
+
+
+def test_the_workers_fork_server_preloads_cleaning_and_keeps_pandas_out():
+    """What the fork server imports before forking: the cleaning stage (shared by the workers), and
+    no pandas or pyarrow, which scikit-learn would otherwise load in every worker for nothing."""
+    script = textwrap.dedent(
+        """
+        import json, sys
+        import edualliance.crawler.sink.preload
+        import edualliance.crawler.sink.shared_model
+        from edualliance.models.loader import load_classifier
+        verdict = load_classifier("model").classify([("教联体", "城乡学校共同体结对帮扶。")])[0]
+        try:
+            import pandas
+            pandas_importable = True
+        except ImportError:
+            pandas_importable = False
+        print(json.dumps({"trafilatura": "trafilatura" in sys.modules, "pandas": pandas_importable,
+                          "labels": list(verdict.labels)}))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["trafilatura"] is True
+    assert result["pandas"] is False
+    from edualliance.models.loader import load_classifier
+
+    expected = load_classifier("model").classify([("教联体", "城乡学校共同体结对帮扶。")])[0]
+    assert result["labels"] == list(expected.labels)

@@ -37,6 +37,10 @@ INFLIGHT_BYTES = 12 * 2**20
 #: process each, which the workers cannot replace) never wait for a core.
 WORKER_NICENESS = 10
 
+#: Module the fork server imports first: the cleaning stage, loaded once for all workers, and no
+#: pandas or pyarrow in them.
+PRELOAD = "edualliance.crawler.sink.preload"
+
 #: Module the fork server imports when the run uses the shipped model.
 SHARED_MODEL = "edualliance.crawler.sink.shared_model"
 
@@ -192,7 +196,7 @@ def _pool_context(kind: str | None):
         context = multiprocessing.get_context("forkserver")
         if kind not in (None, "keywords", "model"):  # another model folder: the fork server shares it
             os.environ[SHARED_MODEL_DIR_ENV] = kind
-        context.set_forkserver_preload([__name__] + ([SHARED_MODEL] if kind not in (None, "keywords") else []))
+        context.set_forkserver_preload([__name__, PRELOAD] + ([SHARED_MODEL] if kind not in (None, "keywords") else []))
         return context
     return multiprocessing.get_context("spawn")
 

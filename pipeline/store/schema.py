@@ -106,6 +106,24 @@ class StoreConnection:
             if self._publish_pending:
                 self.publish_snapshot()
 
+    @contextmanager
+    def memory_budget(self, memory_limit: str | None, threads: int | None = None) -> Iterator[None]:
+        """Run the block with DuckDB's buffer pool capped at ``memory_limit`` (e.g. '256MB') and
+        ``threads`` worker threads, then restore what was set before. DuckDB's default is 80% of the
+        machine's memory: a long writer keeps every block it read or wrote cached up to that, so a
+        crawl's process would grow with the pages it stores. Past the limit DuckDB evicts cached
+        blocks (they are on disk) and spills large operators to its temporary folder. Afterwards
+        both settings are DuckDB's defaults again (the Store sets neither anywhere else)."""
+        settings = {name: value for name, value in (("memory_limit", memory_limit), ("threads", threads))
+                    if value is not None}
+        for name, value in settings.items():
+            self.conn.execute(f"SET {name} = ?", [value])  # names from the tuple above, never from input
+        try:
+            yield
+        finally:
+            for name in settings:
+                self.conn.execute(f"RESET {name}")
+
     def migrate(self, available: Sequence[tuple[int, str, str]] | None = None) -> list[int]:
         """Apply the migrations (default: those shipped) this database lacks; return their versions."""
         self.conn.execute(
