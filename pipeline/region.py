@@ -61,6 +61,9 @@ _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族
 NATIONAL = re.compile("|".join(f"(?:{p})" for p in _rules()["region"]["national"]))
 _VENUE = re.compile(_rules()["region"]["venue"])
 
+#: A lead implementing a national document (为落实教育部…) is local news (rules.toml [region] implements).
+IMPLEMENTS = re.compile(_rules()["region"]["implements"])
+
 #: Where a national marker in the lead still makes national news: the lead's first clause.
 NATIONAL_LEAD_CHARS = 40
 
@@ -218,5 +221,7 @@ def _is_national(title: str, lead: str) -> bool:
         before = title_wo_venue[: match.start()]
         return not any(p.level < 2 or not weak for p, _, weak in _mentions(before, 1.0))
     first = _without_venues(lead[:NATIONAL_LEAD_CHARS])
-    return bool(NATIONAL.search(first)) and not _mentions(title_wo_venue, 1.0) \
-        and not _mentions(first[: NATIONAL.search(first).start()], 1.0)
+    cited = NATIONAL.search(first)
+    if not cited or IMPLEMENTS.search(first[: cited.start()]):
+        return False
+    return not _mentions(title_wo_venue, 1.0) and not _mentions(first[: cited.start()], 1.0)

@@ -199,6 +199,9 @@ def test_portal_tail_disclaimer_app_promo_and_related_list_are_dropped():
     ("江苏省贯彻落实教育部学区制改革部署", "江苏省教育厅近日印发通知。", ("province", "江苏省")),
     ("北京市教委召开集团化办学推进会", "北京市教委日前召开会议。", ("province", "北京市")),
     ("乐都区推进集团化办学", "青海省海东市乐都区日前启动集团化办学。", ("county", "青海省")),
+    # a lead that implements a national document is local news: the ministry is cited, not the subject
+    ("关于推进家校社协同育人“教联体”建设的通知", "为落实教育部等十七部门《工作方案》，武汉市各区要建设教联体。",
+     ("city", "湖北省")),
 ])
 def test_region_level(title, lead, expected):
     region = find_region(title, lead)
