@@ -18,7 +18,6 @@ except to the loopback interface (a relay on the same machine).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import smtplib
@@ -28,6 +27,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+
+from .hosts import is_loopback
 
 #: digest-2026-W47.zh.md | .html | .weekly.png …
 _DIGEST_FILE = re.compile(r"^digest-(\d{4}-W\d{2})\.(zh|en)\.(md|html|[a-z_-]+\.png)$")
@@ -84,14 +85,6 @@ class SmtpSettings:
                    password=mail.password(), starttls=mail.tls == "starttls", implicit_tls=mail.tls == "ssl",
                    timeout=mail.timeout)
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _with_png_charts(html: str, html_path: Path) -> tuple[str, list[tuple[str, Path]]]:
@@ -181,7 +174,7 @@ class Mailer:
         if s.user and not s.password:
             raise MailError(f"SMTP user {s.user!r} has no password: set it in the environment or a password"
                             " file (see the README's [mail] keys)")
-        if s.user and s.tls == "none" and not _is_loopback(s.host):
+        if s.user and s.tls == "none" and not is_loopback(s.host):
             raise MailError(f"refusing to send the SMTP password to {s.host} without TLS:"
                             " set mail.tls = \"starttls\" or \"ssl\"")
         context = ssl.create_default_context()  # verifies the certificate chain and the host name

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from edualliance.pipeline.explorer import CONTENT_SECURITY_POLICY, create_app
-from edualliance.pipeline.explorer.serve import ServeError, check_token, is_loopback
+from edualliance.pipeline.explorer.serve import ServeError, check_token
+from edualliance.pipeline.hosts import is_loopback
 
 from explorer_corpus import SCRIPT_TITLE, TOKEN, build
 from test_digest import active_markup

@@ -9,11 +9,11 @@ token given at start; on loopback a token is optional.
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import threading
 from pathlib import Path
 
+from ..hosts import is_loopback
 from .app import create_app
 
 #: Threads answering requests (a researcher or a small group; DuckDB reads in parallel).
@@ -26,14 +26,6 @@ MIN_TOKEN_LENGTH = 16
 class ServeError(ValueError):
     pass
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_token(host: str, token: str | None) -> None:
