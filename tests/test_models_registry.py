@@ -70,6 +70,21 @@ def test_models_use_switches_what_the_views_read(two_version_db: Path):
     assert unknown.exit_code != 0 and "no model version" in unknown.output
 
 
+def test_the_digest_names_the_version_models_use_chose(two_version_db: Path):
+    from datetime import date
+
+    from edualliance.pipeline.digest import build_digest
+    from edualliance.pipeline.snapshot import open_snapshot
+
+    shipped = artifact.load_shipped().version
+    with open_snapshot(two_version_db) as store:
+        assert build_digest(store, date.today()).model_version == shipped  # no choice: the newest rows
+    assert run("--db", str(two_version_db), "models", "use", "keywords").exit_code == 0
+    with open_snapshot(two_version_db) as store:
+        assert store.latest_model_version() == shipped  # the keyword rows are the older ones ...
+        assert build_digest(store, date.today()).model_version == "keywords-1"  # ... yet they are what is read
+
+
 def test_the_default_counts_leave_out_the_home_school_sense_and_the_split_views_keep_it(two_version_db: Path):
     assert run("--db", str(two_version_db), "models", "use", "keywords").exit_code == 0
     senses = sql(two_version_db, "SELECT sense FROM article_labels_all_senses WHERE label = 'jiaolianti'"
