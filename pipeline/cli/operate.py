@@ -43,7 +43,7 @@ def run(ctx, sources_file, base, overrides, classifier_kind, log_file, verbose, 
     """
     from edualliance.pipeline.config import Config
     from edualliance.pipeline.job import JobError, check_ready, run_job
-    from edualliance.pipeline.weekly import WeeklyError, parse_week
+    from edualliance.pipeline.weeks import WeeklyError, parse_week
 
     settings_file = config(ctx)
     try:
