@@ -27,7 +27,7 @@ CANDIDATES: dict[str, dict] = {
     "no paragraph units": {"paragraph_units": False},
     "paragraph weight 0.5": {"paragraph_weight": 0.5},
     "C=0.25": {"C": 0.25},
-    "C=0.5 (the default before texts_general.jsonl)": {"C": 0.5},
+    "C=0.5 (the previous default)": {"C": 0.5},
     "full vocabularies (30k words, 50k chars)": {"word_max_features": 30000, "char_max_features": 50000},
     "char 2-4-grams": {"char_ngrams": (2, 4)},
 }
