@@ -8,7 +8,9 @@ holds out whole genres and site shells, see models/training.py), on the
 corpus shipped in corpus/ only — never on the dev texts. Prints macro-F1
 with its bootstrap interval, relevance accuracy, exact label-set match, the
 per-label F1 and the mean Brier score, one row per candidate, and the
-artifact size of a model fitted with each setting. The defaults in
+artifact size of a model fitted with each setting; under each row, the same
+out-of-fold decisions on the hard texts alone (SUBSETS: the files written
+after error analysis, and the boundary-case negatives of every file). The defaults in
 models/build.py (DEFAULT_PARAMS) are the row this chose.
 """
 
@@ -25,9 +27,17 @@ CANDIDATES: dict[str, dict] = {
     "no paragraph units": {"paragraph_units": False},
     "paragraph weight 0.5": {"paragraph_weight": 0.5},
     "C=0.25": {"C": 0.25},
-    "C=1.0": {"C": 1.0},
+    "C=0.5 (the previous default)": {"C": 0.5},
     "full vocabularies (30k words, 50k chars)": {"word_max_features": 30000, "char_max_features": 50000},
     "char 2-4-grams": {"char_ngrams": (2, 4)},
+}
+
+
+#: Hard texts reported on their own under each candidate's row: name → test on an Example.
+SUBSETS: dict[str, object] = {
+    "  hard files (texts_hard, texts_general)": lambda e: e.origin.split(":")[0] in ("texts_hard.jsonl",
+                                                                                     "texts_general.jsonl"),
+    "  boundary-case negatives": lambda e: bool(e.extra.get("boundary")),
 }
 
 
@@ -63,6 +73,12 @@ def main() -> int:
               f"{s.relevance_accuracy:7.3f} {s.exact_match:6.3f} "
               + " ".join(f"{s.per_label[label]['f1']:8.3f}" for label in LABELS)
               + f" {brier:6.4f} {size:5.1f} {time.perf_counter() - started:5.0f}", flush=True)
+        for label, keep in SUBSETS.items():
+            part = result.subset(examples, keep)
+            if part is not None:
+                print(f"{label:44} {part.macro_f1:8.3f} {'(n=' + str(part.n) + ')':>13} "
+                      f"{part.relevance_accuracy:7.3f} {part.exact_match:6.3f} "
+                      + " ".join(f"{part.per_label[lb]['f1']:8.3f}" for lb in LABELS), flush=True)
     return 0
 
 

@@ -8,7 +8,7 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -55,6 +55,17 @@ class CrossValidation:
     raw: np.ndarray  # scored articles × len(LABELS), before article calibration
     truth: np.ndarray  # scored articles × len(LABELS), 0/1
     groups: dict[str, int]  # style → scored articles
+    #: The scored examples' indices into the examples given, and each one's out-of-fold decision.
+    scored: list[int] = field(default_factory=list)
+    decisions: list = field(default_factory=list)
+
+    def subset(self, examples: Sequence[Example], keep: Callable[[Example], bool]) -> Scores | None:
+        """Scores of the out-of-fold decisions on the scored examples ``keep`` selects (None if none)."""
+        chosen = [k for k, i in enumerate(self.scored) if keep(examples[i])]
+        if not chosen:
+            return None
+        return score([gold_of(examples[self.scored[k]]) for k in chosen], [self.decisions[k].labels for k in chosen],
+                     [self.decisions[k].primary for k in chosen], [self.decisions[k].sense for k in chosen])
 
 
 def style_groups(examples: Sequence[Example]) -> list[str]:
@@ -102,7 +113,7 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
     scores = score([gold_of(examples[i]) for i in scored], [v.labels for v in verdicts],
                    [v.primary for v in verdicts], [v.sense for v in verdicts],
                    probabilities=[dict(zip(LABELS, row)) for row in published])
-    return CrossValidation(scores, raw[scored], truth, dict(Counter(styles[i] for i in scored)))
+    return CrossValidation(scores, raw[scored], truth, dict(Counter(styles[i] for i in scored)), scored, verdicts)
 
 
 def _cross_calibrated(raw: np.ndarray, truth: np.ndarray, styles: list[str]) -> np.ndarray:

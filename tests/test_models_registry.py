@@ -138,3 +138,22 @@ def test_train_writes_a_version_to_the_user_folder_never_into_the_package(tmp_pa
     assert shipped["model_version"] == artifact.load_shipped().version
     wrong = CliRunner().invoke(main, ["classify", "--model", "linear-0-missing"], input=record + "\n")
     assert wrong.exit_code != 0 and "installed:" in wrong.output
+
+
+#: The commands that classify; each must take --model.
+CLASSIFYING = {"classify", "crawl", "demo", "evaluate", "ingest", "label", "reclassify", "reprocess", "run"}
+
+
+def test_every_command_that_classifies_takes_model(tmp_path: Path):
+    def options(command) -> set[str]:
+        return {opt for param in command.params for opt in getattr(param, "opts", ())}
+
+    commands = dict(main.commands)
+    with_classifier = {name for name, command in commands.items() if "--classifier" in options(command)}
+    assert with_classifier <= CLASSIFYING  # a new classifying command joins the list
+    for name in CLASSIFYING:
+        assert "--model" in options(commands[name]), f"`{name}` has no --model"
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--model", "linear-0-missing"])
+    assert result.exit_code != 0 and "no model 'linear-0-missing'" in result.output
+    assert not out.exists()  # refused before anything was built
