@@ -9,7 +9,7 @@ corpus shipped in corpus/ only — never on the dev texts. Prints macro-F1
 with its bootstrap interval, relevance accuracy, exact label-set match, the
 per-label F1 and the mean Brier score, one row per candidate, and the
 artifact size of a model fitted with each setting. The defaults in
-models/classifier.py (DEFAULT_PARAMS) are the row this chose.
+models/build.py (DEFAULT_PARAMS) are the row this chose.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="default and the paragraph-unit ablation only")
     args = parser.parse_args()
 
-    from edualliance.models import classifier as clf
+    from edualliance.models import artifact
     from edualliance.models import corpus, training
     from edualliance.pipeline.records import LABELS
 
@@ -57,7 +57,7 @@ def main() -> int:
         s = result.scores
         fit_params = {k: v for k, v in params.items() if k not in ("paragraph_units", "paragraph_weight")}
         with tempfile.TemporaryDirectory() as tmp:
-            size = clf.save(training.fit(examples, fit_params), {}, Path(tmp)).stat().st_size / 2**20
+            size = artifact.save(training.fit(examples, fit_params), {}, Path(tmp)).stat().st_size / 2**20
         brier = sum(c["brier"] for c in s.calibration.values()) / len(s.calibration)
         print(f"{name:44} {s.macro_f1:8.3f} {s.macro_f1_ci[0]:6.3f}–{s.macro_f1_ci[1]:.3f} "
               f"{s.relevance_accuracy:7.3f} {s.exact_match:6.3f} "

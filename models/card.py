@@ -17,7 +17,7 @@ def card_markdown(card: dict) -> str:
         "",
         "## Model",
         "",
-        "scikit-learn Pipeline built by `edualliance.models.classifier.build_pipeline`: prose",
+        "scikit-learn Pipeline built by `edualliance.models.build.build_pipeline`: prose",
         "extraction (HTML markup, navigation, link lists, teaser lists and document-sharing/forum",
         "shells dropped; Traditional script and pinyin annotations normalized) → word TF-IDF over",
         "jieba tokens with the domain dictionary, character n-gram TF-IDF and counts of the",
