@@ -168,34 +168,43 @@ def test_a_crawl_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path: Pa
             crawl_run.run_crawl(store, [], "keywords")
 
 
-def test_the_workers_fork_server_preloads_cleaning_and_keeps_pandas_out():
-    """What the fork server imports before forking: the cleaning stage (shared by the workers), and
-    no pandas or pyarrow, which scikit-learn would otherwise load in every worker for nothing."""
+def test_the_workers_fork_server_preloads_cleaning_and_keeps_model_libraries_out():
+    """What the fork server loads before forking: the cleaning stage and jieba's dictionary and
+    tagger (shared by the workers), and the model in its prediction-only form: no scikit-learn,
+    scipy or skops (nor pandas and pyarrow, which scikit-learn would load) in the workers, and the
+    same verdicts as the model loaded from its artifact."""
     script = textwrap.dedent(
         """
         import json, sys
         import edualliance.crawler.sink.preload
         import edualliance.crawler.sink.shared_model
-        from edualliance.models.loader import load_classifier
-        verdict = load_classifier("model").classify([("教联体", "城乡学校共同体结对帮扶。")])[0]
+        import jieba
+        from edualliance.crawler.sink.pool import worker_classifier
+        from edualliance.models.text import _segmenter
+        verdict = worker_classifier("model").classify([("教联体", "城乡学校共同体结对帮扶。")])[0]
         try:
             import pandas
             pandas_importable = True
         except ImportError:
             pandas_importable = False
+        loaded = {name.split(".")[0] for name, module in sys.modules.items() if module is not None}
+        heavy = sorted(loaded & {"sklearn", "scipy", "skops", "pyarrow"})
         print(json.dumps({"trafilatura": "trafilatura" in sys.modules, "pandas": pandas_importable,
-                          "labels": list(verdict.labels)}))
+                          "heavy": heavy, "tagger": jieba.dt.initialized,
+                          "shared_words": _segmenter().FREQ["教育"] is jieba.dt.FREQ["教育"],
+                          "verdict": [list(verdict.labels), verdict.scores, verdict.model_version]}))
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["trafilatura"] is True
+    assert result["trafilatura"] is True and result["tagger"] is True and result["shared_words"] is True
     assert result["pandas"] is False
+    assert result["heavy"] == []
     from edualliance.models.loader import load_classifier
 
     expected = load_classifier("model").classify([("教联体", "城乡学校共同体结对帮扶。")])[0]
-    assert result["labels"] == list(expected.labels)
+    assert result["verdict"] == [list(expected.labels), expected.scores, expected.model_version]
 
 
 def test_a_large_inbox_is_read_in_bounded_memory(tmp_path: Path):
