@@ -28,7 +28,8 @@ largest sum of PSS (each shared page divided among the processes sharing it:
 the memory the tree holds, the figure the goal is about, since the workers
 share the classifier copy-on-write with the fork server) and of RSS (shared
 pages counted once per process), and each process's own peak (see
-process_memory.py). Goal: end-to-end peak PSS ≤ 600 MiB at 3000 pages.
+process_memory.py), and what each process held at the instant of the tree's PSS
+peak. Goal: end-to-end peak PSS ≤ 600 MiB at 3000 pages.
 """
 
 from __future__ import annotations
@@ -271,6 +272,10 @@ def report(results: dict) -> None:
         print(f"{'trafilatura':<16} {r['articles']:>8} {r['seconds']:>8.1f} {rates['trafilatura']:>8.1f} {memory(r)}")
 
     print()
+    print("memory by process at the tree's PSS peak (MiB, PSS / RSS; the parts of the peak above):")
+    for name, r in results.items():
+        at_peak = r["memory"]["at_peak"]
+        print(f"  {name}: " + "; ".join(f"{role} {m['pss']:.0f} / {m['rss']:.0f}" for role, m in at_peak.items()))
     print("peak memory by process (MiB, each process's own peak; PSS / RSS):")
     for name, r in results.items():
         by_role = r["memory"]["by_role"]

@@ -14,7 +14,8 @@ Two measures, both sampled at the same instants:
   share pages; for one process it is its RSS less its share of libraries.
 
 The peak of a sum is the largest sum seen at one instant (not the sum of the
-processes' peaks, which happen at different times).
+processes' peaks, which happen at different times); what each process held at
+that instant (the PSS peak's) is kept too: the parts of the figure the goal is about.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class ProcessTreeMemory:
         self._names: dict[int, str] = {}
         self.peak_by_role: dict[str, dict[str, float]] = {}
         self.peak_total = {"rss": 0, "pss": 0}
+        self.at_peak: dict[str, dict[str, float]] = {}  # role → its memory when the PSS sum peaked
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
         self._thread.start()
@@ -91,6 +93,7 @@ class ProcessTreeMemory:
 
     def sample(self) -> None:
         total = {"rss": 0, "pss": 0}
+        now: dict[str, dict[str, float]] = {}
         for pid, parent in sorted(tree(os.getpid()).items()):
             rss = _kib(_read(f"/proc/{pid}/status"), "VmRSS")
             pss = _kib(_read(f"/proc/{pid}/smaps_rollup"), "Pss")
@@ -101,6 +104,9 @@ class ProcessTreeMemory:
             peak["rss"], peak["pss"] = max(peak["rss"], rss), max(peak["pss"], pss)
             total["rss"] += rss
             total["pss"] += pss
+            now[role] = {"rss": rss, "pss": pss}
+        if total["pss"] > self.peak_total["pss"]:
+            self.at_peak = now
         for key in total:
             self.peak_total[key] = max(self.peak_total[key], total[key])
 
@@ -110,7 +116,8 @@ class ProcessTreeMemory:
             self._stop.wait(self._every)
 
     def stop(self) -> dict:
-        """{"total": {"rss": MiB, "pss": MiB}, "by_role": {role: {"rss": MiB, "pss": MiB}}} (peaks)."""
+        """{"total": {"rss": MiB, "pss": MiB}, "by_role": {role: {"rss": MiB, "pss": MiB}},
+        "at_peak": {role: {"rss": MiB, "pss": MiB}}} (peaks; at_peak: when the PSS sum peaked)."""
         self._stop.set()
         self._thread.join()
         self.sample()
@@ -118,4 +125,5 @@ class ProcessTreeMemory:
         def mib(d: dict) -> dict:
             return {k: round(v / 1024, 1) for k, v in d.items()}
 
-        return {"total": mib(self.peak_total), "by_role": {r: mib(v) for r, v in self.peak_by_role.items()}}
+        return {"total": mib(self.peak_total), "by_role": {r: mib(v) for r, v in self.peak_by_role.items()},
+                "at_peak": {r: mib(v) for r, v in self.at_peak.items()}}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -24,3 +25,17 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def bundled_pages_dir() -> Path:
     return Path(str(resources.files("edualliance.corpus"))) / "pages"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _models_root(tmp_path_factory) -> Path:
+    """Trained models and the prediction-only forms a crawl's workers build (models/runtime.py)
+    go to a folder of the test session, never into the user's data directory."""
+    root = tmp_path_factory.mktemp("models")
+    before = os.environ.get("EDUALLIANCE_MODELS")
+    os.environ["EDUALLIANCE_MODELS"] = str(root)
+    yield root
+    if before is None:
+        os.environ.pop("EDUALLIANCE_MODELS", None)
+    else:
+        os.environ["EDUALLIANCE_MODELS"] = before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import textwrap
@@ -95,12 +96,13 @@ def test_batches_read_ahead_and_pages_in_flight_are_bounded_in_bytes(tmp_path: P
     with Store(tmp_path / "c.duckdb") as store:
         with store.transaction():
             store.inbox_add(_inbox_rows(bodies))
-        limits: list[int] = []
+        taken: list[tuple[int, int]] = []  # (rows, their bytes) of each read of the inbox
         original_take = store.inbox_take
 
-        def take(limit, after=0):
-            limits.append(limit)
-            return original_take(limit, after=after)
+        def take(limit, after=0, max_bytes=None):
+            rows = original_take(limit, after=after, max_bytes=max_bytes)
+            taken.append((len(rows), sum(len(r[12]) for r in rows)))
+            return rows
 
         store.inbox_take = take
         sink = crawl_sink.CrawlSink(store, "keywords", store.start_run("crawl"), {}, workers=2)
@@ -113,7 +115,8 @@ def test_batches_read_ahead_and_pages_in_flight_are_bounded_in_bytes(tmp_path: P
     assert all(size <= 150_000 or rows == 1 for rows, size, _ in submitted)
     assert max(rows for rows, _, _ in submitted) < 50
     assert all(before < 200_000 for _, _, before in submitted)  # handed out only while not full
-    assert max(limits) <= 400_000 // smallest + 1  # read ahead by bytes, not 500 rows
+    assert all(size <= 400_000 or rows == 1 for rows, size in taken)  # read ahead by bytes, not 500 rows
+    assert max(rows for rows, _ in taken) <= 400_000 // smallest
 
 
 def test_the_crawl_message_queue_holds_a_bounded_number_of_page_bytes():
@@ -143,10 +146,10 @@ def test_a_crawl_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path: Pa
     seen: list[tuple[str, int]] = []
     original_take = Store.inbox_take
 
-    def take(self, limit, after=0):
+    def take(self, limit, after=0, max_bytes=None):
         seen.append(self.conn.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads')").fetchone())
-        return original_take(self, limit, after=after)
+        return original_take(self, limit, after=after, max_bytes=max_bytes)
 
     monkeypatch.setattr(Store, "inbox_take", take)
     bodies = [(f"http://127.0.0.1/gen/a/{i}.html", generated_article(i, 30).encode()) for i in range(6)]
@@ -165,31 +168,81 @@ def test_a_crawl_caps_duckdb_memory_while_it_writes_and_restores_it(tmp_path: Pa
             crawl_run.run_crawl(store, [], "keywords")
 
 
-def test_the_workers_fork_server_preloads_cleaning_and_keeps_pandas_out():
-    """What the fork server imports before forking: the cleaning stage (shared by the workers), and
-    no pandas or pyarrow, which scikit-learn would otherwise load in every worker for nothing."""
+def test_the_workers_fork_server_preloads_cleaning_and_keeps_model_libraries_out():
+    """What the fork server loads before forking: the cleaning stage and jieba's dictionary and
+    tagger (shared by the workers), and the model in its prediction-only form: no scikit-learn,
+    scipy or skops (nor pandas and pyarrow, which scikit-learn would load) in the workers, and the
+    same verdicts as the model loaded from its artifact."""
     script = textwrap.dedent(
         """
         import json, sys
         import edualliance.crawler.sink.preload
         import edualliance.crawler.sink.shared_model
-        from edualliance.models.loader import load_classifier
-        verdict = load_classifier("model").classify([("教联体", "城乡学校共同体结对帮扶。")])[0]
+        import jieba
+        from edualliance.crawler.sink.pool import worker_classifier
+        from edualliance.models.text import _segmenter
+        verdict = worker_classifier("model").classify([("教联体", "城乡学校共同体结对帮扶。")])[0]
         try:
             import pandas
             pandas_importable = True
         except ImportError:
             pandas_importable = False
+        loaded = {name.split(".")[0] for name, module in sys.modules.items() if module is not None}
+        heavy = sorted(loaded & {"sklearn", "scipy", "skops", "pyarrow"})
         print(json.dumps({"trafilatura": "trafilatura" in sys.modules, "pandas": pandas_importable,
-                          "labels": list(verdict.labels)}))
+                          "heavy": heavy, "tagger": jieba.dt.initialized,
+                          "shared_words": _segmenter().FREQ["教育"] is jieba.dt.FREQ["教育"],
+                          "verdict": [list(verdict.labels), verdict.scores, verdict.model_version]}))
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["trafilatura"] is True
+    assert result["trafilatura"] is True and result["tagger"] is True and result["shared_words"] is True
     assert result["pandas"] is False
+    assert result["heavy"] == []
     from edualliance.models.loader import load_classifier
 
     expected = load_classifier("model").classify([("教联体", "城乡学校共同体结对帮扶。")])[0]
-    assert result["labels"] == list(expected.labels)
+    assert result["verdict"] == [list(expected.labels), expected.scores, expected.model_version]
+
+
+def test_a_large_inbox_is_read_in_bounded_memory(tmp_path: Path):
+    """DuckDB holds a whole vector (2,048 rows) of long values at once and cannot spill it: with
+    whole pages in one column, reading a few captures of a large inbox failed under a memory cap
+    (the crawl's, at 1,500 pages). Pieces keep a read small, whatever the inbox holds."""
+    rng = random.Random(0)
+    pages = [(f"http://127.0.0.1/gen/a/{i}.html", rng.randbytes(150_000)) for i in range(300)]
+    with Store(tmp_path / "c.duckdb") as store:
+        with store.transaction():
+            store.inbox_add(_inbox_rows(pages))
+        with store.memory_budget("24MB", 1):
+            taken, after = [], 0
+            while rows := store.inbox_take(500, after=after, max_bytes=1_000_000):
+                assert len(rows) == 6  # 1 MB of 150 kB pages: six (a read is bounded in bytes)
+                taken.extend(rows)
+                after = rows[-1][0]
+            store.inbox_delete([row[0] for row in taken[:100]])
+            assert len(store.inbox_take(500, max_bytes=2_000_000)) == 13
+        assert [(row[3], row[12]) for row in taken] == pages  # in arrival order, bytes as received
+        assert store.inbox_count() == 200
+        assert store.conn.execute("SELECT count(DISTINCT capture_id) FROM crawl_inbox_parts").fetchone()[0] == 200
+
+
+def test_captures_left_by_an_older_version_are_read_after_the_upgrade(tmp_path: Path, monkeypatch):
+    from edualliance.pipeline.store import schema
+
+    shipped = schema.migrations()
+    monkeypatch.setattr(schema, "migrations", lambda folder=None: [m for m in shipped if m[0] < 15])
+    with Store(tmp_path / "c.duckdb") as store:
+        store.conn.execute(
+            "INSERT INTO crawl_inbox (source, role, url, status, fetched_at, body) VALUES"
+            " ('fixture', 'article', 'http://127.0.0.1/old.html', 200, TIMESTAMP '2024-03-01 08:00', ?)",
+            [b"<html>\xbd\xcc\xc1\xaa\xcc\xe5</html>"])
+    monkeypatch.setattr(schema, "migrations", lambda folder=None: shipped)
+    with Store(tmp_path / "c.duckdb") as store:
+        (row,) = store.inbox_take(10, max_bytes=1)
+        assert row[3] == "http://127.0.0.1/old.html" and row[12] == b"<html>\xbd\xcc\xc1\xaa\xcc\xe5</html>"
+        store.inbox_add(_inbox_rows([("http://127.0.0.1/new.html", b"")]))  # an empty body is a capture too
+        assert [(r[3], r[12]) for r in store.inbox_take(10)] == [
+            ("http://127.0.0.1/old.html", b"<html>\xbd\xcc\xc1\xaa\xcc\xe5</html>"), ("http://127.0.0.1/new.html", b"")]

@@ -56,7 +56,7 @@ BATCH_BYTES = 4 * 2**20
 #: of rows), so the writer reads many at once and hands them out in batches ...
 TAKE_ROWS = 500
 
-#: ... as many as fit in this many page bytes, by the size of the rows read last.
+#: ... and at most this many page bytes (at least one capture).
 TAKE_BYTES = 8 * 2**20
 
 
@@ -88,7 +88,6 @@ class CrawlSink:
         self._taken = 0  # the last capture_id read from the inbox for the workers
         self._taken_rows: deque = deque()  # read from the inbox, not yet handed to a worker
         self._taken_bytes = 0
-        self._row_bytes = 64 * 1024  # page bytes of an inbox row, as last read (sizes the next read)
         self.counts: dict[str, SourceCounts] = {name: SourceCounts() for name in sources}
         self.progress: dict[str, dict[str, int]] = {}  # the crawler's latest figures per source
         self._captures: list[list[Any]] = []
@@ -194,11 +193,10 @@ class CrawlSink:
         if self._pool is not None and self._pool.busy:
             return self._store_next(block=True)
         started = time.monotonic()
-        rows = self.store.inbox_take(max(1, min(limit, BATCH_BYTES // max(1, self._row_bytes))))
+        rows = self.store.inbox_take(limit, max_bytes=BATCH_BYTES)
         if not rows:
             self.inbox = 0
             return 0
-        self._row_bytes = sum(row_bytes(row) for row in rows) // len(rows)
         prepared = [prepare(row) for row in rows]
         self.seconds["clean"] += time.monotonic() - started
         self._classify_and_store(prepared, rows)
@@ -278,16 +276,14 @@ class CrawlSink:
             self._pool = CleaningPool(self.workers, kind)
 
     def _read_ahead(self) -> bool:
-        """Read the next inbox rows for the workers: as many as fit in ``TAKE_BYTES`` by the size
-        of the rows read last (up to ``TAKE_ROWS``); False when the inbox has no more."""
-        limit = max(1, min(TAKE_ROWS, TAKE_BYTES // max(1, self._row_bytes)))
-        taken = self.store.inbox_take(limit, after=self._taken)
+        """Read the next inbox rows for the workers: up to ``TAKE_ROWS`` and ``TAKE_BYTES`` page
+        bytes; False when the inbox has no more."""
+        taken = self.store.inbox_take(TAKE_ROWS, after=self._taken, max_bytes=TAKE_BYTES)
         if not taken:
             return False
         self._taken = taken[-1][0]
         rows = [as_sent(row) for row in taken]
         size = sum(row_bytes(row) for row in rows)
-        self._row_bytes = size // len(rows)
         self._taken_rows.extend(rows)
         self._taken_bytes += size
         return True

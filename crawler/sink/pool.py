@@ -3,8 +3,9 @@
 One worker per core (``default_workers``), started by a fork server: nothing
 of the storing process (its database, its threads) is inherited, and what
 the fork server imported or loaded before forking is shared copy-on-write by
-all workers. When the run uses the shipped model, the fork server loads it
-(``shared_model``), so the workers share one copy of its arrays and the
+all workers. When the run uses a learned model, the fork server loads it
+(``shared_model``) in its prediction-only form (``models.runtime``), so the
+workers share one copy of its arrays, import no scikit-learn or scipy, and the
 storing process holds none. The workers touch no database: the storing
 process sends them inbox rows and stores what they send back, oldest batch
 first. They exit when the storing process does, ``kill -9`` included.
@@ -127,12 +128,23 @@ def _worker_start(writer_pid: int, kind: str | None) -> None:
     except OSError:
         pass
     if kind is not None:
-        from edualliance.models.loader import load_classifier
+        # Models are cached per process: a worker forked from a fork server that loaded the
+        # model (shared_model) gets that shared copy, not a load of its own.
+        _worker_classifier = worker_classifier(kind)
 
-        # The shipped model is cached per process: a worker forked from a fork server that
-        # loaded it (shared_model) gets that shared copy, not a load of its own.
-        _worker_classifier = (load_classifier("keywords") if kind == "keywords"
-                              else load_classifier("model", model="shipped" if kind == "model" else kind))
+
+def worker_classifier(kind: str):
+    """The classifier the workers use for ``kind`` ('keywords', 'model' or a model folder): a
+    learned model in its prediction-only form (``models.runtime``: numpy arrays, no scikit-learn
+    or scipy in the workers), else, if it cannot be converted, loaded from its artifact."""
+    from edualliance.models.loader import load_classifier
+
+    if kind == "keywords":
+        return load_classifier("keywords")
+    from edualliance.models import registry, runtime
+
+    model = runtime.load_runtime(registry.shipped_dir() if kind == "model" else Path(kind))
+    return model if model is not None else load_classifier("model", model="shipped" if kind == "model" else kind)
 
 
 def _exit_with(pid: int) -> None:

@@ -2,8 +2,10 @@
 ``shared_model``): what every worker needs is loaded once, here, and shared copy-on-write.
 
 * The cleaning stage imports trafilatura, lxml, readability, htmldate, jieba and
-  builds the gazetteer index on first use (about 35 MiB): cleaning one small page
-  here does it once for all workers, instead of once per worker.
+  builds the gazetteer index on first use (about 35 MiB), and the facts extractor
+  loads jieba's dictionary and tagger (about 65 MiB): cleaning one small page and
+  extracting its facts here does it once for all workers, instead of once per
+  worker. (The classifier's tokenizer shares that dictionary's words: models/text.py.)
 * pandas and pyarrow are made unimportable in the workers: scikit-learn imports
   pandas whenever it is installed (pandas then imports pyarrow), only to recognise
   DataFrame inputs, which the workers never pass (they classify lists of strings,
@@ -38,10 +40,15 @@ def _block() -> None:
 
 def _warm_cleaning() -> None:
     try:
+        from edualliance.pipeline.facts import extract
+
         from .rows import prepare
 
-        prepare((0, "preload", "article", "http://127.0.0.1/preload/t20240312_1.html", None, 200,
-                 "text/html; charset=utf-8", None, None, None, None, datetime(2024, 3, 12), _SAMPLE.encode(), None))
+        prepared = prepare((0, "preload", "article", "http://127.0.0.1/preload/t20240312_1.html", None, 200,
+                            "text/html; charset=utf-8", None, None, None, None, datetime(2024, 3, 12),
+                            _SAMPLE.encode(), None))
+        for article in prepared.articles:
+            extract(article)  # jieba's tagger and its dictionary (about 65 MiB): one copy for all workers
     except Exception:  # noqa: BLE001 - the fork server must start whatever happens; a worker reports errors
         pass
 

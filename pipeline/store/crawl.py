@@ -3,7 +3,8 @@
 ``crawl_state`` says per URL what was fetched and when, with the validators
 (ETag, Last-Modified, sitemap lastmod) an incremental crawl sends back.
 ``crawl_inbox`` holds raw captures as the crawler received them until the
-storing process has cleaned them: the crawl's crash-safe hand-over.
+storing process has cleaned them: the crawl's crash-safe hand-over; their bytes
+are in ``crawl_inbox_parts``, in pieces (migration 0015).
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from typing import Any
 
 from .schema import StoreConnection
 from .timestamps import as_naive_utc, utcnow
+
+
+#: Page bytes of the inbox are stored in pieces of at most this many bytes: below DuckDB's
+#: 4 KiB string block, so that a vector (2,048 rows) of them is at most 8 MiB (migration 0015).
+INBOX_PART_BYTES = 4000
 
 
 class CrawlMixin(StoreConnection):
@@ -107,38 +113,82 @@ class CrawlMixin(StoreConnection):
         return row[0] if row else None
 
     def inbox_add(self, rows: Sequence[Sequence[Any]]) -> None:
-        """Raw captures as received, in one statement: (source, role, url, final_url, status,
-        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id[, links])."""
+        """Raw captures as received, in two statements: (source, role, url, final_url, status,
+        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id[, links]).
+        The bytes go into ``crawl_inbox_parts`` in pieces of INBOX_PART_BYTES (migration 0015)."""
         if not rows:
             return
         columns = [list(column) for column in zip(*[(*row, None)[:14] for row in rows])]
         columns[8] = [as_naive_utc(v) for v in columns[8]]
         columns[10] = [as_naive_utc(v) for v in columns[10]]
+        bodies = [bytes(body) for body in columns[11]]
+        ids = [capture_id for (capture_id,) in self.conn.execute(
+            "SELECT nextval('crawl_inbox_seq') FROM range(?)", [len(rows)]).fetchall()]
+        columns[11] = [len(body) for body in bodies]
         self.conn.execute(
-            "INSERT INTO crawl_inbox (source, role, url, final_url, status, content_type, etag,"
-            " last_modified, lastmod, anchor, fetched_at, body, run_id, links)"
-            " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
-            " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
-            " unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::BLOB[]),"
-            " unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
-            columns,
+            "INSERT INTO crawl_inbox (capture_id, source, role, url, final_url, status, content_type, etag,"
+            " last_modified, lastmod, anchor, fetched_at, body_bytes, run_id, links)"
+            " SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]),"
+            " unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+            [ids, *columns],
+        )
+        owners, numbers, pieces = [], [], []
+        for capture_id, body in zip(ids, bodies):
+            for number, start in enumerate(range(0, max(len(body), 1), INBOX_PART_BYTES)):
+                owners.append(capture_id)
+                numbers.append(number)
+                pieces.append(body[start:start + INBOX_PART_BYTES])
+        self.conn.execute(
+            "INSERT INTO crawl_inbox_parts (capture_id, part, bytes)"
+            " SELECT unnest(?::BIGINT[]), unnest(?::INTEGER[]), unnest(?::BLOB[])",
+            [owners, numbers, pieces],
         )
 
-    def inbox_take(self, limit: int, after: int = 0) -> list[tuple]:
+    def inbox_take(self, limit: int, after: int = 0, max_bytes: int | None = None) -> list[tuple]:
         """The oldest raw captures not yet cleaned, past capture_id ``after`` (those before it are
-        being cleaned): (capture_id, source, role, url, final_url, status, content_type, etag,
-        last_modified, lastmod, anchor, fetched_at, body, run_id, links)."""
-        return self.conn.execute(
+        being cleaned): up to ``limit`` rows and, when ``max_bytes`` is given, up to that many page
+        bytes (at least one row): (capture_id, source, role, url, final_url, status, content_type,
+        etag, last_modified, lastmod, anchor, fetched_at, body, run_id, links).
+
+        Capture ids are handed out in arrival order, so the next captures are a range of ids:
+        their sizes are read first, then the captures that fit and their pieces. No statement
+        sorts page bytes (DuckDB holds sort data in blocks of tens of MiB): rows are put in
+        order here.
+        """
+        first = self.conn.execute("SELECT min(capture_id) FROM crawl_inbox WHERE capture_id > ?",
+                                  [after]).fetchone()[0]
+        if first is None:
+            return []
+        sizes = sorted(self.conn.execute(
+            "SELECT capture_id, body_bytes FROM crawl_inbox WHERE capture_id BETWEEN ? AND ?",
+            [first, first + limit - 1],
+        ).fetchall())
+        last, total = first, 0
+        for capture_id, size in sizes:
+            if max_bytes is not None and total and total + (size or 0) > max_bytes:
+                break
+            total += size or 0
+            last = capture_id
+        rows = sorted(self.conn.execute(
             "SELECT capture_id, source, role, url, final_url, status, content_type, etag, last_modified,"
-            " lastmod, anchor, fetched_at, body, run_id, links FROM crawl_inbox WHERE capture_id > ?"
-            " ORDER BY capture_id LIMIT ?",
-            [after, limit],
-        ).fetchall()
+            " lastmod, anchor, fetched_at, run_id, links FROM crawl_inbox WHERE capture_id BETWEEN ? AND ?",
+            [first, last],
+        ).fetchall(), key=lambda row: row[0])
+        pieces: dict[int, list[tuple[int, bytes]]] = {}
+        for capture_id, number, piece in self.conn.execute(
+            "SELECT capture_id, part, bytes FROM crawl_inbox_parts WHERE capture_id BETWEEN ? AND ?",
+            [first, last],
+        ).fetchall():
+            pieces.setdefault(capture_id, []).append((number, piece))
+        return [(*row[:12], b"".join(piece for _, piece in sorted(pieces.get(row[0], ()))), *row[12:])
+                for row in rows]
 
     def inbox_delete(self, capture_ids: Sequence[int]) -> None:
-        self.conn.execute(
-            "DELETE FROM crawl_inbox WHERE capture_id IN (SELECT unnest(?::BIGINT[]))", [list(capture_ids)]
-        )
+        ids = [list(capture_ids)]
+        self.conn.execute("DELETE FROM crawl_inbox_parts WHERE capture_id IN (SELECT unnest(?::BIGINT[]))", ids)
+        self.conn.execute("DELETE FROM crawl_inbox WHERE capture_id IN (SELECT unnest(?::BIGINT[]))", ids)
 
     def inbox_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM crawl_inbox").fetchone()[0]

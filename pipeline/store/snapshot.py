@@ -91,14 +91,14 @@ class SnapshotMixin(StoreConnection):
         "research_articles", "article_labels", "weekly_label_province", "stories", "first_reports",
     )
 
-    #: Tables a snapshot leaves out: the repost detector's bookkeeping, nothing to query.
-    NOT_IN_SNAPSHOT: tuple[str, ...] = ("dedup_signatures", "dedup_bands", "crawl_archive")
+    #: Tables a snapshot leaves out: the repost detector's bookkeeping and raw bytes, nothing to query.
+    NOT_IN_SNAPSHOT: tuple[str, ...] = ("dedup_signatures", "dedup_bands", "crawl_archive", "crawl_inbox_parts")
 
     def copy_database_to(self, target: Path) -> None:
         """Write a read-only copy of this database into the new file ``target``.
 
         Every table with every row and column, except that BLOB columns (the
-        raw captures: ``pages.body``, ``crawl_inbox.body``) are NULL: they are
+        raw captures: ``pages.body``) are NULL: they are
         the pipeline's to re-extract from, and would make every copy as large
         as the crawl; the tables of ``NOT_IN_SNAPSHOT`` are left out. Views
         come along; those of ``MATERIALIZED_VIEWS`` become tables of the same
