@@ -25,11 +25,10 @@ matches, so that a query for 学区 does not rank an article that only says
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from .searchwords import TOKENIZER_VERSION, lookup_keys, to_simplified, tokenizer, words
+from .searchwords import TOKENIZER_VERSION, lookup_keys, to_simplified, tokenizer, word_counts, words
 from .store.research import SearchFilters
 
 __all__ = ["Hit", "SearchResult", "highlight", "parse_query", "query_terms", "search", "snippet", "tokenizer",
@@ -154,8 +153,7 @@ def _rerank(rows: list[tuple], words_: list[str], phrases: list[str]) -> list[tu
         title, text, bm25 = row[title_at], row[text_at], row[score_at]
         whole = []
         if words_:
-            counts = Counter(words(f"{title or ''}\n{text}"))
-            whole = [counts.get(t, 0) for t in words_]
+            whole = word_counts(f"{title or ''}\n{text}", words_)
             if not all(whole):  # a word only inside a longer word (学区 in 学区房)
                 continue
         whole += [text.count(p) + (title or "").count(p) for p in phrases]

@@ -88,6 +88,28 @@ def words(text: str) -> list[str]:
     return out
 
 
+def word_counts(text: str, wanted: Iterable[str]) -> list[int]:
+    """How often each wanted word occurs in ``words(text)``, segmenting only the blocks that
+    hold one of them: jieba cuts each block (a run between punctuation and spaces) on its
+    own, so the counts are those of the whole text at a fraction of the cost."""
+    import jieba
+
+    wanted = list(wanted)
+    counts = dict.fromkeys(wanted, 0)
+    for block in jieba.re_han_default.split(text):
+        if block and any(word in block for word in wanted):
+            for word in _block_words(block):
+                if word in counts:
+                    counts[word] += 1
+    return [counts[word] for word in wanted]
+
+
+@lru_cache(maxsize=50_000)
+def _block_words(block: str) -> tuple[str, ...]:
+    """``words`` of one block, cached: a story's reposts are among the candidates together."""
+    return tuple(words(block))
+
+
 @lru_cache(maxsize=200_000)
 def _run_terms(run: str) -> tuple[tuple[str, int], ...]:
     """(dictionary word, non-overlapping occurrences) for one run of Chinese characters.

@@ -43,13 +43,15 @@ class SearchIndexMixin(StoreConnection):
     def save_search_entries(self, entries: Sequence, tokenizer_version: str) -> None:
         """Write entries (``searchwords.IndexEntry``) as one segment, replacing earlier entries of
         the same articles. Call inside the transaction that stores the articles."""
+        from itertools import chain
+
+        import numpy as np
         import pyarrow as pa
 
         if not entries:
             return
         latest = {e.article_id: e for e in entries}
         entries = list(latest.values())
-        self.forget_search_docs(list(latest))
         first = self.conn.execute("SELECT next_doc FROM search_counter").fetchone()[0]
         self.conn.execute("UPDATE search_counter SET next_doc = ?", [first + len(entries)])
         docs = pa.table({
@@ -58,24 +60,29 @@ class SearchIndexMixin(StoreConnection):
             "content_hash": [e.content_hash for e in entries],
             "text_bytes": pa.array([e.text_bytes for e in entries], pa.int32()),
         })
-        terms, numbers, counts = [], [], []
-        for number, entry in enumerate(entries, start=first):
-            terms.extend(entry.terms)
-            counts.extend(entry.terms.values())
-            numbers.extend([number] * len(entry.terms))
-        postings = pa.table({"term": terms, "doc": pa.array(numbers, pa.int32()),
-                             "tf": pa.array(counts, pa.int32())})
+        # One string of words and one of counts per article, split by DuckDB: building
+        # millions of Python objects for Arrow costs more than the whole insert.
+        postings = pa.table({
+            "doc": docs.column("doc"),
+            "terms": ["\x1f".join(e.terms) for e in entries],
+            "tfs": pa.ListArray.from_arrays(
+                np.cumsum([0] + [len(e.terms) for e in entries], dtype=np.int32),
+                np.fromiter(chain.from_iterable(e.terms.values() for e in entries), dtype=np.int32)),
+        })
         self.conn.register("new_search_docs", docs)
         self.conn.register("new_postings", postings)
         try:
+            self.conn.execute("DELETE FROM search_docs WHERE article_id IN (SELECT article_id FROM new_search_docs)")
             self.conn.execute(
                 "INSERT INTO search_docs SELECT doc, article_id, content_hash, text_bytes, ?, ? FROM new_search_docs",
                 [tokenizer_version, utcnow()])
             # Sorted by word: a segment's rows for one word are together, and DuckDB's
             # min/max per block lets a lookup skip the rest.
             self.conn.execute(
-                "INSERT INTO search_terms SELECT ?, term, list(doc ORDER BY doc), list(tf ORDER BY doc)"
-                " FROM new_postings GROUP BY term ORDER BY term", [first])
+                "INSERT INTO search_terms SELECT ?, term, list(doc), list(tf)"  # one pass: the lists stay aligned
+                " FROM (SELECT doc, unnest(string_split(terms, chr(31))) AS term,"
+                "  unnest(tfs) AS tf FROM new_postings WHERE terms <> '')"
+                " GROUP BY term ORDER BY term", [first])
         finally:
             self.conn.unregister("new_search_docs")
             self.conn.unregister("new_postings")
