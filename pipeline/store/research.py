@@ -111,6 +111,7 @@ class ResearchMixin(StoreConnection):
         scan = ("SELECT article_id, published_at, strlen(text_normalized) AS len, "
                 + ", ".join(f"{count(i)} AS tf{i}" for i in range(n)) +
                 " FROM research_articles WHERE " + filter_sql + " AND " + " AND ".join(holds(i) for i in range(n)))
+        ctes: list[str] = []
         if lookup is None:
             matched = scan
         else:
@@ -119,14 +120,27 @@ class ResearchMixin(StoreConnection):
             exact = [f"max(p.tf) FILTER (WHERE p.term = $t{i}) AS x{i}" for i, (_, ok) in enumerate(lookup) if ok]
             tfs = [f"h.x{i} AS tf{i}" if ok else f"{count(i, 'r.')} AS tf{i}" for i, (_, ok) in enumerate(lookup)]
             checks = [holds(i, "r.") for i, (_, ok) in enumerate(lookup) if not ok]
-            matched = (
-                "SELECT r.article_id, r.published_at, d.text_bytes AS len, " + ", ".join(tfs) +
-                " FROM (SELECT p.doc" + "".join(", " + x for x in exact) +
-                "  FROM (SELECT term, unnest(docs) AS doc, unnest(tfs) AS tf FROM search_terms"
-                "   WHERE list_contains($keys, term)) p GROUP BY p.doc HAVING count(*) = $nkeys) h"
-                " JOIN search_docs d ON d.doc = h.doc AND d.tokenizer = $tok"
-                " JOIN research_articles r ON r.article_id = d.article_id"
-                " WHERE " + " AND ".join([_qualified(filter_sql), *checks]))
+            hits = ("(SELECT p.doc" + "".join(", " + x for x in exact) +
+                    "  FROM (SELECT term, unnest(docs) AS doc, unnest(tfs) AS tf FROM search_terms"
+                    "   WHERE list_contains($keys, term)) p GROUP BY p.doc HAVING count(*) = $nkeys) h"
+                    " JOIN search_docs d ON d.doc = h.doc AND d.tokenizer = $tok")
+            if not checks and filter_sql == "TRUE" and not unindexed:
+                # Every count is in the index and nothing filters: score there, and read the
+                # articles' dates (the tie-break) only for those scoring at least the limit-th
+                # best (ties included, so the order is the one over all of them).
+                named["cut"] = limit - 1
+                ctes.append("scored AS MATERIALIZED (SELECT *, " + score_sql(n) + " AS score FROM (SELECT d.article_id,"
+                            " d.text_bytes AS len, " + ", ".join(f"h.x{i} AS tf{i}" for i in range(n)) +
+                            " FROM " + hits + "))")
+                matched = ("SELECT r.article_id, r.published_at, s.len, " + ", ".join(f"s.tf{i}" for i in range(n)) +
+                           " FROM scored s JOIN research_articles r ON r.article_id = s.article_id"
+                           " WHERE s.score >= coalesce((SELECT score FROM scored ORDER BY score DESC"
+                           "  LIMIT 1 OFFSET $cut), -1)")
+            else:
+                matched = (
+                    "SELECT r.article_id, r.published_at, d.text_bytes AS len, " + ", ".join(tfs) + " FROM " + hits +
+                    " JOIN research_articles r ON r.article_id = d.article_id"
+                    " WHERE " + " AND ".join([_qualified(filter_sql), *checks]))
             if unindexed:
                 matched += (" UNION ALL " + scan.replace(
                     "FROM research_articles WHERE",
@@ -134,7 +148,7 @@ class ResearchMixin(StoreConnection):
                     " (SELECT article_id FROM search_docs WHERE tokenizer = $tok) AND", 1))
         named["limit"] = limit
         sql = (
-            "WITH matched AS (" + matched + "),"
+            "WITH " + "".join(cte + ", " for cte in ctes) + "matched AS (" + matched + "),"
             " best AS (SELECT article_id, published_at, " + score_sql(n) + " AS score FROM matched"
             "  ORDER BY score DESC, published_at DESC NULLS LAST, article_id LIMIT $limit)"
             " SELECT r.article_id, r.story_id, r.title, r.published_at, r.outlet, r.region_province, r.region_city,"
