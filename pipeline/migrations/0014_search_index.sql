@@ -18,16 +18,16 @@ CREATE TABLE search_docs (
     indexed_at TIMESTAMP NOT NULL
 );
 
--- Postings: one row per word and segment (a batch written at once), the numbers of the
--- articles holding the word and, side by side, how often (in the text, plus twice in
--- the title). Lists, not a row per article and word: a million articles hold some
--- hundred million (word, article) pairs. A number whose search_docs row is gone
--- (the article changed and was indexed again under a new number) is ignored.
+-- Postings: one row per word and article holding it, with how often (in the text,
+-- plus twice in the title). Each batch (segment) is written sorted by word, so that
+-- DuckDB's min/max per block lets a lookup read only the blocks of its words. A
+-- number whose search_docs row is gone (the article changed and was indexed again
+-- under a new number) is ignored.
 CREATE TABLE search_terms (
     segment INTEGER NOT NULL,
     term VARCHAR NOT NULL,
-    docs INTEGER[] NOT NULL,
-    tfs INTEGER[] NOT NULL
+    doc INTEGER NOT NULL,
+    tf INTEGER NOT NULL
 );
 
 -- The next article number to hand out (numbers are never reused).
@@ -37,5 +37,5 @@ INSERT INTO search_counter VALUES (1);
 -- The postings as rows, for researchers' own SQL: which articles hold a word.
 CREATE VIEW search_postings AS
 SELECT p.term, d.article_id, p.tf
-FROM (SELECT term, unnest(docs) AS doc, unnest(tfs) AS tf FROM search_terms) p
+FROM search_terms p
 JOIN search_docs d ON d.doc = p.doc;

@@ -116,13 +116,15 @@ class ResearchMixin(StoreConnection):
             matched = scan
         else:
             keys = sorted({key for term_keys, _ in lookup for key in term_keys})
-            named.update({"keys": keys, "nkeys": len(keys), "tok": tokenizer_version})
+            named.update({f"k{j}": key for j, key in enumerate(keys)})
+            named.update({"nkeys": len(keys), "tok": tokenizer_version})
+            # term IN (constants) is pushed into the scan: only the blocks holding those words are read.
+            among = ", ".join(f"$k{j}" for j in range(len(keys)))
             exact = [f"max(p.tf) FILTER (WHERE p.term = $t{i}) AS x{i}" for i, (_, ok) in enumerate(lookup) if ok]
             tfs = [f"h.x{i} AS tf{i}" if ok else f"{count(i, 'r.')} AS tf{i}" for i, (_, ok) in enumerate(lookup)]
             checks = [holds(i, "r.") for i, (_, ok) in enumerate(lookup) if not ok]
             hits = ("(SELECT p.doc" + "".join(", " + x for x in exact) +
-                    "  FROM (SELECT term, unnest(docs) AS doc, unnest(tfs) AS tf FROM search_terms"
-                    "   WHERE list_contains($keys, term)) p GROUP BY p.doc HAVING count(*) = $nkeys) h"
+                    "  FROM search_terms p WHERE p.term IN (" + among + ") GROUP BY p.doc HAVING count(*) = $nkeys) h"
                     " JOIN search_docs d ON d.doc = h.doc AND d.tokenizer = $tok")
             if not checks and filter_sql == "TRUE" and not unindexed:
                 # Every count is in the index and nothing filters: score there, and read the

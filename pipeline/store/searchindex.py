@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from .schema import StoreConnection
 from .timestamps import utcnow
 
-#: Articles per backfill transaction: large enough that a segment's postings are long
-#: lists (few rows per word to read at query time), small enough to hold in memory.
+#: Articles per backfill transaction: large enough that a segment's rows of one word fill
+#: whole blocks (a lookup reads few), small enough to hold in memory.
 INDEX_BATCH = 50_000
 
 
@@ -79,10 +79,10 @@ class SearchIndexMixin(StoreConnection):
             # Sorted by word: a segment's rows for one word are together, and DuckDB's
             # min/max per block lets a lookup skip the rest.
             self.conn.execute(
-                "INSERT INTO search_terms SELECT ?, term, list(doc), list(tf)"  # one pass: the lists stay aligned
+                "INSERT INTO search_terms SELECT ?, term, doc, tf"
                 " FROM (SELECT doc, unnest(string_split(terms, chr(31))) AS term,"
                 "  unnest(tfs) AS tf FROM new_postings WHERE terms <> '')"
-                " GROUP BY term ORDER BY term", [first])
+                " ORDER BY term, doc", [first])
         finally:
             self.conn.unregister("new_search_docs")
             self.conn.unregister("new_postings")
@@ -136,22 +136,19 @@ class SearchIndexMixin(StoreConnection):
         return done
 
     def compact_search_terms(self) -> None:
-        """Merge small segments (one per ingest batch) into one, and drop the numbers of
-        entries that were replaced: lookups then read one row per word per segment."""
+        """Rewrite the small segments (one per ingest batch) as one sorted by word, without the
+        numbers of entries that were replaced: a lookup then reads few blocks."""
         small = INDEX_BATCH // 10
         with self.transaction():
             segments = [row[0] for row in self.conn.execute(
-                "SELECT segment FROM search_terms GROUP BY segment HAVING max(len(docs)) < ?", [small]).fetchall()]
+                "SELECT segment FROM search_terms GROUP BY segment HAVING count(DISTINCT doc) < ?", [small]).fetchall()]
             if len(segments) < 2:
                 return
             self.conn.execute(
-                "CREATE TEMP TABLE merged_terms AS"
-                " WITH p AS (SELECT term, unnest(docs) AS doc, unnest(tfs) AS tf FROM search_terms"
-                "  WHERE list_contains(?::INTEGER[], segment))"
-                " SELECT ?::INTEGER AS segment, p.term, list(p.doc ORDER BY p.doc) AS docs,"
-                "  list(p.tf ORDER BY p.doc) AS tfs"
-                " FROM p SEMI JOIN search_docs d ON d.doc = p.doc GROUP BY p.term ORDER BY p.term",
-                [segments, max(segments)])
+                "CREATE TEMP TABLE merged_terms AS SELECT ?::INTEGER AS segment, p.term, p.doc, p.tf"
+                " FROM search_terms p SEMI JOIN search_docs d ON d.doc = p.doc"
+                " WHERE list_contains(?::INTEGER[], p.segment) ORDER BY p.term, p.doc",
+                [max(segments), segments])
             try:
                 self.conn.execute("DELETE FROM search_terms WHERE list_contains(?::INTEGER[], segment)", [segments])
                 self.conn.execute("INSERT INTO search_terms SELECT * FROM merged_terms")
