@@ -198,3 +198,20 @@ def test_index_command_indexes_and_publishes(tmp_path):
         assert search(snap, "教联体").method == BY_INDEX
     again = CliRunner().invoke(main, ["--db", str(db), "index"])
     assert "indexed 0 articles" in again.output
+
+
+def test_search_command_says_when_it_scans(tmp_path):
+    db = tmp_path / "unindexed.duckdb"
+    articles, labels = _corpus(60)
+    with Store(db) as store:
+        store.bulk_load_articles(articles)
+        store.bulk_load_classifications(labels)
+        publish_snapshot(store)
+    runner = CliRunner()
+    before = runner.invoke(main, ["--db", str(db), "search", "教联体"])
+    assert before.exit_code == 0, before.output
+    assert "searched by index, and a scan of" in before.stderr and "edualliance index" in before.stderr
+    assert runner.invoke(main, ["--db", str(db), "index"]).exit_code == 0
+    after = runner.invoke(main, ["--db", str(db), "search", "教联体"])
+    assert "searched by" not in after.stderr
+    assert after.stdout == before.stdout  # the same stories either way
