@@ -4,8 +4,8 @@ An entry is written in the transaction that writes its article (ingest), or
 later by ``index_missing`` (`edualliance index`), which indexes the articles
 that have no entry for their current text in batches, one transaction each:
 a crash keeps the finished batches and a rerun goes on from there. An article
-whose text changes loses its entry in the same statement batch
-(``forget_search_docs``), so an entry always describes the text stored.
+whose text changes loses its entry in the transaction that stores the change
+(``WritesMixin.save_articles``), so an entry always describes the text stored.
 """
 
 from __future__ import annotations
@@ -34,12 +34,6 @@ class IndexStatus:
 class SearchIndexMixin(StoreConnection):
     """Entries of the search index and the coverage search checks."""
 
-    def forget_search_docs(self, article_ids: Sequence[str]) -> None:
-        """Drop the entries of these articles (their text changed): they are unindexed until indexed again."""
-        if article_ids:
-            self.conn.execute("DELETE FROM search_docs WHERE list_contains(?::VARCHAR[], article_id)",
-                              [list(article_ids)])
-
     def save_search_entries(self, entries: Sequence, tokenizer_version: str) -> None:
         """Write entries (``searchwords.IndexEntry``) as one segment, replacing earlier entries of
         the same articles. Call inside the transaction that stores the articles."""
@@ -60,8 +54,8 @@ class SearchIndexMixin(StoreConnection):
             "content_hash": [e.content_hash for e in entries],
             "text_bytes": pa.array([e.text_bytes for e in entries], pa.int32()),
         })
-        # One string of words and one of counts per article, split by DuckDB: building
-        # millions of Python objects for Arrow costs more than the whole insert.
+        # Per article one string of its words (split by DuckDB) and its counts as an Arrow list
+        # from numpy: millions of Python strings and ints for Arrow cost more than the insert.
         postings = pa.table({
             "doc": docs.column("doc"),
             "terms": ["\x1f".join(e.terms) for e in entries],
