@@ -17,10 +17,14 @@ article), then measures, in this process:
   ``weekly_label_province`` for the last year (what researchers run; goal
   ≤ 0.5 s) and (b) the same counts aggregated afresh from ``article_labels``
   over all years — and, for comparison, (a) on the writer's live views;
+- index: ``Store.index_missing`` (what `edualliance index` runs) over the
+  whole corpus, before the snapshot is published;
 - search: ``城乡 共同体`` with --since/--label as in the README, and
   ``教联体`` over everything (first call and median of the next ones), both
   with reposts merged into stories as `search` and the explorer show them,
-  and the same query with a phrase and a province filter;
+  and the same query with a phrase and a province filter, each by the
+  search index and by scanning every text (``scan=True``), and whether both
+  give the same hits;
 - digest: the full weekly digest of the latest week on the snapshot (goal ≤ 5 s);
 - peak memory (max RSS, DuckDB included) of the load process (generation
   included) and of the read process (queries, search, digest), run apart.
@@ -92,6 +96,15 @@ def load_phase(args, report, figures) -> None:
         report("  the same, rows of both tables", f"{figures['load_rows']:,.0f} rows/s")
         del articles, labels
 
+        from edualliance.pipeline.searchwords import tokenizer
+
+        tokenizer()  # jieba's dictionary loads once per process (~1 s); not build time
+        start = time.perf_counter()
+        store.index_missing()
+        index_s = time.perf_counter() - start
+        figures["index_build"] = index_s
+        report("build the search index (edualliance index)", f"{index_s:.1f} s = {args.n / index_s:,.0f} articles/s")
+
         start = time.perf_counter()
         publish_snapshot(store)
         report("publish the snapshot (copy + research tables)", f"{time.perf_counter() - start:.1f} s")
@@ -119,21 +132,24 @@ def read_phase(args, report, figures) -> None:
         figures["query_fresh"] = med
 
         tokenizer()  # jieba's dictionary loads once per process (~1 s); not a query cost
-        first, med, result = timed(
-            lambda: search(snap, "城乡 共同体", since=datetime(2024, 1, 1), label="urban_rural"), args.repeat)
-        report("search 城乡 共同体 --since 2024-01-01 --label urban_rural",
-               f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
-        figures["search"] = med
-        first, med, result = timed(lambda: search(snap, "教联体"), args.repeat)
-        report("search 教联体 (all articles, stories merged)",
-               f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
-        figures["search_all"] = med
         from edualliance.pipeline.store.research import SearchFilters as Filters
 
-        first, med, result = timed(lambda: search(snap, '"城乡教育共同体" 结对', filters=Filters(region="浙江省")),
-                                   args.repeat)
-        report('search "城乡教育共同体" 结对, province 浙江省', f"{med:.3f} s (first {first:.3f})")
-        figures["search_phrase"] = med
+        queries = (
+            ("search", "城乡 共同体 --since 2024-01-01 --label urban_rural",
+             lambda scan: search(snap, "城乡 共同体", since=datetime(2024, 1, 1), label="urban_rural", scan=scan)),
+            ("search_all", "教联体 (all articles, stories merged)", lambda scan: search(snap, "教联体", scan=scan)),
+            ("search_phrase", '"城乡教育共同体" 结对, province 浙江省',
+             lambda scan: search(snap, '"城乡教育共同体" 结对', filters=Filters(region="浙江省"), scan=scan)),
+        )
+        for key, name, run in queries:
+            for scan in (False, True):
+                first, med, result = timed(lambda: run(scan), args.repeat)
+                how = "scan" if scan else "index"
+                report(f"search {name}, {how}", f"{med:.3f} s (first {first:.3f}; {result.searched:,} searched)")
+                figures[key + ("_scan" if scan else "")] = med
+            same = run(False).hits == run(True).hits
+            report("  index and scan give the same hits", "yes" if same else "NO")
+            figures[key + "_same"] = float(same)
 
         out = args.dir / "digest"
         first, med, paths = timed(lambda: write_digest(snap, week=None, out_dir=out, images=False),
@@ -193,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
           f" (aggregated afresh over all years: {figures['query_fresh']:.3f} s)")
     print(f"  digest ≤ {GOALS['digest']} s: {figures['digest']:.2f} s"
           f" {'met' if figures['digest'] <= GOALS['digest'] else 'MISSED'}")
-    print(f"  search: {figures['search']:.3f} s (城乡 共同体 with --since and --label)")
+    print(f"  search: {figures['search']:.3f} s by the index, {figures['search_scan']:.3f} s scanning"
+          f" (城乡 共同体 with --since and --label); index build {figures['index_build']:.0f} s")
     print(f"  peak memory: {figures['peak_load']:,.0f} MB generating and loading,"
           f" {figures['peak_read']:,.0f} MB querying, searching and writing the digest")
     return 0
@@ -234,9 +251,12 @@ def growth(args) -> int:
     print("search time by corpus size (median):")
     keys = (("search", "城乡 共同体 --since --label"), ("search_all", "教联体, all articles"),
             ("search_phrase", '"城乡教育共同体" 结对 in 浙江省'))
-    print(f"  {'query':<32}" + "".join(f"{n / 1e6:>9g}M" for n in sizes))
+    keys = tuple((key + suffix, f"{name}, {how}") for key, name in keys
+                 for suffix, how in (("", "index"), ("_scan", "scan")))
+    print(f"  {'query':<44}" + "".join(f"{n / 1e6:>9g}M" for n in sizes))
     for key, name in keys:
-        print(f"  {name:<32}" + "".join(f"{results[n][key]:>9.3f}s" for n in sizes))
+        print(f"  {name:<44}" + "".join(f"{results[n][key]:>9.3f}s" for n in sizes))
+    print(f"  {'index build (s)':<44}" + "".join(f"{results[n]['index_build']:>9.0f}s" for n in sizes))
     if len(sizes) >= 2:
         small, large = sizes[-2], sizes[-1]
         print(f"extrapolated to {args.extrapolate / 1e6:.0f}M articles (linear, from the {small / 1e6:g}M and"
@@ -245,7 +265,7 @@ def growth(args) -> int:
             slope = (results[large][key] - results[small][key]) / (large - small)
             at = results[large][key] + slope * (args.extrapolate - large)
             verdict = "met" if at <= GOALS["search_10m"] else "MISSED"
-            print(f"  {name:<32} {slope * 1e6:.3f} s per million articles → {at:.2f} s"
+            print(f"  {name:<44} {slope * 1e6:.3f} s per million articles → {at:.2f} s"
                   f" (goal ≤ {GOALS['search_10m']} s: {verdict})")
     return 0
 

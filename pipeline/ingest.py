@@ -22,6 +22,7 @@ from .clean import MAX_PAGE_BYTES, CleaningError, clean_page
 from .facts import extract
 from .sniff import looks_like_html
 from .records import CleanResult, RawPage
+from .searchwords import TOKENIZER_VERSION, index_entry
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -220,10 +221,14 @@ def _classify(classifier, pairs, errors: list[InputError]) -> list:
 def _store(store: Store, cleaned, pairs, verdicts, errors: list[InputError], run_id: int | None,
            counts: Counts) -> None:
     extractions = [extract(a, v) for (_, a), v in zip(pairs, verdicts)]  # pure: before the transaction
+    entries = [index_entry(a.article_id, a.content_hash, a.title, a.text_normalized) for _, a in pairs]
     with store.transaction():
         counts.pages_new += len(store.save_pages(cleaned, run_id))
-        for outcome in store.save_articles(pairs):
+        outcomes = store.save_articles(pairs)
+        for outcome in outcomes:
             setattr(counts, f"articles_{outcome}", getattr(counts, f"articles_{outcome}") + 1)
+        # Searchable from this commit on: the article and its words together or not at all.
+        store.save_search_entries([e for e, o in zip(entries, outcomes) if o != "unchanged"], TOKENIZER_VERSION)
         store.save_classifications([(a.article_id, v) for (_, a), v in zip(pairs, verdicts) if v is not None])
         store.save_extractions(extractions)
         for error in errors:

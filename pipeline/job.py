@@ -1,6 +1,6 @@
 """The scheduled weekly job behind `edualliance run`: crawl every enabled source →
-publish the snapshot → write the due digests into the archive → regenerate its
-index and feed → mail each new digest once.
+publish the snapshot → add the new articles to the search index → write the due
+digests into the archive → regenerate its index and feed → mail each new digest once.
 
 Exit codes (what cron or systemd act on; every problem is also printed):
 
@@ -76,6 +76,12 @@ def run_job(store, config, sources, classifier, *, crawl_settings: dict[str, Any
         if report.flags:
             result.exit_code = EXIT_SOURCE_FLAGGED
             result.problems += [f"source flagged: {flag}" for flag in report.flags]
+
+    # The crawl's writer loads no jieba (its workers clean and classify): the articles it
+    # stored are added to the search index here, published with the digest's snapshot.
+    indexed = store.index_missing()
+    if indexed:
+        echo(f"search index: {indexed} articles added")
 
     run_id = store.start_run("digest")
     result.digest_run_id = run_id

@@ -7,36 +7,32 @@ occur. Reposts are merged: one hit per story (its best-ranked copy), with the
 number of copies and the outlets that carried it.
 
 DuckDB has no full-text search offline here, and its fts extension cannot
-segment Chinese. What measured best on a 1,000,000-article corpus (see
-bench/bench_store.py): no index at all. The query is segmented with jieba
-(with the reform models' terms added, so 教联体 or 集团化办学 stay one word);
-DuckDB scans the normalized text for articles containing every word (a
-columnar substring scan, filtered first by date and label) and ranks them by
-BM25; the best candidates are then segmented with jieba too and re-ranked on
-whole-word matches, so that a query for 学区 does not rank an article that only
-says 学区房. A jieba-token inverted index would need every article segmented
-at ~350k characters/s, minutes per million articles at every rebuild, for a
-query time the scan already meets.
+segment Chinese. The search index (migration 0014, ``searchwords.py``) holds,
+for every article, each dictionary word that occurs in it and how often: a
+query's words are looked up there, and only the articles holding all of them
+are read (a phrase or a word the dictionary lacks narrows the articles to
+those holding the dictionary words inside it, and their text is checked).
+Articles the index does not cover yet (stored by a crawl, or bulk-loaded) are
+scanned besides; a database without the index is scanned whole, and the
+result says which (``SearchResult.method``). Either way the same articles come
+out in the same order (tests/test_search_index.py). They are ranked by BM25's
+term saturation on their own counts and length (title hits count double); the
+best candidates are then segmented with jieba and re-ranked on whole-word
+matches, so that a query for 学区 does not rank an article that only says
+学区房.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
+from .searchwords import TOKENIZER_VERSION, lookup_keys, to_simplified, tokenizer, word_counts, words
 from .store.research import SearchFilters
 
-#: Terms of the field that jieba's dictionary lacks or splits (教联体 → 教/联体),
-#: and their false friends, kept whole so they do not match the shorter word.
-DOMAIN_WORDS: tuple[str, ...] = (
-    "教联体", "教共体", "集团化办学", "教育集团", "集团校", "紧密型", "名校+", "一校多区",
-    "学区制", "大学区", "学区化", "学区长", "片区", "联片教研", "城乡教育共同体", "城乡学校共同体",
-    "教育共同体", "学校共同体", "结对帮扶", "结对互助", "委托管理", "山海协作", "互助共同体",
-    "教育联合体", "家校社", "协同育人", "优质均衡", "学区房", "医共体", "医联体", "职教集团",
-)
+__all__ = ["Hit", "SearchResult", "highlight", "parse_query", "query_terms", "search", "snippet", "tokenizer",
+           "words"]
 
 #: Candidates fetched from the scan per result asked for, to re-rank on whole words;
 #: fetched again four times as many (up to MAX_CANDIDATES) while too few survive.
@@ -48,45 +44,10 @@ _SPACE = re.compile(r"\s+")
 _PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』')
 _WORDISH = re.compile(r"[\w+]", re.UNICODE)
 
-
-@lru_cache(maxsize=1)
-def tokenizer():
-    """A jieba tokenizer of our own (the global one is left as the classifier knows it)."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    for word in DOMAIN_WORDS:
-        tok.add_word(word, freq=200000)
-    return tok
-
-
-def words(text: str) -> list[str]:
-    """Whole words of ``text`` (precise mode), plus the dictionary words inside long ones
-    (城乡教育共同体 also yields 城乡, 教育, 共同体), the way a reader would look them up."""
-    tok = tokenizer()
-    out = []
-    for word in tok.lcut(text, HMM=False):
-        if not _WORDISH.search(word):
-            continue
-        out.append(word)
-        if len(word) > 3 and word not in ("学区房", "医共体", "医联体"):
-            for size in (2, 3):
-                for i in range(len(word) - size + 1):
-                    part = word[i:i + size]
-                    if tok.FREQ.get(part):
-                        out.append(part)
-    return out
-
-
-def to_simplified(text: str) -> str:
-    """The query in the script the normalized text is in (opencc t2s)."""
-    from .normalize import _t2s
-
-    return _t2s().convert(text)
+#: How a search found its articles (SearchResult.method).
+BY_INDEX = "index"
+NO_INDEX = "scan: this database has no search index (a snapshot from before migration 0014)"
+NO_KEYS = "scan: the query has no word of two Chinese characters or more to look up"
 
 
 def parse_query(query: str) -> tuple[list[str], list[str]]:
@@ -144,6 +105,7 @@ class SearchResult:
     searched: int  # articles the filters left to search
     hits: tuple[Hit, ...]  # one per story, best first
     phrases: tuple[str, ...] = ()
+    method: str = BY_INDEX  # BY_INDEX, "index, and a scan of N unindexed articles", or why it scanned
 
 
 def snippet(text: str, terms: list[str], width: int = 80) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -191,8 +153,7 @@ def _rerank(rows: list[tuple], words_: list[str], phrases: list[str]) -> list[tu
         title, text, bm25 = row[title_at], row[text_at], row[score_at]
         whole = []
         if words_:
-            counts = Counter(words(f"{title or ''}\n{text}"))
-            whole = [counts.get(t, 0) for t in words_]
+            whole = word_counts(f"{title or ''}\n{text}", words_)
             if not all(whole):  # a word only inside a longer word (学区 in 学区房)
                 continue
         whole += [text.count(p) + (title or "").count(p) for p in phrases]
@@ -205,18 +166,20 @@ def _rerank(rows: list[tuple], words_: list[str], phrases: list[str]) -> list[tu
 
 def search(store, query: str, *, since: datetime | None = None, until: datetime | None = None,
            label: str | None = None, limit: int = 20, filters: SearchFilters | None = None,
-           merge_stories: bool = True) -> SearchResult:
+           merge_stories: bool = True, scan: bool = False) -> SearchResult:
     """Stories (or, with ``merge_stories=False``, articles) matching every word and
-    phrase of ``query``, best first, with snippets."""
+    phrase of ``query``, best first, with snippets. ``scan``: read every text even
+    where the index could answer (the reference the index is checked against)."""
     filters = filters or SearchFilters(since=since, until=until, label=label)
     words_, phrases = parse_query(query)
     terms = [*words_, *phrases]
     if not terms:
         return SearchResult(query, (), 0, ())
+    lookup, method, unindexed = _plan(store, terms, scan)
     per_story = 3 if merge_stories else 1  # reposts take candidate places: fetch more
     fetch = limit * OVERFETCH * per_story
     while True:
-        searched, rows = store.search_candidates(terms, filters, fetch)
+        searched, rows = store.search_candidates(terms, filters, fetch, lookup, TOKENIZER_VERSION, unindexed)
         scored = _rerank(rows, words_, phrases)
         kept = _best_per_story(scored) if merge_stories else scored
         # Too many candidates held a term only inside longer words, or were copies: look further.
@@ -234,7 +197,23 @@ def search(store, query: str, *, since: datetime | None = None, until: datetime 
         copies, outlets = sizes.get(story_id, (1, [outlet] if outlet else []))
         hits.append(Hit(article_id, title, published, outlet, province, primary, tuple(labels or ()),
                         round(score, 4), snip, spans, story_id, city, sense, url, copies, tuple(outlets)))
-    return SearchResult(query, tuple(terms), searched, tuple(hits), tuple(phrases))
+    return SearchResult(query, tuple(terms), searched, tuple(hits), tuple(phrases), method)
+
+
+def _plan(store, terms: list[str], scan: bool) -> tuple[list | None, str, bool]:
+    """(per-term index lookups or None to scan, how, whether unindexed articles are scanned besides)."""
+    if scan:
+        return None, "scan: asked for", False
+    if not store.has_search_index():
+        return None, NO_INDEX, False
+    lookup = [lookup_keys(term) for term in terms]
+    if not any(keys for keys, _ in lookup):
+        return None, NO_KEYS, False
+    status = store.search_index_status(TOKENIZER_VERSION)
+    if status.complete:
+        return lookup, BY_INDEX, False
+    missing = status.articles - status.indexed
+    return lookup, f"index, and a scan of {missing} unindexed articles (run `edualliance index`)", True
 
 
 def _best_per_story(scored: list[tuple[float, int, tuple]]) -> list[tuple[float, int, tuple]]:

@@ -76,13 +76,15 @@ def search(ctx: click.Context, query: str, since, until, label: str | None, sens
 
     Example: edualliance search '"城乡教育共同体" 结对' --region 浙江省 --since 2024-01-01
     """
-    from edualliance.pipeline.search import highlight
+    from edualliance.pipeline.search import BY_INDEX, highlight
     from edualliance.pipeline.search import search as run_search
     from edualliance.pipeline.store.research import SearchFilters
 
     filters = SearchFilters(since=since, until=until, label=label, sense=sense, region=region, outlet=outlet)
     with open_snapshot(ctx) as store:
         result = run_search(store, query, filters=filters, limit=limit, merge_stories=not every_copy)
+    if result.terms and result.method != BY_INDEX:
+        click.echo(f"edualliance: searched by {result.method}", err=True)  # slower, same results
     if as_json:
         for hit in result.hits:
             click.echo(json.dumps({

@@ -27,7 +27,7 @@ _DIGITS = re.compile(r"^[\d.,%％年月日号]+$")
 
 
 def _terms_of(text: str) -> set[str]:
-    from ..search import tokenizer
+    from ..searchwords import tokenizer
 
     out = set()
     for word in tokenizer().lcut(text, HMM=False):

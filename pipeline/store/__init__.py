@@ -18,6 +18,7 @@ module                    holds
 ``research.py``           search, export, diffusion, researchers' own SQL
 ``weekly.py``             the weekly digest's reads
 ``records.py``            facts, alliances, policy documents extracted from articles
+``searchindex.py``        the search index: entries, backfill, coverage
 ``explore.py``            the web explorer's reads
 ``archive.py``            the digest archive: weeks written, mails sent (weekly job)
 ``snapshot.py``           the read-only copy published after every run
@@ -36,6 +37,7 @@ from .records import RecordsMixin
 from .research import ResearchMixin
 from .runs import RunsMixin
 from .schema import StoreConnection, StoreError, migrations
+from .searchindex import SearchIndexMixin
 from .snapshot import SNAPSHOT_ENV, SnapshotMixin, publish_snapshot, snapshot_path
 from .timestamps import BEIJING, utcnow
 from .weekly import WeeklyMixin
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 
-class Store(RunsMixin, WritesMixin, RecordsMixin, LabelsMixin, ChoicesMixin, CrawlMixin, DedupMixin, ResearchMixin,
+class Store(RunsMixin, WritesMixin, SearchIndexMixin, RecordsMixin, LabelsMixin, ChoicesMixin, CrawlMixin, DedupMixin, ResearchMixin,
             WeeklyMixin, ExplorerMixin, ArchiveMixin, SnapshotMixin, StoreConnection):
     """A connection to one corpus database: ``Store(path)`` to write, ``Store(path, read_only=True)`` to read.
 

@@ -57,52 +57,111 @@ CANDIDATE_COLUMNS = ("article_id", "story_id", "title", "published_at", "outlet"
                      "primary_label", "labels", "sense", "url", "text_normalized", "score")
 
 
+#: The text length (UTF-8 bytes, about 1,000 Chinese characters: a typical news article)
+#: against which a long text's counts are discounted. A constant, not the corpus mean,
+#: so that an article's score needs nothing but its own counts and length: the index
+#: gives those without reading the other articles.
+REFERENCE_BYTES = 3000
+
+
+def score_sql(n: int) -> str:
+    """BM25's term saturation (k1 = 1.2, b = 0.75) summed over the ``n`` terms of a row of
+    ``matched`` (columns tf0…, len). Every term is required, so they weigh alike (no idf)."""
+    # DOUBLE throughout: the index's INTEGER and the scan's BIGINT counts give the same floats.
+    norm = f"1.2::DOUBLE * (0.25::DOUBLE + 0.75::DOUBLE * len::DOUBLE / {REFERENCE_BYTES}::DOUBLE)"
+    return " + ".join(f"tf{i}::DOUBLE * 2.2::DOUBLE / (tf{i}::DOUBLE + {norm})" for i in range(n))
+
+
+def _qualified(filter_sql: str) -> str:
+    """The filter clause over research_articles aliased ``r``."""
+    import re
+
+    columns = ("published_at", "labels", "sense", "region_province", "region_city", "outlet", "reposted_from")
+    return re.sub(r"(?<![\w.$])(" + "|".join(columns) + r")\b", r"r.\1", filter_sql)
+
+
 class ResearchMixin(StoreConnection):
     """Search, export, diffusion and researchers' own queries."""
 
-    def search_candidates(self, terms: Sequence[str], filters: SearchFilters, limit: int) -> tuple[int, list[tuple]]:
+    def search_candidates(self, terms: Sequence[str], filters: SearchFilters, limit: int,
+                          lookup: Sequence[tuple[tuple[str, ...], bool]] | None = None,
+                          tokenizer_version: str = "", unindexed: bool = True) -> tuple[int, list[tuple]]:
         """(articles the filters leave, rows of CANDIDATE_COLUMNS) for articles holding every term
-        (title or text), best BM25 first (title hits count double)."""
+        (title or text), best first by ``score_sql`` (title hits count double).
+
+        Without ``lookup`` every filtered text is scanned. With it (per term: the index terms
+        every article holding it holds, and whether the index gives its articles exactly),
+        the articles come from the search index (migration 0014), and with ``unindexed`` the
+        articles without an entry are scanned besides. Both give the same rows.
+        """
         if not terms:
             return 0, []
         filter_sql, named = filters.where()
         n = len(terms)
-        hit = ", ".join(
-            f"(contains(text_normalized, $t{i}) OR contains(coalesce(title, ''), $t{i})) AS h{i}" for i in range(n))
-        every = " AND ".join(f"h{i}" for i in range(n))
-        tf = ", ".join(
-            f"CASE WHEN {every} THEN"
-            f" (strlen(text_normalized) - strlen(replace(text_normalized, $t{i}, ''))) // strlen($t{i})"
-            f" + 2 * ((strlen(coalesce(title, '')) - strlen(replace(coalesce(title, ''), $t{i}, '')))"
-            f" // strlen($t{i})) END AS tf{i}" for i in range(n))
-        df = ", ".join(f"count(*) FILTER (WHERE h{i}) AS df{i}" for i in range(n))
-        bm25 = " + ".join(
-            f"ln(1 + (s.n - s.df{i} + 0.5) / (s.df{i} + 0.5)) * m.tf{i} * 2.2"
-            f" / (m.tf{i} + 1.2 * (0.25 + 0.75 * m.len / s.avglen))" for i in range(n))
         named.update({f"t{i}": term for i, term in enumerate(terms)})
+
+        def count(i: int, alias: str = "") -> str:
+            text, title = f"{alias}text_normalized", f"coalesce({alias}title, '')"
+            return (f"(strlen({text}) - strlen(replace({text}, $t{i}, ''))) // strlen($t{i})"
+                    f" + 2 * ((strlen({title}) - strlen(replace({title}, $t{i}, ''))) // strlen($t{i}))")
+
+        def holds(i: int, alias: str = "") -> str:
+            return f"(contains({alias}text_normalized, $t{i}) OR contains(coalesce({alias}title, ''), $t{i}))"
+
+        scan = ("SELECT article_id, published_at, strlen(text_normalized) AS len, "
+                + ", ".join(f"{count(i)} AS tf{i}" for i in range(n)) +
+                " FROM research_articles WHERE " + filter_sql + " AND " + " AND ".join(holds(i) for i in range(n)))
+        ctes: list[str] = []
+        if lookup is None:
+            matched = scan
+        else:
+            keys = sorted({key for term_keys, _ in lookup for key in term_keys})
+            named.update({f"k{j}": key for j, key in enumerate(keys)})
+            named.update({"nkeys": len(keys), "tok": tokenizer_version})
+            # term IN (constants) is pushed into the scan: only the blocks holding those words are read.
+            among = ", ".join(f"$k{j}" for j in range(len(keys)))
+            exact = [f"max(p.tf) FILTER (WHERE p.term = $t{i}) AS x{i}" for i, (_, ok) in enumerate(lookup) if ok]
+            tfs = [f"h.x{i} AS tf{i}" if ok else f"{count(i, 'r.')} AS tf{i}" for i, (_, ok) in enumerate(lookup)]
+            checks = [holds(i, "r.") for i, (_, ok) in enumerate(lookup) if not ok]
+            hits = ("(SELECT p.doc" + "".join(", " + x for x in exact) +
+                    "  FROM search_terms p WHERE p.term IN (" + among + ") GROUP BY p.doc HAVING count(*) = $nkeys) h"
+                    " JOIN search_docs d ON d.doc = h.doc AND d.tokenizer = $tok")
+            if not checks and filter_sql == "TRUE" and not unindexed:
+                # Every count is in the index and nothing filters: score there, and read the
+                # articles' dates (the tie-break) only for those scoring at least the limit-th
+                # best (ties included, so the order is the one over all of them).
+                named["cut"] = limit - 1
+                ctes.append("scored AS MATERIALIZED (SELECT *, " + score_sql(n) + " AS score FROM (SELECT d.article_id,"
+                            " d.text_bytes AS len, " + ", ".join(f"h.x{i} AS tf{i}" for i in range(n)) +
+                            " FROM " + hits + "))")
+                matched = ("SELECT r.article_id, r.published_at, s.len, " + ", ".join(f"s.tf{i}" for i in range(n)) +
+                           " FROM scored s JOIN research_articles r ON r.article_id = s.article_id"
+                           " WHERE s.score >= coalesce((SELECT score FROM scored ORDER BY score DESC"
+                           "  LIMIT 1 OFFSET $cut), -1)")
+            else:
+                matched = (
+                    "SELECT r.article_id, r.published_at, d.text_bytes AS len, " + ", ".join(tfs) + " FROM " + hits +
+                    " JOIN research_articles r ON r.article_id = d.article_id"
+                    " WHERE " + " AND ".join([_qualified(filter_sql), *checks]))
+            if unindexed:
+                matched += (" UNION ALL " + scan.replace(
+                    "FROM research_articles WHERE",
+                    "FROM research_articles WHERE article_id NOT IN"
+                    " (SELECT article_id FROM search_docs WHERE tokenizer = $tok) AND", 1))
         named["limit"] = limit
         sql = (
-            "WITH flagged AS ("
-            "  SELECT article_id, published_at, strlen(text_normalized) AS len, text_normalized, title, " + hit +
-            "  FROM research_articles WHERE " + filter_sql + "),"
-            " base AS MATERIALIZED (SELECT article_id, published_at, len, "
-            + ", ".join(f"h{i}" for i in range(n)) + ", " + tf + " FROM flagged),"
-            " stats AS (SELECT count(*) AS n, greatest(avg(len), 1) AS avglen, " + df + " FROM base),"
-            " best AS (SELECT m.article_id, m.published_at, " + bm25 + " AS score, s.n"
-            "  FROM base m, stats s WHERE " + " AND ".join(f"m.h{i}" for i in range(n)) +
-            "  ORDER BY score DESC, m.published_at DESC NULLS LAST, m.article_id LIMIT $limit)"
+            "WITH " + "".join(cte + ", " for cte in ctes) + "matched AS (" + matched + "),"
+            " best AS (SELECT article_id, published_at, " + score_sql(n) + " AS score FROM matched"
+            "  ORDER BY score DESC, published_at DESC NULLS LAST, article_id LIMIT $limit)"
             " SELECT r.article_id, r.story_id, r.title, r.published_at, r.outlet, r.region_province, r.region_city,"
-            "  r.primary_label, r.labels, r.sense, coalesce(r.url, r.path), r.text_normalized, b.score, b.n"
+            "  r.primary_label, r.labels, r.sense, coalesce(r.url, r.path), r.text_normalized, b.score"
             " FROM best b JOIN research_articles r ON r.article_id = b.article_id"
             " ORDER BY b.score DESC, b.published_at DESC NULLS LAST, b.article_id"
         )
         rows = self.conn.execute(sql, named).fetchall()
-        if rows:
-            searched = rows[0][-1]
-        else:
-            params = {k: v for k, v in named.items() if k.startswith("f_")}
-            searched = self.conn.execute("SELECT count(*) FROM research_articles WHERE " + filter_sql, params).fetchone()[0]
-        return int(searched), [row[:-1] for row in rows]
+        params = {k: v for k, v in named.items() if k.startswith("f_")}
+        searched = self.conn.execute("SELECT count(*) FROM research_articles WHERE " + filter_sql, params).fetchone()[0]
+        return int(searched), rows
 
     def story_sizes(self, story_ids: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
         """story_id → (articles in the story, outlets that carried it)."""

@@ -79,13 +79,15 @@ class WritesMixin(StoreConnection):
             [[article.article_id for _, article in items]],
         ).fetchall())
         now = utcnow()
-        outcomes, rows = [], {}
+        outcomes, rows, updated = [], {}, set()
         for page_id, article in items:
             before = known.get(article.article_id)
             if before is not None and before == article.content_hash:
                 outcomes.append("unchanged")
                 continue
             outcomes.append("new" if before is None else "updated")
+            if before is not None:
+                updated.add(article.article_id)
             known[article.article_id] = article.content_hash
             rows[article.article_id] = [
                 article.article_id, page_id, article.page_key, article.part, article.url, article.path,
@@ -96,6 +98,10 @@ class WritesMixin(StoreConnection):
                 article.region_level, article.carrier,
             ]
         if rows:
+            # A changed text's search entry no longer describes it: unindexed until indexed again.
+            if updated:
+                self.conn.execute("DELETE FROM search_docs WHERE list_contains(?::VARCHAR[], article_id)",
+                                  [sorted(updated)])
             self.conn.execute(
                 "INSERT INTO articles (article_id, page_id, page_key, part, url, path, source, site, title,"
                 " published_at, outlet, reposted_from, author, text, text_normalized, content_hash, script,"
@@ -183,6 +189,7 @@ class WritesMixin(StoreConnection):
         self.conn.register("bulk_articles", table)
         try:
             if replace:
+                self.conn.execute("DELETE FROM search_docs WHERE article_id IN (SELECT article_id FROM bulk_articles)")
                 self.conn.execute("INSERT OR REPLACE INTO articles BY NAME SELECT * FROM bulk_articles")
             else:
                 self.conn.execute("INSERT INTO articles BY NAME SELECT * FROM bulk_articles")
