@@ -43,6 +43,26 @@ class CrawlMixin(StoreConnection):
             " FROM crawl_state ORDER BY url"
         ).fetchall()
 
+    def crawl_state_of_run(self, run_id: int) -> list[tuple]:
+        """``crawl_state()`` rows that run ``run_id`` wrote."""
+        return self.conn.execute(
+            "SELECT url, source, role, verdict, etag, last_modified, lastmod, last_checked, links"
+            " FROM crawl_state WHERE run_id = ? ORDER BY url", [run_id]
+        ).fetchall()
+
+    def frontier_stored(self, entry_ids: Sequence[str]) -> set[str]:
+        """Which of these capture-stream entries are stored already (migration 0013)."""
+        rows = self.conn.execute(
+            "SELECT entry_id FROM frontier_entries WHERE entry_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(entry_ids)]).fetchall()
+        return {row[0] for row in rows}
+
+    def frontier_mark(self, entry_ids: Sequence[str]) -> None:
+        if entry_ids:
+            self.conn.execute(
+                "INSERT INTO frontier_entries SELECT unnest(?::VARCHAR[]), ? ON CONFLICT DO NOTHING",
+                [list(entry_ids), utcnow()])
+
     def last_new_by_source(self) -> dict[str, datetime]:
         """When each source's newest stored article or attachment was first seen."""
         rows = self.conn.execute(
