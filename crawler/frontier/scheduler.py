@@ -103,7 +103,7 @@ class FrontierScheduler(Scheduler):
                 self.df.log(request, self.spider)
                 return False
             if self.stats:
-                self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
+                self.stats.inc_value("scheduler/enqueued/redis")
             self.queue.push(request)
             return True
         finally:

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -143,15 +144,26 @@ def repair(folder: Path, node: str) -> int:
     if not files:
         return 0
     path = files[-1]
-    good = 0
+    good = position = 0  # the end of the last whole gzip member (one record each)
+    member = zlib.decompressobj(wbits=31)
     with open(path, "rb") as handle:
-        iterator = ArchiveIterator(handle)
-        try:
-            for record in iterator:
-                record.content_stream().read()
-                good = iterator.get_record_offset() + iterator.get_record_length()
-        except Exception as exc:  # noqa: BLE001 - any decoding failure marks the torn tail
-            log.warning("%s: torn record after byte %d (%s)", path, good, exc)
+        while chunk := handle.read(2**20):
+            while chunk:
+                try:
+                    member.decompress(chunk, 2**16)
+                except zlib.error as exc:
+                    log.warning("%s: unreadable after byte %d (%s)", path, good, exc)
+                    chunk = b""
+                    break
+                if member.eof:
+                    position += len(chunk) - len(member.unused_data)
+                    good, chunk = position, member.unused_data
+                    member = zlib.decompressobj(wbits=31)
+                elif member.unconsumed_tail:
+                    chunk = member.unconsumed_tail  # output capped: go on with the rest of the chunk
+                else:
+                    position += len(chunk)
+                    chunk = b""
     size = path.stat().st_size
     if good < size:
         with open(path, "r+b") as handle:

@@ -1,0 +1,223 @@
+"""Crawling on several machines: two nodes and a writer on a real Redis (tests/support/redis_server.py)."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+from scrapy import Request, Spider
+from scrapy.utils.request import request_from_dict
+from warcio.archiveiterator import ArchiveIterator
+
+from edualliance.corpus.fixtureweb.content import expected_articles
+from edualliance.corpus.fixtureweb.server import FixtureServer
+from edualliance.crawler.frontier import serialize
+from edualliance.crawler.frontier.redis_state import Frontier
+from edualliance.crawler.frontier.warc import CaptureWriter, read_body, repair
+from edualliance.crawler.registry import demo_registry_path
+from edualliance.pipeline.store import Store
+
+from support.redis_server import RedisServer
+
+EXPECTED = expected_articles()
+CLI = [sys.executable, "-m", "edualliance.pipeline.cli"]
+FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "DOWNLOAD_TIMEOUT=5", "--set", "AUTOTHROTTLE_ENABLED=false"]
+
+
+@pytest.fixture
+def frontier_redis():
+    with RedisServer() as server:
+        yield server
+
+
+def node(tmp: Path, url: str, base: str, name: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*CLI, "crawl", "--sources", str(demo_registry_path()), "--base", base, "--frontier", url,
+         "--captures", str(tmp / "captures"), "--node", name, "--log", str(tmp / f"{name}.log"), *FAST],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def writer(tmp: Path, url: str, db: Path, *extra: str) -> list[str]:
+    return [*CLI, "--db", str(db), "process", "--frontier", url, "--captures", str(tmp / "captures"),
+            "--classifier", "keywords", *extra]
+
+
+def finish(proc: subprocess.Popen, timeout: float = 300) -> None:
+    out, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, out.decode(errors="replace")
+
+
+def stored(db: Path, base: str) -> tuple[set, set, Counter]:
+    with Store(db, read_only=True) as store:
+        articles = store.conn.execute(
+            "SELECT url, title, text_hash FROM articles").fetchall() if _has(store, "text_hash") else \
+            store.conn.execute("SELECT url, title FROM articles").fetchall()
+        pages = store.conn.execute("SELECT url, is_listing FROM pages").fetchall()
+        counts = Counter(url for url, *_ in articles)
+    strip = lambda rows: {(r[0].removeprefix(base), *r[1:]) for r in rows}  # noqa: E731
+    return strip(articles), strip(pages), Counter({u.removeprefix(base): n for u, n in counts.items()})
+
+
+def _has(store, column: str) -> bool:
+    return bool(store.conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'articles' AND column_name = ?",
+        [column]).fetchall())
+
+
+def test_two_nodes_and_a_writer_store_what_one_machine_stores(tmp_path: Path, frontier_redis):
+    with FixtureServer() as server:
+        single = subprocess.run([*CLI, "--db", str(tmp_path / "single.duckdb"), "crawl", "--sources",
+                                 str(demo_registry_path()), "--base", server.base_url, "--classifier", "keywords",
+                                 *FAST], capture_output=True, text=True, timeout=300)
+        assert single.returncode == 0, single.stdout + single.stderr
+        base_single = server.base_url
+    with FixtureServer() as server:
+        nodes = [node(tmp_path, frontier_redis.url, server.base_url, name) for name in ("a", "b")]
+        for proc in nodes:
+            finish(proc)
+        done = subprocess.run(writer(tmp_path, frontier_redis.url, tmp_path / "cluster.duckdb"),
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        fetched = Counter(r.path for r in server.requests())
+        base_cluster = server.base_url
+    twice = {path: n for path, n in fetched.items() if n > 1 and path != "/robots.txt"}
+    assert twice == {}, "no URL fetched twice by the cluster"
+    assert fetched["/robots.txt"] <= 2  # each node reads robots.txt once, as the single machine does
+    one = stored(tmp_path / "single.duckdb", base_single)
+    two = stored(tmp_path / "cluster.duckdb", base_cluster)
+    assert two[0] == one[0] and len(one[0]) > 20, "the same articles"
+    assert two[1] == one[1], "the same pages"
+    assert set(two[2].values()) == {1}
+
+
+def test_warc_files_hold_request_response_and_metadata(tmp_path: Path):
+    writer_ = CaptureWriter(tmp_path, "n1", roll_bytes=1)  # a new file for every capture
+    pointers = []
+    for n, body in enumerate([b"<html>\xe6\x95\x99\xe8\x82\xb2</html>", b"%PDF-1.4 binary \x00\xff"]):
+        pointers.append(writer_.write(url=f"http://127.0.0.1:1/p{n}.html?x=1", status=200,
+                                      response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+                                      request_headers=[("User-Agent", "t")], method="GET", body=body,
+                                      metadata={"source": "s", "role": "article"}))
+    writer_.close()
+    assert len({name for name, _, _ in pointers}) == 2
+    for (name, offset, length), body in zip(pointers, [b"<html>\xe6\x95\x99\xe8\x82\xb2</html>",
+                                                       b"%PDF-1.4 binary \x00\xff"]):
+        with open(tmp_path / name, "rb") as handle:
+            kinds = [(r.rec_type, r.content_stream().read()) for r in ArchiveIterator(handle)]
+        assert [k for k, _ in kinds] == ["request", "response", "metadata"]
+        assert kinds[1][1] == body  # Content-Encoding dropped: Scrapy had already decoded the body
+        assert read_body(tmp_path / name, offset, length) == body
+
+
+def test_a_torn_last_record_is_cut_off(tmp_path: Path):
+    writer_ = CaptureWriter(tmp_path, "n1")
+    for n in range(2):
+        writer_.write(url=f"http://h/{n}", status=200, response_headers=[], request_headers=[], method="GET",
+                      body=b"x" * 5000, metadata={})
+    writer_.close()
+    path = next(tmp_path.glob("n1-*.warc.gz"))
+    whole = path.stat().st_size
+    with open(path, "ab") as handle:  # half of a third capture, as a node killed mid-write leaves it
+        handle.write(path.read_bytes()[: whole // 3])
+    assert repair(tmp_path, "n1") > 0
+    assert whole <= path.stat().st_size < whole + whole // 3
+    assert repair(tmp_path, "n1") == 0, "only whole records are left"
+    with open(path, "rb") as handle:
+        records = [(r.rec_type, len(r.content_stream().read())) for r in ArchiveIterator(handle)]
+    assert records[:6] == [("request", 0), ("response", 5000), ("metadata", 2)] * 2
+    assert all(size == 5000 for kind, size in records if kind == "response")
+
+
+class _Spider(Spider):
+    name = "s"
+
+    def parse_page(self, response):
+        pass
+
+
+def test_requests_travel_as_json_never_pickle():
+    spider = _Spider()
+    request = Request("http://h/a?b=1", callback=spider.parse_page, headers={"If-None-Match": '"x"'},
+                      meta={"source": "s", "role": "listing", "lastmod": None, "handle_httpstatus_list": [304]},
+                      priority=10, dont_filter=True)
+    data = serialize.dumps(request.to_dict(spider=spider))
+    again = request_from_dict(serialize.loads(data), spider=spider)
+    assert (again.url, again.meta, again.priority, again.dont_filter, again.callback) == \
+        (request.url, request.meta, request.priority, request.dont_filter, spider.parse_page)
+    assert again.headers.get("If-None-Match") == b'"x"'
+    with pytest.raises(ValueError):  # a pickle in the queue is refused, never loaded
+        serialize.loads(pickle.dumps({"url": "http://h/"}))
+
+
+def test_a_dead_nodes_lease_goes_back_to_the_queue(frontier_redis):
+    client = redis.Redis.from_url(frontier_redis.url)
+    one, two = Frontier(client, "one"), Frontier(client, "two")
+    one.join()
+    two.join()
+    client.zadd(one.key("requests"), {b'{"url":"http://h/1"}': 0, b'{"url":"http://h/2"}': 0})
+    taken = one.pop()
+    assert taken is not None and one.queued() == 1 and one.own_leases() == 1
+    assert two.reclaim() == 1, "a live node's lease is waited for"
+    client.delete(one.key("alive:one"))  # its heartbeat expired: killed
+    assert two.reclaim() == 0
+    assert two.queued() == 2 and one.own_leases() == 0
+    again = Frontier(client, "one")
+    again.join()
+    took = again.pop()
+    again.join()  # restarted under the same name: its leases go back at once
+    assert took is not None and again.queued() == 2
+
+
+def test_a_host_gets_one_request_per_delay_from_the_whole_cluster(frontier_redis):
+    client = redis.Redis.from_url(frontier_redis.url)
+    nodes = [Frontier(client, "a"), Frontier(client, "b")]
+    waits = [nodes[n % 2].turn("edu.example.cn", 2.0) for n in range(6)]
+    # the turns are handed out 2 s apart, whichever node asks (Redis' clock, a few ms pass)
+    for n, wait in enumerate(waits):
+        assert n * 2.0 - 0.5 <= wait <= n * 2.0
+    assert nodes[0].turn("other.example.cn", 2.0) == 0
+
+
+def test_killed_node_and_writer_then_rerun_store_every_page_once(tmp_path: Path, frontier_redis):
+    db = tmp_path / "cluster.duckdb"
+    article_paths = {e["path"] for e in EXPECTED}
+    with FixtureServer(delay=0.1) as server:
+        nodes = {name: node(tmp_path, frontier_redis.url, server.base_url, name) for name in ("a", "b")}
+        follow = subprocess.Popen(writer(tmp_path, frontier_redis.url, db, "--follow"),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if len([r for r in server.requests() if r.path in article_paths]) >= 12:
+                break
+            time.sleep(0.05)
+        for proc in (nodes["a"], follow):
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        assert nodes["b"].poll() is None, "the crawl ended before it could be killed"
+        server.delay = 0
+        nodes["a"] = node(tmp_path, frontier_redis.url, server.base_url, "a")  # restarted under its name
+        for proc in nodes.values():
+            finish(proc)
+        done = subprocess.run(writer(tmp_path, frontier_redis.url, db), capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        base = server.base_url
+    with Store(db, read_only=True) as store:
+        rows = store.conn.execute("SELECT url, count(*) FROM articles GROUP BY url").fetchall()
+        twice = store.conn.execute(
+            "SELECT url FROM pages GROUP BY url HAVING count(*) > 1").fetchall()
+        left = store.inbox_count()
+    counts = {url.removeprefix(base): n for url, n in rows}
+    relevant = {e["path"] for e in EXPECTED if e["label"] != "none"}
+    assert set(counts) == relevant, "nothing lost"
+    assert set(counts.values()) == {1} and twice == [], "nothing twice"
+    assert left == 0
