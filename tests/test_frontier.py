@@ -22,7 +22,8 @@ from edualliance.corpus.fixtureweb.content import expected_articles
 from edualliance.corpus.fixtureweb.server import FixtureServer
 from edualliance.crawler.frontier import serialize
 from edualliance.crawler.frontier.redis_state import Frontier
-from edualliance.crawler.frontier.warc import CaptureWriter, read_body, repair
+from edualliance.crawler.frontier.warc import CaptureWriter, repair
+from edualliance.pipeline.captures import read_body
 from edualliance.crawler.registry import demo_registry_path
 from edualliance.pipeline.store import Store
 
@@ -101,6 +102,24 @@ def test_two_nodes_and_a_writer_store_what_one_machine_stores(tmp_path: Path, fr
     # taken from the queue (Scrapy's in-memory queue is last-in-first-out, Redis' sorted set is not)
     assert {p for p in two[1] if not p[1]} == {p for p in one[1] if not p[1]}, "the same pages"
     assert set(two[2].values()) == {1}
+
+    # the cluster's database keeps where each capture lives, not its bytes; reprocess reads the WARC files
+    cluster_db = tmp_path / "cluster.duckdb"
+    with Store(cluster_db, read_only=True) as store:
+        kept = store.conn.execute("SELECT count(*) FILTER (WHERE body IS NOT NULL), count(warc_file), count(*),"
+                                  " any_value(page_id) FILTER (WHERE NOT is_listing) FROM pages").fetchone()
+        os.environ["EDUALLIANCE_CAPTURES"] = str(tmp_path / "captures")
+        try:
+            body = store.capture_body(kept[3])
+        finally:
+            del os.environ["EDUALLIANCE_CAPTURES"]
+    assert kept[0] == 0 and kept[1] == kept[2]
+    assert body is not None and b"<html" in body[0].lower()
+    again = subprocess.run([*CLI, "--db", str(cluster_db), "reprocess", "--classifier", "keywords"],
+                           capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "EDUALLIANCE_CAPTURES": str(tmp_path / "captures")})
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert " 0 errors" in again.stdout and f"{len(one[0])} unchanged articles" in again.stdout, again.stdout
 
 
 def test_warc_files_hold_request_response_and_metadata(tmp_path: Path):

@@ -19,7 +19,6 @@ import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -108,33 +107,6 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
-
-
-class CaptureError(Exception):
-    """A capture cannot be read where its pointer says."""
-
-
-def resolve(folder: Path, name: str) -> Path:
-    """The file ``name`` inside ``folder`` (a name from the stream, checked: never a path)."""
-    if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".warc.gz"):
-        raise CaptureError(f"capture file name {name!r} is not a WARC file name")
-    return Path(folder) / name
-
-
-def read_body(path: Path, offset: int, length: int) -> bytes:
-    """The HTTP body of the response record at ``offset`` in ``path``."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            data = handle.read(length)
-    except OSError as exc:
-        raise CaptureError(f"{path}: {exc.strerror or exc}") from exc
-    if len(data) != length:
-        raise CaptureError(f"{path}: {length} bytes expected at offset {offset}, {len(data)} found")
-    for record in ArchiveIterator(io.BytesIO(data)):
-        if record.rec_type == "response":
-            return record.content_stream().read()
-    raise CaptureError(f"{path}: no response record at offset {offset}")
 
 
 def repair(folder: Path, node: str) -> int:

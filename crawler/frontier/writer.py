@@ -24,11 +24,11 @@ from typing import Any
 import redis
 
 from edualliance.pipeline import dedup
+from edualliance.pipeline.captures import CaptureError, read_capture
 
 from ..registry import RegistryError, parse_source
 from ..sink.crawl_sink import CrawlSink
 from .redis_state import WRITER_GROUP, Frontier
-from .warc import CaptureError, read_body, resolve
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +118,9 @@ class Writer:
             body = b""
             if "warc" in fields:
                 try:
-                    body = read_body(resolve(self.captures, fields["warc"]), int(fields["offset"]),
-                                     int(fields["length"]))
+                    warc = (fields["warc"], int(fields["offset"]), int(fields["length"]))
+                    body = read_capture(self.captures, *warc)
+                    header["warc"] = warc  # the page keeps this pointer, not its bytes
                 except (CaptureError, ValueError) as exc:
                     header = {"type": "error", "source": header.get("source", "?"), "url": header.get("url", ""),
                               "stage": "capture", "message": f"WARC capture unreadable: {exc}"}

@@ -126,6 +126,7 @@ class CrawlSink:
                 header.get("content_type"), header.get("etag"), header.get("last_modified"),
                 _iso(header.get("lastmod")), header.get("anchor"), _iso(header["fetched_at"]), body, self.run_id,
                 json.dumps(header["links"], ensure_ascii=False) if header.get("links") is not None else None,
+                *(header.get("warc") or (None, None, None)),  # where a WARC capture lives (frontier writer)
             ])
             self.captured_bytes += len(body)
             self.waiting_bytes += len(body)

@@ -128,29 +128,32 @@ class CrawlMixin(StoreConnection):
 
     def inbox_add(self, rows: Sequence[Sequence[Any]]) -> None:
         """Raw captures as received, in one statement: (source, role, url, final_url, status,
-        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id[, links])."""
+        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id[, links[, warc_file,
+        warc_offset, warc_length]])."""
         if not rows:
             return
-        columns = [list(column) for column in zip(*[(*row, None)[:14] for row in rows])]
+        columns = [list(column) for column in zip(*[(*row, None, None, None, None)[:17] for row in rows])]
         columns[8] = [as_naive_utc(v) for v in columns[8]]
         columns[10] = [as_naive_utc(v) for v in columns[10]]
         self.conn.execute(
             "INSERT INTO crawl_inbox (source, role, url, final_url, status, content_type, etag,"
-            " last_modified, lastmod, anchor, fetched_at, body, run_id, links)"
+            " last_modified, lastmod, anchor, fetched_at, body, run_id, links, warc_file, warc_offset, warc_length)"
             " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::BLOB[]),"
-            " unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+            " unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]),"
+            " unnest(?::BIGINT[])",
             columns,
         )
 
     def inbox_take(self, limit: int, after: int = 0) -> list[tuple]:
         """The oldest raw captures not yet cleaned, past capture_id ``after`` (those before it are
         being cleaned): (capture_id, source, role, url, final_url, status, content_type, etag,
-        last_modified, lastmod, anchor, fetched_at, body, run_id, links)."""
+        last_modified, lastmod, anchor, fetched_at, body, run_id, links, warc_file, warc_offset, warc_length)."""
         return self.conn.execute(
             "SELECT capture_id, source, role, url, final_url, status, content_type, etag, last_modified,"
-            " lastmod, anchor, fetched_at, body, run_id, links FROM crawl_inbox WHERE capture_id > ?"
+            " lastmod, anchor, fetched_at, body, run_id, links, warc_file, warc_offset, warc_length"
+            " FROM crawl_inbox WHERE capture_id > ?"
             " ORDER BY capture_id LIMIT ?",
             [after, limit],
         ).fetchall()
