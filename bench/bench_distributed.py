@@ -1,6 +1,6 @@
 """Crawling on several machines: 1 node against 2 nodes (plus the writer) on a loopback site.
 
-    python bench/bench_distributed.py [--pages 400] [--delay 0.2]
+    python bench/bench_distributed.py [--pages 200] [--delay 1.0]
 
 Starts its own redis-server (127.0.0.1, free port, no persistence) and the generated /gen/
 site (corpus/fixtureweb/generated.py) in this process, and prints:
@@ -8,7 +8,7 @@ site (corpus/fixtureweb/generated.py) in this process, and prints:
   cpu-bound     1 and 2 nodes, no server delay: pages/s of each and the ratio. On a machine
                 with two cores the nodes share the CPU with each other, the server and Redis,
                 so the ratio says little about more machines.
-  fetch-bound   the same with ``--delay`` seconds per response on the server and 4 requests
+  fetch-bound   the same with ``--delay`` seconds per response on the server and 2 requests
                 at a time per node: what a cluster is for (politeness caps each node's rate
                 on a site; breadth comes from more nodes). Goal: ratio ≥ 1.8.
   writer        `edualliance process` storing the 2-node crawl: pages/s of the one writer.
@@ -41,6 +41,10 @@ import redis  # noqa: E402
 from support.redis_server import RedisServer  # noqa: E402
 
 CLI = [sys.executable, "-m", "edualliance.pipeline.cli"]
+
+#: Requests at a time per node in the fetch-bound case: a node's rate is then capped by the
+#: server's delay (2 / delay pages/s), as politeness caps it on a real site.
+FETCH_CONCURRENCY = 2
 
 SOURCES = """[[source]]
 name = "gen"
@@ -145,8 +149,8 @@ def stored_counts(db: Path, base: str, pages: int) -> tuple[int, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pages", type=int, default=400)
-    parser.add_argument("--delay", type=float, default=0.2, help="seconds per response, fetch-bound case")
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--delay", type=float, default=1.0, help="seconds per response, fetch-bound case")
     args = parser.parse_args()
     from edualliance.corpus.fixtureweb.server import FixtureServer
 
@@ -156,7 +160,7 @@ def main() -> int:
         (tmp / "sources.toml").write_text(SOURCES.format(max_pages=args.pages * 2 + 200), encoding="utf-8")
         print(f"site: {args.pages} generated article pages at {server.base_url}; redis-server on {redis_server.url}")
         results = {}
-        for case, delay, concurrency in (("cpu-bound", 0.0, 16), ("fetch-bound", args.delay, 4)):
+        for case, delay, concurrency in (("cpu-bound", 0.0, 16), ("fetch-bound", args.delay, FETCH_CONCURRENCY)):
             server.delay = delay
             one = crawl(tmp, redis_server.url, server, 1, concurrency)
             two = crawl(tmp, redis_server.url, server, 2, concurrency)
@@ -168,7 +172,7 @@ def main() -> int:
         # the writer: a fresh 2-node crawl (its files and stream alone), then `process` stores it
         db = tmp / "writer.duckdb"
         shutil.rmtree(tmp / "captures")
-        two = crawl(tmp, redis_server.url, server, 2, 4)
+        two = crawl(tmp, redis_server.url, server, 2, FETCH_CONCURRENCY)
         warc_bytes = sum(p.stat().st_size for p in (tmp / "captures").glob("*.warc.gz"))
         seconds = run_writer(tmp, redis_server.url, db)
         print(f"writer: {two['pages']} pages stored in {seconds:.1f} s: {two['pages'] / seconds:.1f} pages/s"
@@ -182,13 +186,13 @@ def main() -> int:
         redis.Redis.from_url(redis_server.url).flushdb()
         shutil.rmtree(tmp / "captures")
         server.delay = args.delay
-        procs = [start_node(tmp, redis_server.url, server.base_url, f"n{i}", 4) for i in range(2)]
+        procs = [start_node(tmp, redis_server.url, server.base_url, f"n{i}", FETCH_CONCURRENCY) for i in range(2)]
         before = article_count(server)
         while article_count(server) - before < args.pages // 3 and procs[0].poll() is None:
             time.sleep(0.02)
         os.kill(procs[0].pid, signal.SIGKILL)
         procs[0].wait()
-        procs[0] = start_node(tmp, redis_server.url, server.base_url, "n0", 4)
+        procs[0] = start_node(tmp, redis_server.url, server.base_url, "n0", FETCH_CONCURRENCY)
         for proc in procs:
             proc.wait()
         db = tmp / "killed.duckdb"
