@@ -126,7 +126,9 @@ class Writer:
                               "stage": "capture", "message": f"WARC capture unreadable: {exc}"}
             self.sink.receive(header, body)
         self.sink.capture(also=lambda: self.store.frontier_mark(fresh))
-        self.frontier.client.xack(self.stream, WRITER_GROUP, *ids)  # after the commit, never before
+        # after the commit, never before; then deleted: the stream holds only what is not stored yet
+        self.frontier.client.xack(self.stream, WRITER_GROUP, *ids)
+        self.frontier.client.xdel(self.stream, *ids)
         self.entries += len(fresh)
         self.sink.pump()
 
