@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--no-train", action="store_true", help="skip timing a full fit")
     args = parser.parse_args()
 
-    from edualliance.models import classifier as clf
+    from edualliance.models import artifact
     from edualliance.models import corpus, training
     from edualliance.models.text import segment
 
@@ -34,7 +34,7 @@ def main() -> None:
     examples = [e for e in examples if not e.unit]  # articles, not the paragraph units of the bank
     items = [(e.title, e.text) for e in examples]
     chars = sum(len(t or "") + len(x) for t, x in items)
-    model = clf.load_shipped()
+    model = artifact.load_shipped()
     if model is None:
         raise SystemExit("no trained model installed: run `edualliance train` first")
     model.classify(items[:5])  # warm up (jieba dictionary, OpenCC)

@@ -49,10 +49,11 @@ def describe_layout(source: Source, url: str, body: bytes, content_type: str | N
     """What the crawler would make of a start page: links in scope (and how many look like
     articles by their URL), and the pager it recognises. A listing source whose start page has
     no link in scope will never yield: this is how to see it before the first run."""
-    from edualliance.pipeline.decode import DecodeError, decode, looks_like_html
+    from edualliance.pipeline.decode import DecodeError, decode
+    from edualliance.pipeline.sniff import looks_like_html
 
     from . import discovery
-    from .spiders.sources import SourceRun
+    from .spiders.source_run import SourceRun
 
     if source.kind in ("sitemap", "feed"):
         return ""

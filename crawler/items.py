@@ -24,6 +24,26 @@ class PageItem:
     body: bytes
     links: list[tuple[str, str]] | None = None  # article pages: in-scope links (URL, anchor), kept in crawl_state
 
+    @classmethod
+    def of(cls, response, source: str, role: str, fetched_at: str,
+           links: list[tuple[str, str]] | None = None) -> PageItem:
+        """The capture of a Scrapy response; its URL is the one first requested (before redirects)."""
+        return cls(
+            source=source,
+            role=role,
+            url=response.request.meta.get("redirect_urls", [response.request.url])[0],
+            final_url=response.url,
+            status=response.status,
+            content_type=response_header(response, "Content-Type"),
+            etag=response_header(response, "ETag"),
+            last_modified=response_header(response, "Last-Modified"),
+            lastmod=response.meta.get("lastmod"),
+            anchor=response.meta.get("anchor"),
+            fetched_at=fetched_at,
+            body=response.body,
+            links=links,
+        )
+
     def header(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("body")
@@ -66,3 +86,9 @@ class ProgressItem:
 
     def header(self) -> dict[str, Any]:
         return {"type": "progress", **asdict(self)}
+
+
+def response_header(response, name: str) -> str | None:
+    """A response header as text (headers are bytes; latin-1 maps every byte)."""
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -70,7 +70,7 @@ class StorePipeline:
         from edualliance.pipeline.dbpath import resolve_db_path
         from edualliance.pipeline.store import Store
 
-        from .spiders.sources import known_from_rows
+        from .spiders.source_run import known_from_rows
 
         self.store = Store(resolve_db_path())
         run_id = self.store.start_run("crawl")

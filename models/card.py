@@ -17,7 +17,7 @@ def card_markdown(card: dict) -> str:
         "",
         "## Model",
         "",
-        "scikit-learn Pipeline built by `edualliance.models.classifier.build_pipeline`: prose",
+        "scikit-learn Pipeline built by `edualliance.models.build.build_pipeline`: prose",
         "extraction (HTML markup, navigation, link lists, teaser lists and document-sharing/forum",
         "shells dropped; Traditional script and pinyin annotations normalized) → word TF-IDF over",
         "jieba tokens with the domain dictionary, character n-gram TF-IDF and counts of the",
@@ -94,9 +94,10 @@ def card_markdown(card: dict) -> str:
     gold = card.get("evaluation")
     if gold:
         lines += ["", f"## Measured on real texts: `{gold['file']}` ({gold['all']['n']} texts)", "",
-                  "Never trained on. Its errors were read, in kind, once before the training texts of"
-                  " texts_hard.jsonl and the paragraph bank were written (and, by an earlier engineer, for"
-                  " texts_extra.jsonl); no setting was chosen on it. Sites unlike it may score lower."
+                  "Never trained on. Its errors were read, in kind, before the training texts of"
+                  " texts_general.jsonl, texts_hard.jsonl and the paragraph bank were written (and, by an"
+                  " earlier engineer, for texts_extra.jsonl); no setting was chosen on it. Sites unlike it"
+                  " may score lower."
                   + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
                   "| | this model | keyword baseline |", "|---|---|---|"]
         base = gold.get("baseline", {})

@@ -40,7 +40,7 @@ def load_classifier(kind: str = "auto", *, model: str | None = None, selected: s
     if model is not None:
         if model in registry.KEYWORDS:
             return KeywordClassifier()
-        from .classifier import load_cached
+        from .artifact import load_cached
 
         return load_cached(registry.find(model).path)
     if kind == "keywords":
@@ -54,6 +54,6 @@ def load_classifier(kind: str = "auto", *, model: str | None = None, selected: s
         if kind == "model":
             raise FileNotFoundError("no trained model is installed: run `edualliance train`")
         return KeywordClassifier()
-    from .classifier import load_cached
+    from .artifact import load_cached
 
     return load_cached(entry.path)

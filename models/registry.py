@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MODELS_ENV = "EDUALLIANCE_MODELS"
-#: File names of a model folder (as in models/classifier.py; repeated here so that resolving a
+#: File names of a model folder (as in models/artifact.py; repeated here so that resolving a
 #: model, e.g. in a crawl's storing process, does not import scikit-learn and scipy).
 ARTIFACT_NAME = "classifier.skops"
 CARD_JSON = "model_card.json"

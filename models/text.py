@@ -306,7 +306,7 @@ def tokenize(text: str) -> list[str]:
 
     Segmented sentence by sentence, each sentence's tokens cached: the
     classifier reads an article both whole and paragraph by paragraph (see
-    classifier.py), and jieba then runs once per sentence. jieba never joins
+    scoring.py), and jieba then runs once per sentence. jieba never joins
     words across a line break or sentence punctuation, so the tokens are
     those of segmenting the text at once.
     """

@@ -8,7 +8,7 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,7 +16,9 @@ import numpy as np
 
 from edualliance.pipeline.records import LABELS, NONE_LABEL
 
-from . import classifier as clf
+from . import artifact, build, scoring
+from .calibration import ArticleCalibration, fit_calibration
+from .classifier import LearnedClassifier
 from .corpus import Example, data_hash, documents, targets, with_none_paragraphs
 from .metrics import Gold, Scores, score
 from .signature import OUTPUTS, feature_signature
@@ -27,17 +29,17 @@ CV_FOLDS = 5
 
 def fit(examples: Sequence[Example], params: dict | None = None):
     """Fit the pipeline on examples (weights honoured); return it slimmed for saving."""
-    params = {**clf.DEFAULT_PARAMS, **(params or {})}
+    params = {**build.DEFAULT_PARAMS, **(params or {})}
     params.pop("paragraph_weight", None)  # used when scoring, not fitting
     if not params.pop("paragraph_units", True):  # ablation: articles only, no paragraph evidence
         examples = [e for e in examples if not e.unit]
     else:
         examples = with_none_paragraphs(examples)
-    pipeline = clf.build_pipeline(**params)
+    pipeline = build.build_pipeline(**params)
     weights = np.array([e.weight for e in examples])
     fit_params = {} if np.all(weights == 1.0) else {"outputs__sample_weight": weights}
     pipeline.fit(documents(examples), targets(examples), **fit_params)
-    clf.slim(pipeline)
+    build.slim(pipeline)
     return pipeline
 
 
@@ -53,6 +55,17 @@ class CrossValidation:
     raw: np.ndarray  # scored articles × len(LABELS), before article calibration
     truth: np.ndarray  # scored articles × len(LABELS), 0/1
     groups: dict[str, int]  # style → scored articles
+    #: The scored examples' indices into the examples given, and each one's out-of-fold decision.
+    scored: list[int] = field(default_factory=list)
+    decisions: list = field(default_factory=list)
+
+    def subset(self, examples: Sequence[Example], keep: Callable[[Example], bool]) -> Scores | None:
+        """Scores of the out-of-fold decisions on the scored examples ``keep`` selects (None if none)."""
+        chosen = [k for k, i in enumerate(self.scored) if keep(examples[i])]
+        if not chosen:
+            return None
+        return score([gold_of(examples[self.scored[k]]) for k in chosen], [self.decisions[k].labels for k in chosen],
+                     [self.decisions[k].primary for k in chosen], [self.decisions[k].sense for k in chosen])
 
 
 def style_groups(examples: Sequence[Example]) -> list[str]:
@@ -79,28 +92,28 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
     folds = min(folds, n_groups)
     splitter = GroupKFold(n_splits=folds)
     raw = np.zeros((len(examples), len(LABELS)))
-    whole = np.zeros((len(examples), len(clf.OUTPUTS)))
+    whole = np.zeros((len(examples), len(OUTPUTS)))
     for number, (train_idx, test_idx) in enumerate(splitter.split(np.zeros(len(examples)), groups=styles), 1):
         held = sorted({styles[i] for i in test_idx})
         progress(f"cross-validation fold {number}/{folds} (held out: {', '.join(held)})")
         pipeline = fit([examples[i] for i in train_idx], params)
         scored = [i for i in test_idx if not examples[i].unit]
-        detail = clf.article_scores(pipeline, documents([examples[i] for i in scored]),
+        detail = scoring.article_scores(pipeline, documents([examples[i] for i in scored]),
                                     paragraph_units=(params or {}).get("paragraph_units", True),
-                                    paragraph_weight=(params or {}).get("paragraph_weight", clf.PARAGRAPH_WEIGHT))
+                                    paragraph_weight=(params or {}).get("paragraph_weight", scoring.PARAGRAPH_WEIGHT))
         raw[scored] = detail.raw
         whole[scored] = detail.whole
     scored = [i for i in range(len(examples)) if examples[i].weight == 1.0 and not examples[i].unit]
     truth = targets([examples[i] for i in scored])[:, : len(LABELS)]
     published = _cross_calibrated(raw[scored], truth, [styles[i] for i in scored]) if calibrate else \
-        clf.ArticleCalibration.identity().apply(raw[scored])
-    published = np.round(published, clf.SCORE_DIGITS)
-    verdicts = [clf.decide(published[k], whole[i, clf.SENSE_HSS], whole[i, clf.SENSE_SA],
+        ArticleCalibration.identity().apply(raw[scored])
+    published = np.round(published, scoring.SCORE_DIGITS)
+    verdicts = [scoring.decide(published[k], whole[i, scoring.SENSE_HSS], whole[i, scoring.SENSE_SA],
                            whole=whole[i, : len(LABELS)]) for k, i in enumerate(scored)]
     scores = score([gold_of(examples[i]) for i in scored], [v.labels for v in verdicts],
                    [v.primary for v in verdicts], [v.sense for v in verdicts],
                    probabilities=[dict(zip(LABELS, row)) for row in published])
-    return CrossValidation(scores, raw[scored], truth, dict(Counter(styles[i] for i in scored)))
+    return CrossValidation(scores, raw[scored], truth, dict(Counter(styles[i] for i in scored)), scored, verdicts)
 
 
 def _cross_calibrated(raw: np.ndarray, truth: np.ndarray, styles: list[str]) -> np.ndarray:
@@ -108,7 +121,7 @@ def _cross_calibrated(raw: np.ndarray, truth: np.ndarray, styles: list[str]) -> 
     out = np.zeros_like(raw)
     for style in set(styles):
         inside = np.array([s == style for s in styles])
-        calibration = clf.fit_calibration(raw[~inside], truth[~inside])
+        calibration = fit_calibration(raw[~inside], truth[~inside])
         out[inside] = calibration.apply(raw[inside])
     return out
 
@@ -122,7 +135,7 @@ def version_of(examples_hash: str, params: dict) -> str:
 
 def make_card(examples: Sequence[Example], params: dict, cv: CrossValidation | None, seconds: float,
               pipeline, problems: Sequence[str] = (),
-              calibration: clf.ArticleCalibration | None = None) -> dict:
+              calibration: ArticleCalibration | None = None) -> dict:
     import sklearn
     import skops
 
@@ -130,8 +143,8 @@ def make_card(examples: Sequence[Example], params: dict, cv: CrossValidation | N
                       for e in examples)
     articles = [e for e in examples if not e.unit]
     hashed = data_hash(examples)
-    params = {**clf.DEFAULT_PARAMS, **params}
-    thresholds = clf.thresholds_of(pipeline)
+    params = {**build.DEFAULT_PARAMS, **params}
+    thresholds = build.thresholds_of(pipeline)
     return {
         "version": version_of(hashed, params),
         "family": MODEL_FAMILY,
@@ -153,7 +166,7 @@ def make_card(examples: Sequence[Example], params: dict, cv: CrossValidation | N
         "feature_signature": feature_signature(),
         "outputs": list(OUTPUTS),
         "thresholds": {name: round(float(t), 3) for name, t in zip(OUTPUTS, thresholds)},
-        "calibration": (calibration or clf.ArticleCalibration.identity()).as_dict(),
+        "calibration": (calibration or ArticleCalibration.identity()).as_dict(),
         "cross_validation": None if cv is None else {
             "folds": min(CV_FOLDS, len(cv.groups)), "grouped_by": "text style", "groups": cv.groups,
             **cv.scores.as_dict()},
@@ -180,7 +193,7 @@ def train(examples: Sequence[Example], out_dir: Path, *, params: dict | None = N
     if not examples:
         raise ValueError("no training examples")
     cv_result = cross_validate(examples, params, progress=progress) if cv else None
-    calibration = clf.fit_calibration(cv_result.raw, cv_result.truth) if cv_result else None
+    calibration = fit_calibration(cv_result.raw, cv_result.truth) if cv_result else None
     progress(f"fitting on {len(examples)} examples")
     started = time.perf_counter()
     pipeline = fit(examples, params)
@@ -189,20 +202,20 @@ def train(examples: Sequence[Example], out_dir: Path, *, params: dict | None = N
     if gold is not None:
         progress(f"measuring on {gold}")
         card["evaluation"] = measure(pipeline, card["version"], gold, calibration)
-    path = clf.save(pipeline, card, out_dir, calibration)
+    path = artifact.save(pipeline, card, out_dir, calibration)
     card["artifact"] = {"file": path.name, "bytes": path.stat().st_size,
                         "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    clf.save_card(card, out_dir)
+    artifact.save_card(card, out_dir)
     return card
 
 
-def measure(pipeline, version: str, gold: Path, calibration: clf.ArticleCalibration | None = None) -> dict:
+def measure(pipeline, version: str, gold: Path, calibration: ArticleCalibration | None = None) -> dict:
     """Figures of a fitted pipeline and of the keyword baseline on a gold file."""
     from .evaluation import evaluate, read_gold
     from .keywords import KeywordClassifier
 
     items = read_gold(gold)
-    overall, mirrors, _ = evaluate(items, {"model": clf.LearnedClassifier(pipeline, version, calibration=calibration),
+    overall, mirrors, _ = evaluate(items, {"model": LearnedClassifier(pipeline, version, calibration=calibration),
                                            "keywords": KeywordClassifier()})
     return {
         "file": Path(gold).name,

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from . import govdoc, htmltext, listing, textlines
-from .decode import DecodeError, decode, looks_like_html
+from . import govdoc, htmltext, htmltree, listing, textlines
+from .decode import DecodeError, decode
+from .sniff import looks_like_html
 from .normalize import normalize
 from .records import Article, CleanResult, Decoded, RawPage
 from .region import find_region
@@ -102,7 +103,7 @@ def clean_page(raw: RawPage) -> CleanResult:
     if is_html(raw, decoded.text):
         try:
             page = htmltext.extract_html(decoded.text, raw.final_url or raw.url)
-        except htmltext.HtmlError as exc:
+        except htmltree.HtmlError as exc:
             raise CleaningError(str(exc)) from exc
         except RecursionError as exc:
             raise CleaningError("page nested too deeply to parse") from exc

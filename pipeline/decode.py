@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 
 from .records import Decoded
+from .sniff import canonical_charset, declared_charset, looks_binary, wide_encoding
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -29,20 +30,12 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
-_META_CHARSET = re.compile(
-    rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)"
-    rb"|<\?xml[^>]{0,200}?encoding\s*=\s*[\"']\s*([A-Za-z0-9_.:-]+)", re.I)
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: Runs of non-ASCII bytes (with an ASCII byte that can be a GBK trail byte after a
 #: high byte): the blocks that a page with mixed encodings is decoded by.
 _HIGH_RUN = re.compile(rb"(?:[\x80-\xff]|(?<=[\x80-\xff])[\x40-\x7e])+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-#: How much of the page to search for a <meta charset>: it belongs in <head>.
-META_SCAN_BYTES = 4096
 
 #: Share of Han characters that must be common ones (GB2312 level 1 or Big5
 #: common set) for a decoding to be plausible. Real Chinese text scores above
@@ -71,21 +64,9 @@ MIXED_UTF8_SHARE = 0.5
 #: non-ASCII bytes may be neither (they become replacement characters).
 MIXED_BAD_SHARE = 0.02
 
-#: UTF-32 without a BOM: this share of the first units is a BMP character (two zero bytes).
-UTF32_UNIT_SHARE = 0.9
-
-#: UTF-16 without a BOM: among the first code units, at least this share has its
-#: zero byte where ASCII text puts it (markup is ASCII) ...
-UTF16_ZERO_SHARE = 0.25
-#: ... and at most this share has a zero byte at the other position.
-UTF16_OTHER_ZERO_SHARE = 0.02
-#: Han text with no zero byte at all reads as UTF-16 when this share of its
+#: Han text with no zero byte at all (no ASCII markup) reads as UTF-16 when this share of its
 #: characters are Han and they are common ones (GBK bytes read as UTF-16 are not).
 UTF16_HAN_SHARE = 0.5
-
-#: NUL bytes in a text page are dropped, if they are at most this share of the bytes
-#: (a NUL in a template, a page padded by a broken server); more is a binary file.
-MAX_NUL_SHARE = 0.01
 
 # GB2312 and GBK are subsets of GB18030: decoding with the superset keeps the
 # characters that pages labelled GB2312 use anyway. Big5 pages use HKSCS
@@ -93,61 +74,11 @@ MAX_NUL_SHARE = 0.01
 _SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs",
              "cp950": "big5hkscs"}
 
-#: Python codecs that are no web page's charset: they raise on every byte
-#: (``undefined``), read host names (``idna``, ``punycode``), interpret escapes
-#: (``unicode-escape``: it would turn ``\\ud800`` in a page into a lone surrogate),
-#: or smuggle markup past filters (``utf-7``). A page that declares one is read as if
-#: it declared nothing. Non-text codecs (base64, zlib, rot13) are refused by lookup.
-_NOT_PAGE_CHARSETS = frozenset({"undefined", "idna", "punycode", "unicode-escape",
-                                "raw-unicode-escape", "utf-7", "palmos"})
-
-#: A page can only declare UTF-16/32 by a BOM or the HTTP header: a <meta> that says
-#: utf-16 is in ASCII bytes, so it is wrong (browsers read it as UTF-8 too).
-_WIDE = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
-
 _SINGLE_BYTE = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252", "windows-1252", "cp437", "koi8-r"})
-
-
-_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|script|title|table)\b", re.I)
-
-
-def looks_like_html(body: bytes) -> bool:
-    """An HTML tag near the start: what servers that send no Content-Type really sent."""
-    head = body[:4096]
-    wide = _wide_encoding(head)
-    if wide:
-        head = head.decode(wide, "ignore").encode("ascii", "ignore")
-    return bool(_HTML_SNIFF.search(head[:2048]) or _HTML_SNIFF.search(head.replace(b"\x00", b"")[:2048]))
 
 
 class DecodeError(ValueError):
     """The bytes are not text in any encoding we know."""
-
-
-def _canonical(name: str | None) -> str | None:
-    """The codec's canonical name, if it is a text encoding a page can be in."""
-    if not name:
-        return None
-    try:
-        info = codecs.lookup(name.strip())
-    except (LookupError, ValueError, TypeError):
-        return None
-    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_PAGE_CHARSETS:
-        return None
-    return info.name
-
-
-def declared_charset(body: bytes, content_type: str | None = None) -> str | None:
-    """The charset the server or the page claims, canonicalised; None if none or unknown."""
-    if content_type:
-        match = _HEADER_CHARSET.search(content_type)
-        if match and _canonical(match[1]):
-            return _canonical(match[1])
-    match = _META_CHARSET.search(body[:META_SCAN_BYTES])
-    if match:
-        name = _canonical((match[1] or match[2]).decode("ascii", "ignore"))
-        return "utf-8" if name in _WIDE else name
-    return None
 
 
 def _try(body: bytes, encoding: str) -> str | None:
@@ -200,29 +131,6 @@ def _readable(text: str) -> bool:
     return sum(1 for ch in text if ord(ch) > 127) <= MAX_FOREIGN_SHARE * max(len(text), 1)
 
 
-def _wide_encoding(head: bytes) -> str | None:
-    """UTF-32 or UTF-16 (LE or BE) without a BOM, told by where the zero bytes stand.
-
-    UTF-32: every character of a page is in the Basic Multilingual Plane, so two
-    bytes of each unit are zero. UTF-16: ASCII markup puts a zero byte in every
-    other position, and text almost never at the other one.
-    """
-    quads = [head[i:i + 4] for i in range(0, len(head) - 3, 4)]
-    if len(quads) >= 4:
-        for encoding, zero, text in (("utf-32-le", slice(2, 4), slice(0, 2)), ("utf-32-be", slice(0, 2), slice(2, 4))):
-            if sum(1 for q in quads if not any(q[zero]) and any(q[text])) >= UTF32_UNIT_SHARE * len(quads):
-                return encoding
-    pairs = [head[i:i + 2] for i in range(0, len(head) - 1, 2)]
-    if len(pairs) < 4:
-        return None
-    for encoding, zero, text in (("utf-16-le", 1, 0), ("utf-16-be", 0, 1)):
-        ascii_like = sum(1 for p in pairs if p[zero] == 0 and p[text])
-        other = sum(1 for p in pairs if p[text] == 0)
-        if ascii_like >= UTF16_ZERO_SHARE * len(pairs) and other <= UTF16_OTHER_ZERO_SHARE * len(pairs):
-            return encoding
-    return None
-
-
 def _utf16_han(body: bytes) -> tuple[str, str] | None:
     """Han text in UTF-16 with no ASCII at all (so no zero bytes): only the Han reading is plausible."""
     if len(body) % 2:
@@ -237,21 +145,6 @@ def _utf16_han(body: bytes) -> tuple[str, str] | None:
                 and len(_HAN.findall(text)) >= UTF16_HAN_SHARE * len(visible):
             return text, encoding
     return None
-
-
-def looks_binary(body: bytes) -> bool:
-    """Many NUL bytes or control characters in the head: not a text page.
-
-    A few NULs in a text page are dropped by ``decode``; UTF-16/32 text has
-    zero bytes in a regular pattern and is text.
-    """
-    head = body[:4096]
-    if _wide_encoding(head):
-        return False
-    if head.count(0) > MAX_NUL_SHARE * len(head) or body.count(0) > MAX_NUL_SHARE * len(body):
-        return True
-    controls = sum(1 for b in head if 0 < b < 9 or 13 < b < 32)
-    return controls > len(head) * 0.05
 
 
 def _single_byte(encoding: str) -> bool:
@@ -349,7 +242,7 @@ def _detected(body: bytes) -> tuple[str, str] | None:
         text = str(best) if best is not None else None
     except Exception:  # noqa: BLE001 - a detector bug must not abort a run
         return None
-    if text is None or not _readable(text) or _canonical(best.encoding) is None:
+    if text is None or not _readable(text) or canonical_charset(best.encoding) is None:
         return None
     return text, best.encoding
 
@@ -360,7 +253,7 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return Decoded(_clean(body.decode(encoding, "replace")), declared or encoding, encoding)
-    wide = _wide_encoding(body[:4096])
+    wide = wide_encoding(body[:4096])
     if wide:
         return Decoded(_clean(body[: len(body) - len(body) % (4 if "32" in wide else 2)].decode(wide, "replace")),
                        declared, wide)

@@ -32,9 +32,11 @@ def saved_pages() -> list[Path]:
     return [*sorted((root / "seeds").glob("002_*.txt")), root / "pages"]
 
 
-def run_demo(out_dir: Path, echo: Callable[[str], None] = print, program: str = "edualliance"
-             ) -> tuple[Path, list[Path]]:
-    """Crawl the bundled fixture web (served on 127.0.0.1 for the run) into a fresh database."""
+def run_demo(out_dir: Path, echo: Callable[[str], None] = print, program: str = "edualliance",
+             model: str | None = None) -> tuple[Path, list[Path]]:
+    """Crawl the bundled fixture web (served on 127.0.0.1 for the run) into a fresh database.
+
+    ``model``: a model folder or version (as ``--model`` takes it); default: as ``load_classifier`` decides."""
     from edualliance.crawler.demo import crawl_demo
     from edualliance.models.loader import load_classifier
 
@@ -43,13 +45,13 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print, program: str = 
     from .snapshot import snapshot_path
     from .store import Store
 
+    classifier = load_classifier(model=model) if model else load_classifier()  # an unknown model stops here
     if out_dir.exists() and any(out_dir.iterdir()):
         if not (out_dir / "demo.duckdb").exists():
             raise DemoError(f"{out_dir} is not empty and holds no earlier demo: choose another --out folder")
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "demo.duckdb"
-    classifier = load_classifier()
     echo(f"Building a fresh corpus in {db_path} with classifier {classifier.version} …")
     with Store(db_path) as store:
         report = crawl_demo(store, classifier=classifier, echo=echo)

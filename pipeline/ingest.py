@@ -20,7 +20,7 @@ from pathlib import Path
 from . import dedup
 from .clean import MAX_PAGE_BYTES, CleaningError, clean_page
 from .facts import extract
-from .decode import looks_like_html
+from .sniff import looks_like_html
 from .records import CleanResult, RawPage
 from .store import Store
 

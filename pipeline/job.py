@@ -60,7 +60,8 @@ def run_job(store, config, sources, classifier, *, crawl_settings: dict[str, Any
     from edualliance.crawler.run import run_crawl
 
     from .snapshot import open_snapshot
-    from .weekly import WeeklyError, update_archive
+    from .weekly import update_archive
+    from .weeks import WeeklyError
 
     result = JobResult()
     if crawl:

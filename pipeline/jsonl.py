@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .decode import _wide_encoding
+from .sniff import wide_encoding
 
 #: A line longer than this is refused (a record is an article, not a corpus dump);
 #: it bounds the memory one line can take.
@@ -54,7 +54,7 @@ def _file_encoding(head: bytes) -> str | None:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return encoding
-    return _wide_encoding(head[:4096])
+    return wide_encoding(head[:4096])
 
 
 def _lines(data: bytes) -> Iterator[tuple[int, str | None, str | None]]:

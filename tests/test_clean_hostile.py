@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edualliance.pipeline import htmltext, markuptext
+from edualliance.pipeline import htmltree, markuptext
 from edualliance.pipeline.clean import CleaningError, clean_page
 from edualliance.pipeline.decode import decode
 from edualliance.pipeline.records import RawPage
@@ -106,7 +106,7 @@ def test_a_page_over_the_element_budget_is_read_without_a_tree(monkeypatch):
     def no_tree(html):
         raise AssertionError("a page over the budget must not be parsed into a tree")
 
-    monkeypatch.setattr(htmltext, "parse", no_tree)
+    monkeypatch.setattr(htmltree, "parse", no_tree)
     nested = "<div>" * 60 + f"<p>{ARTICLE}</p>" + "</div>" * 60
     body = f"<html><head><title>教育联合体</title></head><body>{nested * 250}</body></html>"
     assert markuptext.tag_count(body) > markuptext.MAX_TREE_TAGS

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from edualliance.corpus.fixtureweb import docwriters
 from edualliance.corpus.fixtureweb.build import render, site_root
 from edualliance.corpus.fixtureweb.server import FixtureServer
-from edualliance.crawler import discovery, docfiles
+from edualliance.crawler import discovery, docfiles, feeds
 from edualliance.crawler.registry import (
     RegistryError, demo_registry_path, load_registry, parse_registry, select, shipped_registry_path,
     taxonomy_keywords,
@@ -125,26 +125,26 @@ def test_page_shape_tells_lists_from_articles():
 
 
 def test_sitemaps_feeds_and_refusals():
-    kind, entries = discovery.parse_sitemap(
+    kind, entries = feeds.parse_sitemap(
         b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
         b' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>/a/1.html</loc>'
         b"<news:news><news:publication_date>2024-03-01T08:00:00+08:00</news:publication_date>"
         b"</news:news></url></urlset>", "https://a.cn/sitemap.xml")
     assert kind == "urlset" and entries[0].url == "https://a.cn/a/1.html"
     assert entries[0].lastmod.isoformat() == "2024-03-01T00:00:00"
-    feed = discovery.parse_feed(
+    feed = feeds.parse_feed(
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="https://a.cn/x.html"/>'
         b"<updated>2024-01-02T03:04:05Z</updated></entry></feed>", "https://a.cn/")
     assert feed[0].url == "https://a.cn/x.html" and feed[0].lastmod.hour == 3
     from edualliance.corpus.fixtureweb.server import LOL_SITEMAP, XXE_SITEMAP
 
     for hostile in (XXE_SITEMAP, LOL_SITEMAP):
-        with pytest.raises(discovery.XmlRefused, match="entity"):
-            discovery.parse_sitemap(hostile.encode(), "https://a.cn/")
-    bomb = gzip.compress(b"<urlset>" + b" " * (discovery.MAX_XML_BYTES + 10))
-    with pytest.raises(discovery.XmlRefused, match="gzip bomb"):
-        discovery.parse_sitemap(bomb, "https://a.cn/")
-    assert discovery.robots_sitemaps(b"User-agent: *\nSitemap: /s.xml\n", "https://a.cn/robots.txt") == [
+        with pytest.raises(feeds.XmlRefused, match="entity"):
+            feeds.parse_sitemap(hostile.encode(), "https://a.cn/")
+    bomb = gzip.compress(b"<urlset>" + b" " * (feeds.MAX_XML_BYTES + 10))
+    with pytest.raises(feeds.XmlRefused, match="gzip bomb"):
+        feeds.parse_sitemap(bomb, "https://a.cn/")
+    assert feeds.robots_sitemaps(b"User-agent: *\nSitemap: /s.xml\n", "https://a.cn/robots.txt") == [
         "https://a.cn/s.xml"]
 
 

@@ -40,7 +40,8 @@ WRITER = textwrap.dedent(
         finally:
             sink.close()
         versions = sorted(v for (v,) in store.conn.execute("SELECT DISTINCT model_version FROM classifications").fetchall())
-    heavy = [m for m in ("sklearn", "scipy", "skops", "jieba", "edualliance.models.classifier") if m in sys.modules]
+    heavy = [m for m in ("sklearn", "scipy", "skops", "jieba", "edualliance.models.artifact",
+                                   "edualliance.models.classifier") if m in sys.modules]
     print(json.dumps({"stored": stored, "versions": versions, "heavy": heavy}))
     """
 )
@@ -67,7 +68,7 @@ def test_the_storing_process_loads_no_model_when_workers_classify(tmp_path: Path
 
 
 def test_the_kind_is_resolved_where_the_model_loader_would_look():
-    from edualliance.models.classifier import ARTIFACT_NAME, artifacts_dir
+    from edualliance.models.artifact import ARTIFACT_NAME, artifacts_dir
 
     assert pool.shipped_artifact() == artifacts_dir() / ARTIFACT_NAME
     assert pool.resolve_kind("keywords") == "keywords"

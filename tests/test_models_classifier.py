@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from edualliance.models import classifier as clf
+from edualliance.models import artifact
+from edualliance.models.classifier import LearnedClassifier
 from edualliance.models import corpus, training
 from edualliance.models.loader import load_classifier
 from edualliance.pipeline.clean import clean_page
@@ -22,8 +23,8 @@ SUBSET_CV_FLOOR = 0.92
 
 
 @pytest.fixture(scope="module")
-def shipped() -> clf.LearnedClassifier:
-    model = clf.load_shipped()
+def shipped() -> LearnedClassifier:
+    model = artifact.load_shipped()
     assert model is not None, "models/artifacts/classifier.skops is not installed"
     return model
 
@@ -45,17 +46,17 @@ def small_corpus(n_per_class: int = 30, seed: int = 0) -> list[corpus.Example]:
 
 
 def test_loader_prefers_the_shipped_model(shipped):
-    assert isinstance(load_classifier(), clf.LearnedClassifier)
+    assert isinstance(load_classifier(), LearnedClassifier)
     assert load_classifier("keywords").version == "keywords-1"
 
 
 def test_shipped_artifact_is_small_and_carded(shipped):
-    directory = clf.artifacts_dir()
-    assert (directory / clf.ARTIFACT_NAME).stat().st_size < 5 * 2**20
-    card = json.loads((directory / clf.CARD_JSON).read_text(encoding="utf-8"))
+    directory = artifact.artifacts_dir()
+    assert (directory / artifact.ARTIFACT_NAME).stat().st_size < 5 * 2**20
+    card = json.loads((directory / artifact.CARD_JSON).read_text(encoding="utf-8"))
     assert card["version"] == shipped.version
     assert len(card["training_data"]["sha256"]) == 64
-    assert (directory / clf.CARD_MD).read_text(encoding="utf-8").startswith(f"# Model card: {card['version']}")
+    assert (directory / artifact.CARD_MD).read_text(encoding="utf-8").startswith(f"# Model card: {card['version']}")
 
 
 def test_shipped_cross_validated_macro_f1_floor(shipped):
@@ -74,9 +75,9 @@ def test_round_trip_gives_the_same_verdicts(tmp_path: Path):
     examples = small_corpus(n_per_class=12)
     pipeline = training.fit(examples, {"threshold_cv": 3})
     card = training.make_card(examples, {}, None, 0.0, pipeline)
-    clf.save(pipeline, card, tmp_path)
-    loaded = clf.load(tmp_path)
-    before = clf.LearnedClassifier(pipeline, card["version"])
+    artifact.save(pipeline, card, tmp_path)
+    loaded = artifact.load(tmp_path)
+    before = LearnedClassifier(pipeline, card["version"])
     items = [(e.title, e.text) for e in examples[:15]]
     assert [v.labels for v in before.classify(items)] == [v.labels for v in loaded.classify(items)]
     assert [v.scores for v in before.classify(items)] == [v.scores for v in loaded.classify(items)]
@@ -86,10 +87,10 @@ def test_round_trip_gives_the_same_verdicts(tmp_path: Path):
 def test_untrusted_types_are_refused(tmp_path: Path, monkeypatch):
     examples = small_corpus(n_per_class=8)
     pipeline = training.fit(examples, {"threshold_cv": 2})
-    clf.save(pipeline, training.make_card(examples, {}, None, 0.0, pipeline), tmp_path)
-    monkeypatch.setattr(clf, "TRUSTED_TYPES", tuple(t for t in clf.TRUSTED_TYPES if "tokenize" not in t))
-    with pytest.raises(clf.UntrustedArtifactError, match="tokenize"):
-        clf.load(tmp_path)
+    artifact.save(pipeline, training.make_card(examples, {}, None, 0.0, pipeline), tmp_path)
+    monkeypatch.setattr(artifact, "TRUSTED_TYPES", tuple(t for t in artifact.TRUSTED_TYPES if "tokenize" not in t))
+    with pytest.raises(artifact.UntrustedArtifactError, match="tokenize"):
+        artifact.load(tmp_path)
 
 
 def _seed(seeds_dir: Path, prefix: str):
@@ -141,7 +142,7 @@ def test_empty_input(shipped):
 def test_a_broken_model_module_is_an_error_not_a_silent_fallback(monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "edualliance.models.classifier", None)  # import raises ImportError
+    monkeypatch.setitem(sys.modules, "edualliance.models.artifact", None)  # import raises ImportError
     with pytest.raises(ImportError):
         load_classifier("auto")
     assert load_classifier("keywords").version == "keywords-1"
@@ -152,7 +153,7 @@ def test_missing_artifact_falls_back_to_the_rules(monkeypatch, tmp_path: Path):
 
     monkeypatch.setattr(registry, "shipped_dir", lambda: tmp_path)
     monkeypatch.setenv(registry.MODELS_ENV, str(tmp_path / "no-trained-models"))
-    assert clf.load_shipped() is None
+    assert artifact.load_shipped() is None
     assert load_classifier("auto").version == "keywords-1"
     with pytest.raises(FileNotFoundError):
         load_classifier("model")
@@ -162,7 +163,7 @@ def test_artifact_trained_with_other_patterns_is_refused(tmp_path: Path, monkeyp
     examples = small_corpus(n_per_class=8)
     pipeline = training.fit(examples, {"threshold_cv": 2})
     card = training.make_card(examples, {}, None, 0.0, pipeline)
-    clf.save(pipeline, card, tmp_path)
-    monkeypatch.setattr(clf, "feature_signature", lambda: "something else")
-    with pytest.raises(clf.IncompatibleArtifactError):
-        clf.load(tmp_path)
+    artifact.save(pipeline, card, tmp_path)
+    monkeypatch.setattr(artifact, "feature_signature", lambda: "something else")
+    with pytest.raises(artifact.IncompatibleArtifactError):
+        artifact.load(tmp_path)

@@ -6,7 +6,9 @@ import random
 
 import pytest
 
-from edualliance.models import classifier as clf
+from edualliance.models import artifact, scoring
+from edualliance.models.calibration import ArticleCalibration
+from edualliance.models.classifier import LearnedClassifier
 from edualliance.models import text as textprep
 from edualliance.pipeline.records import LABELS
 
@@ -31,8 +33,8 @@ SAFETY = [
 
 
 @pytest.fixture(scope="module")
-def model() -> clf.LearnedClassifier:
-    loaded = clf.load_shipped()
+def model() -> LearnedClassifier:
+    loaded = artifact.load_shipped()
     assert loaded is not None, "models/artifacts/classifier.skops is not installed"
     return loaded
 
@@ -78,7 +80,7 @@ def test_the_assigned_set_is_exactly_the_labels_scoring_at_least_one_half(model)
     items.append(("", "\n".join(SAFETY)))
     near = 0
     for verdict in model.classify(items):
-        assert set(verdict.labels) == {label for label in LABELS if verdict.scores[label] >= clf.DECISION}
+        assert set(verdict.labels) == {label for label in LABELS if verdict.scores[label] >= scoring.DECISION}
         assert all(0.0 <= s <= 1.0 for s in verdict.scores.values())
         near += any(0.2 <= s <= 0.8 for s in verdict.scores.values())
     assert near >= 3  # the check saw scores that are not all 0 or 1
@@ -88,11 +90,11 @@ def test_the_score_mapping_puts_each_threshold_at_one_half():
     import numpy as np
 
     thresholds = np.array([0.2, 0.35, 0.5, 0.8])
-    mapped = clf.to_half(thresholds[None, :].repeat(2, axis=0), thresholds)
+    mapped = scoring.to_half(thresholds[None, :].repeat(2, axis=0), thresholds)
     assert np.allclose(mapped, 0.5)
     grid = np.linspace(0, 1, 101)[:, None].repeat(4, axis=1)
-    out = clf.to_half(grid, thresholds)
+    out = scoring.to_half(grid, thresholds)
     assert np.all(np.diff(out, axis=0) >= 0)  # monotone
     assert np.array_equal(out >= 0.5, grid >= thresholds)
-    calibration = clf.ArticleCalibration(thresholds, np.array([0.5, 1.0, 2.0, 3.0]))
+    calibration = ArticleCalibration(thresholds, np.array([0.5, 1.0, 2.0, 3.0]))
     assert np.array_equal(calibration.apply(grid) >= 0.5, grid >= thresholds)

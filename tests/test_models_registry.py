@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from edualliance.models import classifier as clf
+from edualliance.models import artifact
 from edualliance.models.keywords import KeywordClassifier
 from edualliance.pipeline.cli import main
 from edualliance.pipeline.ingest import ingest_paths
@@ -53,7 +53,7 @@ def sql(db: Path, query: str) -> list[str]:
 
 
 def test_models_use_switches_what_the_views_read(two_version_db: Path):
-    shipped = clf.load_shipped().version
+    shipped = artifact.load_shipped().version
     # No choice yet: each article's newest version (the reclassify).
     assert sql(two_version_db, "SELECT DISTINCT model_version FROM research_articles") == [shipped]
     result = run("--db", str(two_version_db), "models", "use", "keywords")
@@ -68,6 +68,21 @@ def test_models_use_switches_what_the_views_read(two_version_db: Path):
     assert sql(two_version_db, "SELECT count(DISTINCT model_version) FROM classifications") == ["2"]
     unknown = CliRunner().invoke(main, ["--db", str(two_version_db), "models", "use", "linear-9-nope"])
     assert unknown.exit_code != 0 and "no model version" in unknown.output
+
+
+def test_the_digest_names_the_version_models_use_chose(two_version_db: Path):
+    from datetime import date
+
+    from edualliance.pipeline.digest import build_digest
+    from edualliance.pipeline.snapshot import open_snapshot
+
+    shipped = artifact.load_shipped().version
+    with open_snapshot(two_version_db) as store:
+        assert build_digest(store, date.today()).model_version == shipped  # no choice: the newest rows
+    assert run("--db", str(two_version_db), "models", "use", "keywords").exit_code == 0
+    with open_snapshot(two_version_db) as store:
+        assert store.latest_model_version() == shipped  # the keyword rows are the older ones ...
+        assert build_digest(store, date.today()).model_version == "keywords-1"  # ... yet they are what is read
 
 
 def test_the_default_counts_leave_out_the_home_school_sense_and_the_split_views_keep_it(two_version_db: Path):
@@ -102,14 +117,14 @@ def test_train_writes_a_version_to_the_user_folder_never_into_the_package(tmp_pa
         for e in small_corpus(n_per_class=10):
             handle.write(json.dumps({"text": e.text, "labels": list(e.labels), "primary": e.primary,
                                      "sense": e.sense, "genre": "news"}, ensure_ascii=False) + "\n")
-    package = clf.artifacts_dir() / clf.ARTIFACT_NAME
+    package = artifact.artifacts_dir() / artifact.ARTIFACT_NAME
     before = package.stat().st_mtime_ns
     result = run("--db", str(tmp_path / "none.duckdb"), "train", "--corpus", str(tmp_path / "corpus"), "--no-cv")
     assert result.exit_code == 0, result.output
     assert package.stat().st_mtime_ns == before
     (installed,) = [p for p in models_root.iterdir() if not p.name.startswith(".")]
-    version = json.loads((installed / clf.CARD_JSON).read_text(encoding="utf-8"))["version"]
-    assert installed.name == version and (installed / clf.ARTIFACT_NAME).exists()
+    version = json.loads((installed / artifact.CARD_JSON).read_text(encoding="utf-8"))["version"]
+    assert installed.name == version and (installed / artifact.ARTIFACT_NAME).exists()
     assert version in run("models", "list").output
     record = json.dumps({"text": "全区深化集团化办学，组建紧密型教育集团，实行总校长负责制和成员校统一管理。"},
                         ensure_ascii=False)
@@ -120,6 +135,25 @@ def test_train_writes_a_version_to_the_user_folder_never_into_the_package(tmp_pa
     assert json.loads(run("classify", "--model", "keywords", input=record + "\n").output)["model_version"] \
         == "keywords-1"
     shipped = json.loads(run("classify", "--model", "shipped", input=record + "\n").output)
-    assert shipped["model_version"] == clf.load_shipped().version
+    assert shipped["model_version"] == artifact.load_shipped().version
     wrong = CliRunner().invoke(main, ["classify", "--model", "linear-0-missing"], input=record + "\n")
     assert wrong.exit_code != 0 and "installed:" in wrong.output
+
+
+#: The commands that classify; each must take --model.
+CLASSIFYING = {"classify", "crawl", "demo", "evaluate", "ingest", "label", "reclassify", "reprocess", "run"}
+
+
+def test_every_command_that_classifies_takes_model(tmp_path: Path):
+    def options(command) -> set[str]:
+        return {opt for param in command.params for opt in getattr(param, "opts", ())}
+
+    commands = dict(main.commands)
+    with_classifier = {name for name, command in commands.items() if "--classifier" in options(command)}
+    assert with_classifier <= CLASSIFYING  # a new classifying command joins the list
+    for name in CLASSIFYING:
+        assert "--model" in options(commands[name]), f"`{name}` has no --model"
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--model", "linear-0-missing"])
+    assert result.exit_code != 0 and "no model 'linear-0-missing'" in result.output
+    assert not out.exists()  # refused before anything was built

@@ -17,9 +17,8 @@ from edualliance.pipeline.config import parse_config
 from edualliance.pipeline.records import LABELS
 from edualliance.pipeline.snapshot import open_snapshot
 from edualliance.pipeline.store import Store
-from edualliance.pipeline.weekly import (
-    WeeklyError, describe_changes, due_weeks, last_complete_week, update_archive, week_name,
-)
+from edualliance.pipeline.weekly import update_archive
+from edualliance.pipeline.weeks import WeeklyError, describe_changes, due_weeks, last_complete_week, week_name
 
 from local_smtp import LocalSmtpServer
 

@@ -44,7 +44,7 @@ PRELOAD = "edualliance.crawler.sink.preload"
 #: Module the fork server imports when the run uses the shipped model.
 SHARED_MODEL = "edualliance.crawler.sink.shared_model"
 
-#: Where ``models.classifier`` keeps the shipped model (``artifacts_dir() / ARTIFACT_NAME``; a test
+#: Where ``models.artifact`` keeps the shipped model (``artifacts_dir() / ARTIFACT_NAME``; a test
 #: keeps the two equal). Not imported from there: that module imports scipy, which this process
 #: does not need.
 SHIPPED_ARTIFACT = ("edualliance.models", "artifacts", "classifier.skops")

@@ -1,7 +1,7 @@
 """Imported by the cleaning workers' fork server, before it forks them, when a run uses a learned model
 (the shipped one, or the folder in $EDUALLIANCE_SHARED_MODEL_DIR).
 
-It loads the model once (into ``models.classifier``'s per-process cache, where
+It loads the model once (into ``models.artifact``'s per-process cache, where
 ``load_classifier`` finds it) and warms it up (jieba's dictionary is built on
 first use), so that every worker forked afterwards shares these pages
 copy-on-write instead of loading a copy of its own: one model per machine,
@@ -23,7 +23,7 @@ def _load() -> None:
         import os
         from pathlib import Path
 
-        from edualliance.models.classifier import load_cached, load_shipped
+        from edualliance.models.artifact import load_cached, load_shipped
 
         from .pool import SHARED_MODEL_DIR_ENV
 

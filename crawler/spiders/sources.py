@@ -18,9 +18,7 @@ The spider yields items (see ``items.py``); it never writes the database.
 from __future__ import annotations
 
 import json
-import re
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -28,49 +26,14 @@ from urllib.parse import quote, urlsplit
 import scrapy
 from scrapy.http import Request, Response
 
-from edualliance.crawler import discovery
+from edualliance.crawler import discovery, feeds
 from edualliance.crawler.docfiles import kind_of
-from edualliance.crawler.items import ErrorItem, NotModifiedItem, PageItem, ProgressItem
-from edualliance.crawler.registry import Source, load_registry, select, taxonomy_keywords
-from edualliance.pipeline.decode import DecodeError, decode, looks_like_html
+from edualliance.crawler.items import ErrorItem, NotModifiedItem, PageItem, ProgressItem, response_header
+from edualliance.crawler.registry import load_registry, select, taxonomy_keywords
+from edualliance.crawler.spiders.source_run import Known, SourceRun, load_known_file, page_role
+from edualliance.pipeline.decode import DecodeError, decode
+from edualliance.pipeline.sniff import looks_like_html
 from edualliance.pipeline.store import utcnow
-
-
-@dataclass(frozen=True, slots=True)
-class Known:
-    """What the store knew about a URL when this run started."""
-
-    role: str
-    verdict: str
-    etag: str | None
-    last_modified: str | None
-    lastmod: datetime | None
-    last_checked: datetime | None
-    links: tuple[tuple[str, str], ...] = ()  # in-scope links the page had when it was fetched
-
-
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def load_known_file(path: str | Path) -> dict[str, Known]:
-    known = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            known[row["url"]] = Known(row["role"], row["verdict"], row["etag"], row["last_modified"],
-                                      _when(row["lastmod"]), _when(row["last_checked"]),
-                                      tuple(tuple(link) for link in row.get("links") or ()))
-    return known
-
-
-def known_from_rows(rows) -> dict[str, Known]:
-    """From Store.crawl_state() rows (with or without their stored links)."""
-    known = {}
-    for url, _source, role, verdict, etag, lm, lastmod, checked, *rest in rows:
-        links = tuple(tuple(link) for link in (json.loads(rest[0]) if rest and rest[0] else ()))
-        known[url] = Known(role, verdict, etag, lm, lastmod, checked, links)
-    return known
 
 
 #: Seconds between progress messages (requests, stored articles and queue per source).
@@ -78,68 +41,6 @@ PROGRESS_SECONDS = 5.0
 
 #: Links kept per article page in crawl_state, to be followed again when the page is not refetched.
 MAX_KEPT_LINKS = 300
-
-
-@dataclass
-class SourceRun:
-    source: Source
-    allow: tuple[re.Pattern, ...]
-    deny: tuple[re.Pattern, ...]
-    article: tuple[re.Pattern, ...]
-    listing: tuple[re.Pattern, ...]
-    requested: int = 0
-    answered: int = 0  # responses and failures received for this source's requests
-    listed: set[str] = field(default_factory=set)
-    skipped_known: int = 0
-    skipped_missing: int = 0  # answered 404/410 on an earlier run, not due again
-    listing_pages: int = 0
-    capped: bool = False
-    seen: set[str] = field(default_factory=set)  # listing pages this source has requested this run
-    starts: int = 0  # start requests made (search: one per template, keyword and page)
-    start_failures: int = 0  # … and how many did not answer
-    attachments_off_site: set[str] = field(default_factory=set)
-    notes: list[str] = field(default_factory=list)  # what the crawl could not do, one line each
-    query_pages: dict[str, int] = field(default_factory=dict)  # search: result pages requested per query
-    unreported: list[tuple[str, str]] = field(default_factory=list)  # notes not yet sent as items
-
-    @classmethod
-    def of(cls, source: Source) -> SourceRun:
-        def comp(patterns):
-            return tuple(re.compile(p) for p in patterns)
-
-        return cls(source, comp(source.allow), comp(source.deny), comp(source.article_urls),
-                   comp(source.listing_urls))
-
-    def on_host(self, url: str) -> bool:
-        return (urlsplit(url).hostname or "") in self.source.hosts
-
-    def in_scope(self, url: str, role: str = "") -> bool:
-        """On the source's hosts, matching ``allow`` (attachments need not: a page in scope that links
-        a PDF wants it read, whatever its folder) and no ``deny``."""
-        if not self.on_host(url):
-            return False
-        if role != "attachment" and self.allow and not any(p.search(url) for p in self.allow):
-            return False
-        return not any(p.search(url) for p in self.deny)
-
-    def note(self, message: str, url: str = "") -> bool:
-        """Record a note once per run (logged as an error line of the source); True the first time."""
-        if message in self.notes:
-            return False
-        self.notes.append(message)
-        self.unreported.append((url, message))
-        return True
-
-    def stats(self) -> dict:
-        return {"listed": len(self.listed), "skipped_known": self.skipped_known,
-                "skipped_missing": self.skipped_missing,
-                "listing_pages": self.listing_pages, "requested": self.requested, "capped": self.capped,
-                "start_failures": self.start_failures, "start_urls": self.starts,
-                "attachments_off_site": len(self.attachments_off_site), "notes": list(self.notes)}
-
-    def progress(self) -> dict:
-        return {"requests": self.requested, "queued": max(0, self.requested - self.answered),
-                "listed": len(self.listed), "listing_pages": self.listing_pages}
 
 
 class SourcesSpider(scrapy.Spider):
@@ -308,11 +209,11 @@ class SourcesSpider(scrapy.Spider):
         if response.status == 304:
             yield NotModifiedItem(run.source.name, response.request.url, meta.get("lastmod"), utcnow().isoformat())
             return
-        content_type = _header(response, "Content-Type")
+        content_type = response_header(response, "Content-Type")
         attachment = kind_of(response.url, content_type, response.body[:8])
         if attachment or meta["role"] == "attachment":
             if attachment:
-                yield self._page_item(response, run, "attachment")
+                yield PageItem.of(response, run.source.name, "attachment", utcnow().isoformat())
             else:
                 yield ErrorItem(run.source.name, response.url, "parse",
                                 f"linked as an attachment but received {content_type or 'no content type'}")
@@ -328,7 +229,7 @@ class SourcesSpider(scrapy.Spider):
             return
         shape = discovery.page_shape(text, response.url)
         if shape.too_deep:
-            from edualliance.pipeline.htmltext import TOO_DEEP_MESSAGE
+            from edualliance.pipeline.htmltree import TOO_DEEP_MESSAGE
 
             yield ErrorItem(run.source.name, response.url, "parse", TOO_DEEP_MESSAGE)
             return
@@ -340,7 +241,8 @@ class SourcesSpider(scrapy.Spider):
             run.note(shape.unread_pager, response.url)
         kept: list[tuple[str, str]] = []
         requests = list(self._follow(run, shape, meta["hops"], role, kept, meta.get("query")))
-        yield self._page_item(response, run, role, kept if role == "article" else None)
+        yield PageItem.of(response, run.source.name, role, utcnow().isoformat(),
+                          kept if role == "article" else None)
         yield from self._notes(run)
         yield from requests
 
@@ -418,7 +320,7 @@ class SourcesSpider(scrapy.Spider):
     def parse_robots(self, response: Response):
         run = self.runs[response.meta["source"]]
         yield from self._answered(run)
-        for url in discovery.robots_sitemaps(response.body, response.url):
+        for url in feeds.robots_sitemaps(response.body, response.url):
             request = self._request(run, url, "listing", depth=0, callback=self.parse_sitemap)
             if request:
                 yield request
@@ -427,8 +329,8 @@ class SourcesSpider(scrapy.Spider):
         run = self.runs[response.meta["source"]]
         yield from self._answered(run)
         try:
-            kind, entries = discovery.parse_sitemap(response.body, response.url)
-        except discovery.XmlRefused as exc:
+            kind, entries = feeds.parse_sitemap(response.body, response.url)
+        except feeds.XmlRefused as exc:
             yield ErrorItem(run.source.name, response.url, "sitemap", str(exc))
             return
         for entry in sorted(entries, key=lambda e: e.lastmod or datetime.min, reverse=True):
@@ -453,8 +355,8 @@ class SourcesSpider(scrapy.Spider):
         run = self.runs[response.meta["source"]]
         yield from self._answered(run)
         try:
-            entries = discovery.parse_feed(response.body, response.url)
-        except discovery.XmlRefused as exc:
+            entries = feeds.parse_feed(response.body, response.url)
+        except feeds.XmlRefused as exc:
             yield ErrorItem(run.source.name, response.url, "feed", str(exc))
             return
         for entry in entries:
@@ -493,26 +395,6 @@ class SourcesSpider(scrapy.Spider):
                 and not request.meta.get("start") else None)
         yield ErrorItem(source, request.url, "fetch", message, status, role)
 
-    # -- items ------------------------------------------------------------------------------
-
-    def _page_item(self, response: Response, run: SourceRun, role: str,
-                   links: list[tuple[str, str]] | None = None) -> PageItem:
-        return PageItem(
-            source=run.source.name,
-            role=role,
-            url=response.request.meta.get("redirect_urls", [response.request.url])[0],
-            final_url=response.url,
-            status=response.status,
-            content_type=_header(response, "Content-Type"),
-            etag=_header(response, "ETag"),
-            last_modified=_header(response, "Last-Modified"),
-            lastmod=response.meta.get("lastmod"),
-            anchor=response.meta.get("anchor"),
-            fetched_at=utcnow().isoformat(),
-            body=response.body,
-            links=links,
-        )
-
     def source_stats(self) -> dict[str, dict]:
         stats = {}
         for name, run in self.runs.items():
@@ -520,28 +402,3 @@ class SourcesSpider(scrapy.Spider):
             # URLs whose shape said nothing and whose page was a list are not listed articles
             stats[name]["listed"] = sum(1 for url in run.listed if self.judged.get(url) != "listing")
         return stats
-
-
-def page_role(linked_as: str, shape: discovery.PageShape) -> str:
-    """Article or listing, decided by the page itself.
-
-    A URL that says article stays one unless the page has next to no prose. A page whose URL
-    says nothing is a listing when it has almost no prose, or a pager and less prose than an
-    article has; anything else goes to the cleaning stage as an article, which has the last
-    word (it calls a list with teasers a list, and keeps a real article whose navigation
-    outweighs its text: link density alone misjudges those).
-    """
-    if linked_as == "article":
-        return "listing" if shape.prose_han < discovery.MIN_ARTICLE_HAN // 2 else "article"
-    if linked_as == "page":
-        if shape.prose_han < discovery.MIN_ARTICLE_HAN // 4:
-            return "listing"
-        if shape.pagination and shape.prose_han < discovery.MIN_ARTICLE_HAN:
-            return "listing"
-        return "article"
-    return linked_as
-
-
-def _header(response: Response, name: str) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

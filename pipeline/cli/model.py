@@ -105,7 +105,7 @@ def train(ctx: click.Context, corpus_dir: str | None, out_dir: str | None, use_d
 
     Example: edualliance train --gold dev.jsonl
     """
-    from edualliance.models import classifier as clf
+    from edualliance.models import artifact
     from edualliance.models import corpus, registry, training
 
     examples, problems = corpus.load_corpus(Path(corpus_dir) if corpus_dir else None)
@@ -135,7 +135,7 @@ def train(ctx: click.Context, corpus_dir: str | None, out_dir: str | None, use_d
         raise
     if not out_dir:
         target = registry.install(target, card["version"])
-    click.echo(f"model {card['version']} → {target / clf.ARTIFACT_NAME} ({card['artifact']['bytes']:,} bytes)")
+    click.echo(f"model {card['version']} → {target / artifact.ARTIFACT_NAME} ({card['artifact']['bytes']:,} bytes)")
     click.echo(f"final fit: {card['training_seconds']} s on {card['training_data']['examples']} examples")
     if card["cross_validation"]:
         figures = card["cross_validation"]

@@ -43,7 +43,7 @@ def run(ctx, sources_file, base, overrides, classifier_kind, log_file, verbose, 
     """
     from edualliance.pipeline.config import Config
     from edualliance.pipeline.job import JobError, check_ready, run_job
-    from edualliance.pipeline.weekly import WeeklyError, parse_week
+    from edualliance.pipeline.weeks import WeeklyError, parse_week
 
     settings_file = config(ctx)
     try:
@@ -204,7 +204,10 @@ def publish(ctx: click.Context) -> None:
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="edualliance-demo",
               show_default=True, help="Folder for the demo database and digest (rebuilt each time).")
-def demo(out_dir: str) -> None:
+@click.option("--model", "model_spec", default=None, metavar="PATH|VERSION",
+              help="The model: a folder, a version from `edualliance models list`, 'shipped' or 'keywords'."
+                   " Default: the newest trained, else the shipped one.")
+def demo(out_dir: str, model_spec: str | None) -> None:
     """Build a fresh corpus from the bundled data: clean, classify, store, digest.
 
     Runs offline in well under two minutes, then prints where the database
@@ -212,13 +215,14 @@ def demo(out_dir: str) -> None:
 
     Example: edualliance demo --out /tmp/demo
     """
+    from edualliance.models.registry import ModelNotFoundError
     from edualliance.pipeline.demo import DemoError, run_demo
 
     try:
         # Print the queries to try with the program as it was called (.venv/bin/edualliance).
         called = sys.argv[0] if Path(sys.argv[0]).name == "edualliance" else "edualliance"
-        run_demo(Path(out_dir), echo=click.echo, program=called)
-    except DemoError as exc:
+        run_demo(Path(out_dir), echo=click.echo, program=called, model=model_spec)
+    except (DemoError, ModelNotFoundError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

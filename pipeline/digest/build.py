@@ -200,7 +200,7 @@ def build_digest(store, week_start: date) -> Digest:
 
     digest = Digest(
         week_start=week_start, weeks=weeks, collected_from=collected_from,
-        model_version=store.latest_model_version(),
+        model_version=store.selected_model() or store.latest_model_version(),  # what the views read
         stories=stories, articles=articles, week_stories=week_stories, week_articles=week_articles,
         first_reports=this_week, first_reports_withheld=withheld,
         reporting_before=dict(before), reporting_after=dict(after),

@@ -1,0 +1,171 @@
+"""From a fitted pipeline to article scores and decisions.
+
+:func:`article_scores` scores an article whole and paragraph by paragraph
+(:func:`units_of`) and keeps, per label, the highest unit score, each unit's
+probability first rescaled so that its threshold is 0.5 (:func:`to_half`).
+:func:`decide` turns published scores into labels: a label is assigned
+exactly when its published score is at least DECISION.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from edualliance.pipeline.records import LABELS, NONE_LABEL
+
+from . import text as textprep
+from .build import thresholds_of
+
+#: Columns of the whole-text outputs after the labels (see ``signature.OUTPUTS``).
+RELEVANT = LABELS.__len__()
+SENSE_HSS = RELEVANT + 1
+SENSE_SA = RELEVANT + 2
+
+
+@dataclass(frozen=True)
+class Decision:
+    labels: tuple[str, ...]
+    primary: str
+    sense: str | None
+
+
+#: The one decision threshold of every published score: a label is assigned
+#: exactly when its (rounded) score is at least this.
+DECISION = 0.5
+SCORE_DIGITS = 4
+
+
+def to_half(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Rescale probabilities so that each column's threshold maps to 0.5.
+
+    Piecewise linear and monotone: [0, t] → [0, 0.5] and [t, 1] → [0.5, 1].
+    The order of scores is kept, and "score ≥ 0.5" is "probability ≥ t".
+    """
+    t = np.clip(np.asarray(thresholds, dtype=np.float64), 1e-6, 1 - 1e-6)
+    low = proba / (2 * t)
+    high = 0.5 + (proba - t) / (2 * (1 - t))
+    return np.clip(np.where(proba < t, low, high), 0.0, 1.0)
+
+
+def temperature(scores: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """σ(slope · logit(score)): sharpens or softens a score, keeping 0.5 at 0.5."""
+    s = np.clip(scores, 1e-6, 1 - 1e-6)
+    return 1.0 / (1.0 + np.exp(-np.asarray(slope) * np.log(s / (1 - s))))
+
+
+def decide(scores: np.ndarray, sense_hss: float, sense_sa: float, whole: np.ndarray | None = None) -> Decision:
+    """Labels, primary label and sense from one article's label scores.
+
+    The labels are exactly those whose score, rounded as published, is at
+    least DECISION. The primary label is the assigned label the whole text
+    supports most (``whole``: the scores of the whole-text unit), so that a
+    model discussed in one paragraph does not outrank the article's subject.
+    """
+    rounded = np.round(scores[: len(LABELS)], SCORE_DIGITS)
+    over = [i for i in range(len(LABELS)) if rounded[i] >= DECISION]
+    labels = tuple(LABELS[i] for i in over)
+    support = scores if whole is None else whole
+    primary = LABELS[max(over, key=lambda i: (support[i], scores[i], -i))] if over else NONE_LABEL
+    sense = None
+    if "jiaolianti" in labels:
+        sense = "home_school_society" if sense_hss >= sense_sa else "school_alliance"
+    return Decision(labels, primary, sense)
+
+
+
+#: A paragraph is scored on its own only if it has one of these cues of a
+#: school alliance (names, members, the ways schools work together): one
+#: without any cannot be the paragraph that discusses a model, and skipping
+#: it keeps classification near the speed of segmentation alone.
+PARAGRAPH_CUE = re.compile(
+    r"共同体|集团|学区|片区|联盟|联合体|教联体|教共体|联片|结对|托管|帮扶|捆绑|对口|协作|手拉手|姊妹|牵手|牵头"
+    r"|一校|总校|名校|分校|成员校|核心校|龙头|长校|走教|跟岗|驻校|派驻|挂职|送教|联合教研|同步课堂|以城带乡|强校|薄弱"
+    r"|一体化|统一管理|合作")
+
+
+def units_of(prepared: str) -> list[str]:
+    """Units of evidence of a prepared text: the whole text, then each paragraph with a cue (PARAGRAPH_CUE)
+    when it has two or more paragraphs.
+
+    A model discussed in one paragraph is found there even when the rest of
+    a long article is about something else; the whole text still counts for
+    a model discussed across paragraphs.
+    """
+    parts = textprep.paragraphs(prepared)
+    if len(parts) < 2:
+        return [prepared]
+    return [prepared, *(part for part in parts if PARAGRAPH_CUE.search(part))]
+
+
+@dataclass
+class ArticleScores:
+    """Per article: raw (uncalibrated) label scores, best unit per label, whole-text outputs."""
+
+    raw: np.ndarray  # n × len(LABELS): max over units of threshold-rescaled probability
+    whole: np.ndarray  # n × len(OUTPUTS): probabilities of the whole-text unit
+    best_unit: np.ndarray  # n × len(LABELS): index into units of the unit that gave raw
+    units: list[str]
+    owner: np.ndarray  # unit → article row
+    features: object  # units × features (csr)
+
+
+#: Labels that need their name in the text (docs/taxonomy.md: "a text about
+#: 教联体 under that name"): without it the label's raw score is multiplied by
+#: UNNAMED_FACTOR, whatever the surrounding vocabulary (家校社协同育人 prose
+#: without 教联体 is `none`).
+NAMED_LABELS: dict[str, re.Pattern] = {
+    "jiaolianti": re.compile(r"教联体|教育联合体|联合发展共同体"),
+}
+UNNAMED_FACTOR = 0.1
+
+
+#: How much a paragraph's own evidence counts against the whole text's:
+#: article score = max(whole, w · best paragraph + (1 − w) · whole). 1 is the
+#: plain maximum; chosen by grouped cross-validation (bench/cv_classify.py).
+PARAGRAPH_WEIGHT = 1.0
+
+
+def article_scores(pipeline, docs: Sequence[str], *, paragraph_units: bool = True,
+                   paragraph_weight: float = PARAGRAPH_WEIGHT) -> ArticleScores:
+    """Score every unit of every document and aggregate per article (see PARAGRAPH_WEIGHT).
+
+    ``paragraph_units=False`` scores the whole text only (the ablation that
+    cross-validation compares against).
+    """
+    textprep.forget_lines()  # the line cache serves one call (whole text and paragraphs), not the next
+    prepared = pipeline.named_steps["prepare"].transform(list(docs))
+    units: list[str] = []
+    owner: list[int] = []
+    for row, text in enumerate(prepared):
+        for unit in (units_of(text) if paragraph_units else [text]):
+            units.append(unit)
+            owner.append(row)
+    features = pipeline.named_steps["features"].transform(units).tocsr()
+    per_output = pipeline.named_steps["outputs"].predict_proba(features)
+    proba = np.column_stack([p[:, 1] for p in per_output])
+    thresholds = thresholds_of(pipeline)
+    label_scores = to_half(proba[:, : len(LABELS)], thresholds[: len(LABELS)])
+    owner_a = np.asarray(owner)
+    n = len(prepared)
+    raw = np.zeros((n, len(LABELS)))
+    best = np.zeros((n, len(LABELS)), dtype=np.int64)
+    whole = np.zeros((n, proba.shape[1]))
+    starts = np.searchsorted(owner_a, np.arange(n))
+    ends = np.searchsorted(owner_a, np.arange(n), side="right")
+    for row in range(n):
+        block = label_scores[starts[row]:ends[row]]
+        best[row] = starts[row] + np.argmax(block, axis=0)
+        raw[row] = np.maximum(block[0], paragraph_weight * block.max(axis=0) + (1 - paragraph_weight) * block[0])
+        whole[row] = proba[starts[row]]
+        whole[row, : len(LABELS)] = label_scores[starts[row]]
+        for label, name in NAMED_LABELS.items():
+            if not name.search(prepared[row]):
+                column = LABELS.index(label)
+                raw[row, column] *= UNNAMED_FACTOR
+                whole[row, column] *= UNNAMED_FACTOR
+    return ArticleScores(raw, whole, best, units, owner_a, features)
+
