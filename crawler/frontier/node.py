@@ -62,14 +62,15 @@ def _headers(headers) -> list[tuple[str, str]]:
 class FrontierSpider(SourcesSpider):
     name = "sources-frontier"
 
-    def _done(self, request, results):
-        yield from results
+    def _done(self, request, results, response=None):
+        for result in results:
+            yield _captured(result, response) if type(result) is PageItem else result
         lease = request.meta.get(LEASE_META)
         if lease is not None:
             yield LeaseDone(lease)
 
     def parse_page(self, response):
-        return self._done(response.request, super().parse_page(response))
+        return self._done(response.request, super().parse_page(response), response)
 
     def parse_robots(self, response):
         return self._done(response.request, super().parse_robots(response))
@@ -83,12 +84,12 @@ class FrontierSpider(SourcesSpider):
     def on_error(self, failure):
         return self._done(failure.request, super().on_error(failure))
 
-    def _page_item(self, response, run, role, links=None):
-        item = super()._page_item(response, run, role, links)
-        request = response.request
-        return CapturedPage(**{f: getattr(item, f) for f in item.__dataclass_fields__},
-                            method=request.method, request_headers=_headers(request.headers),
-                            response_headers=_headers(response.headers))
+
+def _captured(item: PageItem, response) -> CapturedPage:
+    request = response.request
+    return CapturedPage(**{f: getattr(item, f) for f in item.__dataclass_fields__},
+                        method=request.method, request_headers=_headers(request.headers),
+                        response_headers=_headers(response.headers))
 
 
 class NodePipeline:
@@ -117,7 +118,7 @@ class NodePipeline:
                                        "offset": offset, "length": length})
         elif isinstance(item, (NotModifiedItem, ErrorItem)):
             self.frontier.add_capture({"h": json.dumps(item.header(), ensure_ascii=False)})
-        elif not isinstance(item, ProgressItem):  # progress is for a terminal; nodes log it
+        elif not isinstance(item, ProgressItem):  # a PageItem is a CapturedPage here (FrontierSpider)  # progress is for a terminal; nodes log it
             raise TypeError(f"unexpected item {type(item).__name__}")
         return item
 
