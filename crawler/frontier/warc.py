@@ -118,21 +118,20 @@ def repair(folder: Path, node: str) -> int:
     path = files[-1]
     good = position = 0  # the end of the last whole gzip member (one record each)
     member = zlib.decompressobj(wbits=31)
+    damaged = False
     with open(path, "rb") as handle:
-        while chunk := handle.read(2**20):
+        while not damaged and (chunk := handle.read(2**20)):
             while chunk:
                 try:
-                    member.decompress(chunk, 2**16)
+                    member.decompress(chunk)  # one record: at most a page (DOWNLOAD_MAXSIZE) of output
                 except zlib.error as exc:
                     log.warning("%s: unreadable after byte %d (%s)", path, good, exc)
-                    chunk = b""
+                    damaged = True
                     break
                 if member.eof:
                     position += len(chunk) - len(member.unused_data)
                     good, chunk = position, member.unused_data
                     member = zlib.decompressobj(wbits=31)
-                elif member.unconsumed_tail:
-                    chunk = member.unconsumed_tail  # output capped: go on with the rest of the chunk
                 else:
                     position += len(chunk)
                     chunk = b""
