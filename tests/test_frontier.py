@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import pickle
 import signal
@@ -23,8 +22,8 @@ from edualliance.corpus.fixtureweb.server import FixtureServer
 from edualliance.crawler.frontier import serialize
 from edualliance.crawler.frontier.redis_state import Frontier
 from edualliance.crawler.frontier.warc import CaptureWriter, repair
-from edualliance.pipeline.captures import read_body
 from edualliance.crawler.registry import demo_registry_path
+from edualliance.pipeline.captures import read_body
 from edualliance.pipeline.store import Store
 
 from support.redis_server import RedisServer
@@ -58,20 +57,19 @@ def finish(proc: subprocess.Popen, timeout: float = 300) -> None:
 
 
 def stored(db: Path, base: str) -> tuple[set, set, Counter]:
+    """(articles: url, title, text hash, labels), (pages: url, is_listing), articles per URL."""
     with Store(db, read_only=True) as store:
         articles = store.conn.execute(
-            "SELECT url, title, text_hash FROM articles").fetchall() if _has(store, "text_hash") else \
-            store.conn.execute("SELECT url, title FROM articles").fetchall()
+            "SELECT a.url, a.title, a.content_hash, (SELECT string_agg(label, ',' ORDER BY label)"
+            " FROM current_classifications c WHERE c.article_id = a.article_id AND c.assigned) FROM articles a"
+        ).fetchall()
         pages = store.conn.execute("SELECT url, is_listing FROM pages").fetchall()
-        counts = Counter(url for url, *_ in articles)
-    strip = lambda rows: {(r[0].removeprefix(base), *r[1:]) for r in rows}  # noqa: E731
-    return strip(articles), strip(pages), Counter({u.removeprefix(base): n for u, n in counts.items()})
+    counts = Counter(url.removeprefix(base) for url, *_ in articles)
 
+    def strip(rows):
+        return {(row[0].removeprefix(base), *row[1:]) for row in rows}
 
-def _has(store, column: str) -> bool:
-    return bool(store.conn.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_name = 'articles' AND column_name = ?",
-        [column]).fetchall())
+    return strip(articles), strip(pages), counts
 
 
 def test_two_nodes_and_a_writer_store_what_one_machine_stores(tmp_path: Path, frontier_redis):
