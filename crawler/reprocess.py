@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timezone
 
 from edualliance.pipeline import dedup
+from edualliance.pipeline.captures import CaptureError, captures_path, read_capture
 from edualliance.pipeline.clean import CleaningError, clean_page
 from edualliance.pipeline.decode import DecodeError
 from edualliance.pipeline.facts import extract
@@ -137,7 +138,13 @@ def _recover(store, classifier, rows, run_id, counts: Counts) -> None:
 def _batch(store, classifier, rows, run_id, counts: Counts) -> None:
     work = []
     errors = []
-    for page_id, url, final_url, path, source, fetched_at, status, content_type, etag, lm, body in rows:
+    for page_id, url, final_url, path, source, fetched_at, status, content_type, etag, lm, body, *warc in rows:
+        if body is None:  # kept in a WARC file (a crawl on several machines)
+            try:
+                body = read_capture(captures_path(store.path), *warc)
+            except CaptureError as exc:
+                errors.append((url or page_id, str(exc)))
+                continue
         raw = RawPage(body=bytes(body), source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc),
                       url=url, final_url=final_url, path=path, status=status, content_type=content_type,
                       etag=etag, last_modified=lm)

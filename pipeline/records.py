@@ -36,6 +36,9 @@ class RawPage:
     content_type: str | None = None  # the Content-Type header as sent
     etag: str | None = None
     last_modified: str | None = None
+    #: (file, offset, length) of the response record in the captures folder (pipeline/captures.py):
+    #: a page captured as WARC is stored as this pointer, its bytes stay in the file.
+    warc: tuple[str, int, int] | None = field(default=None, compare=False)
     # Derived once from the fields above (a page's bytes are hashed many times
     # on its way to the store otherwise):
     content_hash: str = field(init=False, repr=False, compare=False)

@@ -141,7 +141,7 @@ def test_train_writes_a_version_to_the_user_folder_never_into_the_package(tmp_pa
 
 
 #: The commands that classify; each must take --model.
-CLASSIFYING = {"classify", "crawl", "demo", "evaluate", "ingest", "label", "reclassify", "reprocess", "run"}
+CLASSIFYING = {"classify", "crawl", "demo", "evaluate", "ingest", "label", "process", "reclassify", "reprocess", "run"}
 
 
 def test_every_command_that_classifies_takes_model(tmp_path: Path):

@@ -125,6 +125,7 @@ class CrawlSink:
                 header.get("content_type"), header.get("etag"), header.get("last_modified"),
                 _iso(header.get("lastmod")), header.get("anchor"), _iso(header["fetched_at"]), body, self.run_id,
                 json.dumps(header["links"], ensure_ascii=False) if header.get("links") is not None else None,
+                *(header.get("warc") or (None, None, None)),  # where a WARC capture lives (frontier writer)
             ])
             self.captured_bytes += len(body)
             self.waiting_bytes += len(body)
@@ -160,9 +161,10 @@ class CrawlSink:
     def waiting(self) -> int:
         return len(self._captures) + len(self._touches) + len(self._errors) + len(self._missing)
 
-    def capture(self) -> int:
-        """Write what has arrived (raw captures, 304s, fetch errors) in one transaction."""
-        if not self.waiting:
+    def capture(self, also: Callable[[], None] | None = None) -> int:
+        """Write what has arrived (raw captures, 304s, fetch errors) in one transaction, with
+        ``also`` (the frontier writer marks the stream entries it stores in the same one)."""
+        if not self.waiting and also is None:
             return 0
         started = time.monotonic()
         captures, touches, errors, missing = self._captures, self._touches, self._errors, self._missing
@@ -176,6 +178,8 @@ class CrawlSink:
                 self.store.touch_crawl_state(url, checked, lastmod, self.run_id)
             for source, url, stage, message in errors:
                 self.store.record_error(self.run_id, url, stage, f"[{source}] {message}")
+            if also is not None:
+                also()
         for source, *_ in touches:
             self.count(source).not_modified += 1
         for source, url, stage, message in errors:

@@ -98,9 +98,10 @@ def prepare_shell(row) -> Prepared:
     """The writer's side of a row cleaned by a worker: the page as received, not yet cleaned."""
     (capture_id, source, role, url, final_url, status, content_type, etag, last_modified, lastmod,
      anchor, fetched_at, body, _run_id, *rest) = row
+    warc = tuple(rest[1:4]) if len(rest) >= 4 and rest[1] is not None else None
     raw = RawPage(body=bytes(body), source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc),
                   url=url, final_url=final_url, status=status, content_type=content_type, etag=etag,
-                  last_modified=last_modified)
+                  last_modified=last_modified, warc=warc)
     return Prepared(capture_id, raw, role, lastmod, anchor=anchor, links=rest[0] if rest else None)
 
 

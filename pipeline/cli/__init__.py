@@ -5,7 +5,8 @@ Commands are grouped by what users do, one module each:
 - ``collect.py``: bring pages in (ingest, extract, crawl, reprocess);
 - ``read.py``: read the published snapshot (sql, search, export, diffusion, digest, serve);
 - ``model.py``: the classifier (classify, train, evaluate, label, reclassify);
-- ``operate.py``: run the corpus (run, sources, publish, demo, fixture-web).
+- ``operate.py``: run the corpus (run, sources, publish, demo, fixture-web);
+- ``cluster.py``: crawling on several machines (a crawl node, the one writer: process).
 
 ``options.py`` holds what they share (the database ``--db`` names, the store
 and snapshot they open, common options). Heavy libraries (DuckDB, trafilatura,
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import click
 
-from . import collect, model, operate, read
+from . import cluster, collect, model, operate, read
 from .options import DB_ENV, refuse_password_option
 
 CONFIG_HELP = ("The operator's config file (TOML; see the README): database, sources, crawl settings, digest"
@@ -53,6 +54,6 @@ def main(ctx: click.Context, config_file: str | None, db: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-for _group in (collect, read, model, operate):
+for _group in (collect, read, model, operate, cluster):
     for _command in _group.COMMANDS:
         main.add_command(_command)

@@ -216,8 +216,15 @@ def crawl_sources(ctx: click.Context, kind: str, names: tuple[str, ...], sources
 @click.command()
 @click.argument("names", nargs=-1, metavar="[SOURCE]...")
 @crawl_options
+@click.option("--frontier", "frontier_url", metavar="URL", default=None,
+              help="Crawl as one node of a shared frontier, redis://HOST:PORT/N: pages go to WARC files in"
+                   " --captures for `edualliance process`; no database is opened.")
+@click.option("--captures", type=click.Path(file_okay=False), default=None,
+              help="With --frontier: the shared captures folder (WARC files).")
+@click.option("--node", default=None, help="With --frontier: this node's name (default: host-pid).")
 @click.pass_context
-def crawl(ctx, names, sources_file, base, overrides, classifier_kind, log_file, verbose) -> None:
+def crawl(ctx, names, sources_file, base, overrides, classifier_kind, log_file, verbose, frontier_url, captures,
+          node) -> None:
     """Crawl sources: fetch new and changed articles, clean, classify, store.
 
     With no SOURCE, every enabled source of the registry. Articles fetched
@@ -228,8 +235,20 @@ def crawl(ctx, names, sources_file, base, overrides, classifier_kind, log_file, 
     duplicates. Exit code 1: the crawler failed; 3: it finished but a source
     is flagged (see `edualliance sources health`).
 
+    With --frontier, this machine is one of several crawl nodes (see the
+    README, "Crawling on several machines").
+
     Example: edualliance crawl --sources my-sources.toml moe-gedi gmw-edu
     """
+    if frontier_url:
+        from .cluster import crawl_node
+
+        sources, settings, _, log_path = crawl_setup(ctx, names, sources_file, overrides, "keywords", log_file,
+                                                     verbose, base)
+        if log_path:
+            settings["LOG_FILE"] = str(log_path)
+        crawl_node(frontier_url, captures, node, sources, settings)
+        return
     crawl_sources(ctx, "crawl", names, sources_file, overrides, classifier_kind, log_file, verbose, base)
 
 

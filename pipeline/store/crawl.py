@@ -49,6 +49,26 @@ class CrawlMixin(StoreConnection):
             " FROM crawl_state ORDER BY url"
         ).fetchall()
 
+    def crawl_state_of_run(self, run_id: int) -> list[tuple]:
+        """``crawl_state()`` rows that run ``run_id`` wrote."""
+        return self.conn.execute(
+            "SELECT url, source, role, verdict, etag, last_modified, lastmod, last_checked, links"
+            " FROM crawl_state WHERE run_id = ? ORDER BY url", [run_id]
+        ).fetchall()
+
+    def frontier_stored(self, entry_ids: Sequence[str]) -> set[str]:
+        """Which of these capture-stream entries are stored already (migration 0013)."""
+        rows = self.conn.execute(
+            "SELECT entry_id FROM frontier_entries WHERE entry_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(entry_ids)]).fetchall()
+        return {row[0] for row in rows}
+
+    def frontier_mark(self, entry_ids: Sequence[str]) -> None:
+        if entry_ids:
+            self.conn.execute(
+                "INSERT INTO frontier_entries SELECT unnest(?::VARCHAR[]), ? ON CONFLICT DO NOTHING",
+                [list(entry_ids), utcnow()])
+
     def last_new_by_source(self) -> dict[str, datetime]:
         """When each source's newest stored article or attachment was first seen."""
         rows = self.conn.execute(
@@ -114,24 +134,28 @@ class CrawlMixin(StoreConnection):
 
     def inbox_add(self, rows: Sequence[Sequence[Any]]) -> None:
         """Raw captures as received, in two statements: (source, role, url, final_url, status,
-        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id[, links]).
-        The bytes go into ``crawl_inbox_parts`` in pieces of INBOX_PART_BYTES (migration 0015)."""
+        content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id[, links[, warc_file,
+        warc_offset, warc_length]]). The bytes go into ``crawl_inbox_parts`` in pieces of
+        INBOX_PART_BYTES (migration 0015).
+        """
         if not rows:
             return
-        columns = [list(column) for column in zip(*[(*row, None)[:14] for row in rows])]
+        columns = [list(column) for column in zip(*[(*row, None, None, None, None)[:17] for row in rows])]
         columns[8] = [as_naive_utc(v) for v in columns[8]]
         columns[10] = [as_naive_utc(v) for v in columns[10]]
-        bodies = [bytes(body) for body in columns[11]]
+        bodies = [bytes(body or b"") for body in columns[11]]
         ids = [capture_id for (capture_id,) in self.conn.execute(
             "SELECT nextval('crawl_inbox_seq') FROM range(?)", [len(rows)]).fetchall()]
         columns[11] = [len(body) for body in bodies]
         self.conn.execute(
             "INSERT INTO crawl_inbox (capture_id, source, role, url, final_url, status, content_type, etag,"
-            " last_modified, lastmod, anchor, fetched_at, body_bytes, run_id, links)"
+            " last_modified, lastmod, anchor, fetched_at, body_bytes, run_id, links, warc_file, warc_offset,"
+            " warc_length)"
             " SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]),"
-            " unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+            " unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+            " unnest(?::BIGINT[]), unnest(?::BIGINT[])",
             [ids, *columns],
         )
         owners, numbers, pieces = [], [], []
@@ -150,7 +174,8 @@ class CrawlMixin(StoreConnection):
         """The oldest raw captures not yet cleaned, past capture_id ``after`` (those before it are
         being cleaned): up to ``limit`` rows and, when ``max_bytes`` is given, up to that many page
         bytes (at least one row): (capture_id, source, role, url, final_url, status, content_type,
-        etag, last_modified, lastmod, anchor, fetched_at, body, run_id, links).
+        etag, last_modified, lastmod, anchor, fetched_at, body, run_id, links, warc_file, warc_offset,
+        warc_length).
 
         Capture ids are handed out in arrival order, so the next captures are a range of ids:
         their sizes are read first, then the captures that fit and their pieces. No statement
@@ -173,7 +198,8 @@ class CrawlMixin(StoreConnection):
             last = capture_id
         rows = sorted(self.conn.execute(
             "SELECT capture_id, source, role, url, final_url, status, content_type, etag, last_modified,"
-            " lastmod, anchor, fetched_at, run_id, links FROM crawl_inbox WHERE capture_id BETWEEN ? AND ?",
+            " lastmod, anchor, fetched_at, run_id, links, warc_file, warc_offset, warc_length"
+            " FROM crawl_inbox WHERE capture_id BETWEEN ? AND ?",
             [first, last],
         ).fetchall(), key=lambda row: row[0])
         pieces: dict[int, list[tuple[int, bytes]]] = {}

@@ -44,14 +44,27 @@ class ExplorerMixin(StoreConnection):
         """The raw capture's record (the bytes themselves are not in the snapshot)."""
         rows = self._rows("SELECT page_id, page_key, url, final_url, path, source, fetched_at, status, content_type,"
                            " declared_encoding, detected_encoding, content_hash, etag, last_modified, is_listing, run_id,"
-                           " body IS NOT NULL AS has_body, octet_length(body) AS body_bytes"
+                           " body IS NOT NULL OR warc_file IS NOT NULL AS has_body,"
+                           " coalesce(octet_length(body), warc_length) AS body_bytes, warc_file, warc_offset"
                            " FROM pages WHERE page_id = ?", [page_id])
         return rows[0] if rows else None
 
     def capture_body(self, page_id: str) -> tuple[bytes, str | None] | None:
-        row = self.conn.execute("SELECT body, content_type FROM pages WHERE page_id = ? AND body IS NOT NULL",
-                           [page_id]).fetchone()
-        return (bytes(row[0]), row[1]) if row else None
+        """The bytes as received: from the database, or from the WARC file its pointer names (the
+        snapshot keeps the pointer); None if neither is there."""
+        from edualliance.pipeline.captures import CaptureError, captures_path, read_capture
+
+        row = self.conn.execute("SELECT body, content_type, warc_file, warc_offset, warc_length FROM pages"
+                                " WHERE page_id = ? AND (body IS NOT NULL OR warc_file IS NOT NULL)",
+                                [page_id]).fetchone()
+        if row is None:
+            return None
+        if row[0] is not None:
+            return bytes(row[0]), row[1]
+        try:
+            return read_capture(captures_path(self.path), row[2], row[3], row[4]), row[1]
+        except CaptureError:
+            return None
 
     def story_copies(self, story_id: str) -> list[dict[str, Any]]:
         return self._rows("SELECT article_id, title, outlet, reposted_from, published_at, url, is_canonical, site"

@@ -32,30 +32,34 @@ class WritesMixin(StoreConnection):
                 raw.page_id, raw.page_key, raw.url, raw.final_url, raw.path, raw.source,
                 as_naive_utc(raw.fetched_at), raw.status, raw.content_type,
                 result.decoded.declared_encoding, result.decoded.used_encoding, raw.content_hash,
-                raw.etag, raw.last_modified, result.is_listing, raw.body, run_id,
+                raw.etag, raw.last_modified, result.is_listing, None if raw.warc else raw.body, run_id,
+                *(raw.warc or (None, None, None)),
             ])
         if not rows:
             return set()
         inserted = self.conn.execute(
             "INSERT INTO pages (page_id, page_key, url, final_url, path, source, fetched_at, status,"
             " content_type, declared_encoding, detected_encoding, content_hash, etag, last_modified,"
-            " is_listing, body, run_id)"
+            " is_listing, body, run_id, warc_file, warc_offset, warc_length)"
             " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::INTEGER[]),"
             " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), unnest(?::BLOB[]),"
-            " unnest(?::BIGINT[])"
+            " unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::BIGINT[])"
             " ON CONFLICT (page_id) DO NOTHING RETURNING page_id",
             [list(column) for column in zip(*rows.values())],
         ).fetchall()
         return {row[0] for row in inserted}
 
     def stored_pages(self, after: str | None, limit: int) -> list[tuple]:
-        """Stored captures with bytes, in page_id order after ``after``: (page_id, url, final_url, path,
-        source, fetched_at, status, content_type, etag, last_modified, body)."""
+        """Stored captures with bytes (in the database or a WARC file), in page_id order after ``after``:
+        (page_id, url, final_url, path, source, fetched_at, status, content_type, etag, last_modified, body,
+        warc_file, warc_offset, warc_length); body is NULL for a WARC capture (read it with
+        ``pipeline.captures.read_capture``)."""
         return self.conn.execute(
             "SELECT page_id, url, final_url, path, source, fetched_at, status, content_type, etag,"
-            " last_modified, body FROM pages WHERE body IS NOT NULL AND page_id > ?"
+            " last_modified, body, warc_file, warc_offset, warc_length FROM pages"
+            " WHERE (body IS NOT NULL OR warc_file IS NOT NULL) AND page_id > ?"
             " ORDER BY page_id LIMIT ?",
             [after or "", limit],
         ).fetchall()

@@ -1,0 +1,120 @@
+"""scrapy-redis's scheduler, priority queue and duplicate filter, on the shared frontier.
+
+Used as they are: the scheduler's enqueue/next logic, the sorted-set priority queue's push and
+encoding, the duplicate filter's SADD of fingerprints. Replaced, each as small as the gap:
+
+* ``LeasedQueue.pop``: scrapy-redis removes the request from the queue (ZRANGE + ZREMRANGEBYRANK);
+  a node killed before the response is stored would lose it. Here the same pop moves it into
+  the node's lease hash (``redis_state._POP``).
+* ``FrontierScheduler.enqueue_request``: a retried or redirected request carries its lease,
+  released once the new request is queued; and listing pages, which the spider marks
+  ``dont_filter`` (each source reads them), go through the filter under a per-source
+  fingerprint, so two nodes do not both read a start page.
+* ``FrontierScheduler.open/close``: the node joins the frontier, beats its heartbeat, and on idle
+  puts dead nodes' leases back and stays open while live nodes hold leases (they may still find
+  links); the round's seen-set is kept (``SCHEDULER_PERSIST``) until the last node leaves.
+
+Not used: ``RedisSpider`` (scrapy-redis 0.9.1 builds on ``start_requests()``, which Scrapy 2.16
+removed; our spider has ``async def start()``), and the pickle serializer (``serialize``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from w3lib.url import canonicalize_url
+
+from .redis_state import HEARTBEAT_MS, Frontier
+
+log = logging.getLogger(__name__)
+
+LEASE_META = "frontier_lease"
+
+
+class LeasedQueue(PriorityQueue):
+    """scrapy-redis's priority queue whose pop leaves a lease behind."""
+
+    frontier: Frontier  # set by the scheduler
+
+    def pop(self, timeout=0):
+        lease = self.frontier.pop()
+        if lease is None:
+            return None
+        try:
+            request = self._decode_request(lease.data)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.error("frontier: dropped a request that cannot be read (%s): %.200r", exc, lease.data)
+            self.frontier.release(lease.id)
+            return None
+        request.meta[LEASE_META] = lease.id
+        return request
+
+
+class FrontierDupeFilter(RFPDupeFilter):
+    """RFPDupeFilter whose fingerprint of a listing page includes its source (each source reads
+    a listing page it shares with another)."""
+
+    def request_fingerprint(self, request):
+        if request.meta.get("role") != "listing":
+            return super().request_fingerprint(request)
+        data = {"method": request.method, "url": canonicalize_url(request.url),
+                "body": (request.body or b"").hex(), "source": request.meta.get("source")}
+        return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+class FrontierScheduler(Scheduler):
+    @classmethod
+    def from_crawler(cls, crawler):
+        scheduler = super().from_crawler(crawler)
+        scheduler.frontier = Frontier(scheduler.server, crawler.settings.get("FRONTIER_NODE"))
+        scheduler.crawler = crawler
+        crawler.signals.connect(scheduler._idle, signal=signals.spider_idle)
+        return scheduler
+
+    def open(self, spider):
+        super().open(spider)
+        self.queue.frontier = self.frontier
+        self.frontier.join()
+        from twisted.internet.task import LoopingCall
+
+        self._beat = LoopingCall(self.frontier.heartbeat)
+        self._beat.start(HEARTBEAT_MS / 3000, now=False)
+
+    def close(self, reason):
+        if getattr(self, "_beat", None) is not None and self._beat.running:
+            self._beat.stop()
+        if self.frontier.leave():
+            log.info("frontier: the round is over (queue empty, last node out)")
+
+    def enqueue_request(self, request):
+        lease = request.meta.pop(LEASE_META, None)
+        try:
+            meta = request.meta
+            filtered = not request.dont_filter or (
+                meta.get("role") == "listing" and not meta.get("retry_times") and not meta.get("redirect_times"))
+            if filtered and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            if self.stats:
+                self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+            return True
+        finally:
+            if lease is not None:  # a retry or a redirect: queued in place of the one leased
+                self.frontier.release(lease)
+
+    def _idle(self, spider=None):
+        """Nothing to do here: take back dead nodes' requests; wait while others may find more."""
+        stale = self.frontier.drop_own_leases()
+        if stale:
+            log.warning("frontier: %d leased requests ended without a result (a callback failed)", stale)
+        live = self.frontier.reclaim()
+        if live or self.frontier.queued():
+            raise DontCloseSpider

@@ -1,0 +1,142 @@
+"""Captures as WARC (ISO 28500) with warcio: a request, a response and a metadata record per
+response, in rolling gzipped files that any web-archive tool (warcio, pywb) reads.
+
+Each record is its own gzip member, so a capture can be read from its (file, offset, length)
+alone. A file holds the captures of one node, named ``<node>-<UTC time>-<n>.warc.gz``, and is
+closed for a new one past ``ROLL_BYTES``. Records are flushed before their location is sent:
+whatever points into a file points at complete records. A node killed mid-write leaves a torn
+record at the end of its last file; ``repair`` cuts it off when the node starts again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import time
+import zlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+log = logging.getLogger(__name__)
+
+#: A new file past this size: big enough that a million pages make a few hundred files, small
+#: enough to copy, check and ship one at a time (the size web archives commonly use).
+ROLL_BYTES = 2**30
+
+#: Headers that described the bytes on the wire, not the body kept (Scrapy has already
+#: decoded gzip and chunks): kept, a reader would try to decode the body again.
+_WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+_NODE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def check_node_name(node: str) -> str:
+    if not _NODE_NAME.match(node):
+        raise ValueError(f"node name {node!r}: use letters, digits, '.', '_' or '-' (at most 64)")
+    return node
+
+
+class CaptureWriter:
+    """Appends captures to ``folder``'s current WARC file of ``node``."""
+
+    def __init__(self, folder: Path, node: str, roll_bytes: int = ROLL_BYTES) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.node = check_node_name(node)
+        self.roll_bytes = roll_bytes
+        self._handle = None
+        self._writer: WARCWriter | None = None
+        self._count = 0
+        self.name: str | None = None
+
+    def _open(self) -> None:
+        self._count += 1
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self.name = f"{self.node}-{stamp}-{self._count:05d}.warc.gz"
+        self._handle = open(self.folder / self.name, "ab")
+        self._writer = WARCWriter(self._handle, gzip=True)
+
+    def write(self, *, url: str, status: int, response_headers: list[tuple[str, str]],
+              request_headers: list[tuple[str, str]], method: str, body: bytes,
+              metadata: dict) -> tuple[str, int, int]:
+        """Write one capture; return (file name, offset, length) of its response record."""
+        if self._handle is None or self._handle.tell() >= self.roll_bytes:
+            self.close()
+            self._open()
+        writer = self._writer
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        request = writer.create_warc_record(
+            url, "request", http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1",
+                                                          [("Host", parts.netloc), *request_headers],
+                                                          is_http_request=True))
+        kept = [(k, v) for k, v in response_headers if k.lower() not in _WIRE_HEADERS]
+        kept.append(("Content-Length", str(len(body))))
+        response = writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body),
+            http_headers=StatusAndHeaders(f"{status} {_reason(status)}", kept, protocol="HTTP/1.1"))
+        response_id = response.rec_headers.get_header("WARC-Record-ID")
+        request.rec_headers.add_header("WARC-Concurrent-To", response_id)
+        meta = writer.create_warc_record(
+            url, "metadata", payload=io.BytesIO(json.dumps(metadata, ensure_ascii=False).encode("utf-8")),
+            warc_content_type="application/json")
+        meta.rec_headers.add_header("WARC-Concurrent-To", response_id)
+        writer.write_record(request)
+        offset = self._handle.tell()
+        writer.write_record(response)
+        length = self._handle.tell() - offset
+        writer.write_record(meta)
+        self._handle.flush()  # the location is sent next: the reader must find whole records
+        return self.name, offset, length
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = self._writer = None
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def repair(folder: Path, node: str) -> int:
+    """Cut a torn record (a node killed mid-write) off the end of ``node``'s newest file;
+    return the bytes removed."""
+    files = sorted(Path(folder).glob(f"{node}-*.warc.gz"))
+    if not files:
+        return 0
+    path = files[-1]
+    good = position = 0  # the end of the last whole gzip member (one record each)
+    member = zlib.decompressobj(wbits=31)
+    damaged = False
+    with open(path, "rb") as handle:
+        while not damaged and (chunk := handle.read(2**20)):
+            while chunk:
+                try:
+                    member.decompress(chunk)  # one record: at most a page (DOWNLOAD_MAXSIZE) of output
+                except zlib.error as exc:
+                    log.warning("%s: unreadable after byte %d (%s)", path, good, exc)
+                    damaged = True
+                    break
+                if member.eof:
+                    position += len(chunk) - len(member.unused_data)
+                    good, chunk = position, member.unused_data
+                    member = zlib.decompressobj(wbits=31)
+                else:
+                    position += len(chunk)
+                    chunk = b""
+    size = path.stat().st_size
+    if good < size:
+        with open(path, "r+b") as handle:
+            handle.truncate(good)
+    return size - good
