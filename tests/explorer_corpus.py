@@ -55,4 +55,14 @@ def build(db: Path) -> Path:
                 " VALUES (?, ?, ?, ?, 'test', ?, 200, 'text/html', NULL, 'utf-8', ?, ?, 1)",
                 [row["page_id"], row["page_key"], row["url"], row["url"], row["stored_at"], "c" * 64,
                  f"<html><title>{row['title']}</title></html>".encode()])
+        # what later stages found (the article page shows them): a figure in the Wenzhou story,
+        # a policy document named in the article whose title carries script
+        store.conn.execute(
+            "INSERT INTO facts (article_id, seq, value, unit, counted, noun, model, province, city, year, is_target,"
+            " as_written, sentence, paragraph, char_offset) VALUES (?, 0, 3, '所', 'schools', '名校', 'jiaolianti',"
+            " '浙江省', '温州市', 2025, false, '三所', '三所名校牵头组建教联体', 0, 8)", [articles[0]["article_id"]])
+        store.conn.execute(
+            "INSERT INTO document_mentions (article_id, seq, document_key, title, kind, issuers, level, models,"
+            " relation, sentence) VALUES (?, 0, 'doc-1', ?, '方案', ['广州市教育局'], 'city', ['jiaolianti'],"
+            " 'cites', ?)", [articles[-1]["article_id"], SCRIPT_TITLE + "实施方案", "根据《" + SCRIPT_TITLE + "》"])
         return publish_snapshot(store)

@@ -66,7 +66,8 @@ def test_article_page_shows_everything_about_an_article(client):
     article = client.get(f"/article/{article_id}").get_data(as_text=True)
     for expected in ("温州启动教联体建设", "温州市教联体建设启动", "浙江省 温州市", "(Zhejiang, Wenzhou)", "test-1",
                      "0.900", "<code>名校</code>", "Other copies of this story (2)", "repost", "Raw capture",
-                     "bytes SHA-256", "https://ex.cn/"):
+                     "bytes SHA-256", "https://ex.cn/", "数字 Figures (1)", "<td>三所</td>",
+                     "三所名校牵头组建教联体"):
         assert expected in article, expected
     assert client.get("/article/nope").status_code == 404
 

@@ -66,6 +66,7 @@ def test_script_in_a_title_is_shown_not_run(server, tmp_path):
     search = dom(tmp_path, f"{server.base_url}/search?q=联合教研", "s")
     assert len(hits(search)) == 1
     article = dom(tmp_path, f"{server.base_url}/article/{hits(search)[0]}", "a")
+    assert "政策文件 Policy documents (1)" in article  # the title carries script there too
     for page in (search, article):
         assert "data-pwned" not in page  # no handler or script ran
         assert "<title>PWNED" not in page

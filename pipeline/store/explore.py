@@ -19,8 +19,18 @@ ARTICLE_COLUMNS = (
 )
 
 
-#: Tables of later issues the article page shows when a snapshot has them (rows with article_id).
-LINKED_TABLES: tuple[str, ...] = ("facts", "documents")
+#: What later stages found in an article, shown on its page when the snapshot has the table:
+#: (table, heading, the columns a reader needs, in reading order). Keys, sequence numbers and
+#: character offsets stay in the table for SQL users.
+LINKED_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("facts", "数字 Figures",
+     ("as_written", "counted", "noun", "model", "province", "city", "county", "year", "period", "is_target",
+      "sentence")),
+    ("alliance_mentions", "联盟 Alliances",
+     ("name", "lead_school", "members", "model", "province", "city", "county", "sentence")),
+    ("document_mentions", "政策文件 Policy documents",
+     ("title", "doc_number", "kind", "issuers", "issued", "level", "models", "relation", "sentence")),
+)
 
 
 class ExplorerMixin(StoreConnection):
@@ -76,20 +86,26 @@ class ExplorerMixin(StoreConnection):
                             [name]).fetchone()[0] > 0 or self.conn.execute(
             "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND schema_name = 'main'", [name]).fetchone()[0] > 0
 
-    def linked_rows(self, article_id: str) -> dict[str, tuple[list[str], list[tuple]]]:
-        """Rows of ``LINKED_TABLES`` about the article, for the tables this snapshot has."""
-        out = {}
-        for table in LINKED_TABLES:
+    def linked_rows(self, article_id: str) -> list[tuple[str, list[str], list[tuple]]]:
+        """(heading, columns, rows) for each of ``LINKED_TABLES`` this snapshot has."""
+        out = []
+        for table, heading, wanted in LINKED_TABLES:
             if not self.table_exists(table):
                 continue
-            columns = [r[0] for r in self.conn.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main'"
-                " ORDER BY column_index", [table]).fetchall()]
-            if "article_id" not in columns:
+            present = {r[0] for r in self.conn.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main'",
+                [table]).fetchall()}
+            columns = [c for c in wanted if c in present]
+            if "article_id" not in present or not columns:
                 continue
-            # The table name comes from the constant above, never from a request.
-            cursor = self.conn.execute(f'SELECT * FROM "{table}" WHERE article_id = ? LIMIT 200', [article_id])
-            out[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+            # Table and column names come from the constant above, never from a request.
+            order = " ORDER BY seq" if "seq" in present else ""
+            cursor = self.conn.execute(
+                "SELECT " + ", ".join(f'"{c}"' for c in columns) + f' FROM "{table}" WHERE article_id = ?'
+                + order + " LIMIT 200", [article_id])
+            rows = cursor.fetchall()
+            if rows:
+                out.append((heading, columns, rows))
         return out
 
     def latest_stories(self, filters: SearchFilters, limit: int, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
