@@ -7,7 +7,8 @@ search, article and model pages and of both digests (Chinese and English).
     python bench/screenshots.py --out docs/screenshots
     python bench/screenshots.py --demo /tmp/demo --out /tmp/shots   # reuse a built demo
 
-Needs Debian's `chromium` (or chromium-browser / google-chrome) on PATH.
+Needs Debian's `chromium` (or chromium-browser / google-chrome) on PATH, and a CJK font
+(`fonts-wqy-microhei` or `fonts-noto-cjk`) or Chinese text shows as empty boxes.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from pathlib import Path
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars"]
-#: Tall enough to show a results list or a digest's first tables and chart.
-WINDOW = "--window-size=1200,1600"
+#: Tall enough to show a results list; a digest's page is longer (charts, then its tables).
+PAGE_SIZE = (1200, 1600)
+DIGEST_SIZE = (1200, 3200)
 
 
 def chromium() -> str:
@@ -40,14 +42,22 @@ def chromium() -> str:
     sys.exit("screenshots: no Chromium on PATH (apt-get install -y chromium)")
 
 
-def shoot(url: str, png: Path, profile: Path) -> None:
-    done = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", WINDOW,
+def shoot(url: str, png: Path, profile: Path, size: tuple[int, int] = PAGE_SIZE) -> None:
+    done = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=%d,%d" % size,
                            f"--screenshot={png}", url],
                           capture_output=True, timeout=120, env={**os.environ, "HOME": str(profile)})
     if done.returncode != 0 or not png.exists():
         sys.exit(f"screenshots: Chromium could not photograph {url}:\n"
                  + done.stderr.decode(errors="replace")[-1500:])
     print(f"  {png}  <- {url}")
+
+
+def warn_without_cjk_font() -> None:
+    if shutil.which("fc-list"):
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+        if not found.strip():
+            print("screenshots: no Chinese font installed (fc-list :lang=zh is empty): Chinese text will show"
+                  " as boxes; apt-get install -y fonts-wqy-microhei", file=sys.stderr)
 
 
 def build_demo(folder: Path) -> float:
@@ -73,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from edualliance.pipeline.explorer.serve import ExplorerServer
 
+    warn_without_cjk_font()
     demo = args.demo
     with tempfile.TemporaryDirectory(prefix="edualliance-shots-") as scratch:
         if demo is None:
@@ -95,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
             shoot(f"{server.base_url}/model/jiaolianti", args.out / "explorer-model.png", profile)
         for lang in ("zh", "en"):
             digest = max(demo.glob(f"digest-*.{lang}.html"))
-            shoot(digest.resolve().as_uri(), args.out / f"digest-{lang}.png", profile)
+            shoot(digest.resolve().as_uri(), args.out / f"digest-{lang}.png", profile, DIGEST_SIZE)
 
 
 if __name__ == "__main__":
