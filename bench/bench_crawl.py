@@ -29,7 +29,8 @@ the memory the tree holds, the figure the goal is about, since the workers
 share the classifier copy-on-write with the fork server) and of RSS (shared
 pages counted once per process), and each process's own peak (see
 process_memory.py), and what each process held at the instant of the tree's PSS
-peak. Goal: end-to-end peak PSS ≤ 600 MiB at 3000 pages.
+peak, and when that was (during the crawl, or after it, while the inbox is drained and
+reposts clustered). Goal: end-to-end peak PSS ≤ 600 MiB at 3000 pages.
 """
 
 from __future__ import annotations
@@ -272,10 +273,12 @@ def report(results: dict) -> None:
         print(f"{'trafilatura':<16} {r['articles']:>8} {r['seconds']:>8.1f} {rates['trafilatura']:>8.1f} {memory(r)}")
 
     print()
-    print("memory by process at the tree's PSS peak (MiB, PSS / RSS; the parts of the peak above):")
+    print("memory by process at the tree's PSS peak (MiB, PSS / RSS; the parts of the peak above, and when):")
     for name, r in results.items():
-        at_peak = r["memory"]["at_peak"]
-        print(f"  {name}: " + "; ".join(f"{role} {m['pss']:.0f} / {m['rss']:.0f}" for role, m in at_peak.items()))
+        at_peak, m = r["memory"]["at_peak"], r["memory"]
+        crawl = f", of which the crawl {r['crawl_seconds']:.0f} s" if "crawl_seconds" in r else ""
+        print(f"  {name} (at {m['peak_seconds']:.0f} s of {m['seconds']:.0f} s{crawl}): "
+              + "; ".join(f"{role} {m['pss']:.0f} / {m['rss']:.0f}" for role, m in at_peak.items()))
     print("peak memory by process (MiB, each process's own peak; PSS / RSS):")
     for name, r in results.items():
         by_role = r["memory"]["by_role"]

@@ -15,7 +15,8 @@ Two measures, both sampled at the same instants:
 
 The peak of a sum is the largest sum seen at one instant (not the sum of the
 processes' peaks, which happen at different times); what each process held at
-that instant (the PSS peak's) is kept too: the parts of the figure the goal is about.
+that instant (the PSS peak's) is kept too, with when it was: the parts of the figure the goal
+is about, and whether they came during the crawl or after it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import glob
 import os
 import threading
+import time
 
 
 def _read(path: str) -> str:
@@ -73,6 +75,8 @@ class ProcessTreeMemory:
         self.peak_by_role: dict[str, dict[str, float]] = {}
         self.peak_total = {"rss": 0, "pss": 0}
         self.at_peak: dict[str, dict[str, float]] = {}  # role → its memory when the PSS sum peaked
+        self._started = time.monotonic()
+        self.peak_seconds = 0.0  # when the PSS sum peaked, in seconds since sampling started
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
         self._thread.start()
@@ -107,6 +111,7 @@ class ProcessTreeMemory:
             now[role] = {"rss": rss, "pss": pss}
         if total["pss"] > self.peak_total["pss"]:
             self.at_peak = now
+            self.peak_seconds = time.monotonic() - self._started
         for key in total:
             self.peak_total[key] = max(self.peak_total[key], total[key])
 
@@ -117,7 +122,9 @@ class ProcessTreeMemory:
 
     def stop(self) -> dict:
         """{"total": {"rss": MiB, "pss": MiB}, "by_role": {role: {"rss": MiB, "pss": MiB}},
-        "at_peak": {role: {"rss": MiB, "pss": MiB}}} (peaks; at_peak: when the PSS sum peaked)."""
+        "at_peak": {role: {"rss": MiB, "pss": MiB}}, "peak_seconds": s, "seconds": s} (peaks; at_peak:
+        what each process held when the PSS sum peaked, peak_seconds after sampling started, which
+        lasted seconds)."""
         self._stop.set()
         self._thread.join()
         self.sample()
@@ -126,4 +133,6 @@ class ProcessTreeMemory:
             return {k: round(v / 1024, 1) for k, v in d.items()}
 
         return {"total": mib(self.peak_total), "by_role": {r: mib(v) for r, v in self.peak_by_role.items()},
-                "at_peak": {r: mib(v) for r, v in self.at_peak.items()}}
+                "at_peak": {r: mib(v) for r, v in self.at_peak.items()},
+                "peak_seconds": round(self.peak_seconds, 1),
+                "seconds": round(time.monotonic() - self._started, 1)}

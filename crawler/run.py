@@ -159,6 +159,7 @@ def _run_crawl(store, sources: list[Source], classifier, kind: str, settings: di
         sink.crawl_seconds = time.monotonic() - sink.started
         sink.capture()
         sink.process_all()
+        sink.close()  # the workers are done: their memory (a third of the run's) goes before clustering
         dedup.cluster_store(store)  # this run's articles against the whole corpus
         status = "finished" if exit_code == 0 and sink.crawl_completed else "failed"
     finally:

@@ -193,20 +193,21 @@ def cluster_store(store) -> int:
     examined = len(changed)
     while changed:
         _cluster_round(store, changed[:ROUND_ARTICLES])
-        del changed[:ROUND_ARTICLES]  # their texts are not needed any more
+        del changed[:ROUND_ARTICLES]
     return examined
 
 
-def _cluster_round(store, changed: list[tuple[str, str, datetime | None, str]]) -> None:
-    prepared = {article_id: _prepare(text) for article_id, text, _, _ in changed}
+def _cluster_round(store, changed: list[tuple[str, str]]) -> None:
+    """Cluster ``changed`` ((article_id, content_hash) rows) with their partners and clusters."""
+    prepared = {article_id: _prepare(text) for article_id, text in store.article_texts([a for a, _ in changed])}
     bands = [(band, key, article_id) for article_id, (_, keys) in prepared.items() for band, key in keys]
-    ids = [article_id for article_id, *_ in changed]
+    ids = [article_id for article_id, _ in changed]
     partners = store.dedup_partners(bands, exclude=ids)
     members = [Member(*row) for row in store.cluster_members(sorted(set(ids) | set(partners)))]
     assignments = cluster(members, prepared)
     store.save_dedup(
         SCHEME,
-        [(article_id, content_hash, int(prepared[article_id][0].size)) for article_id, _, _, content_hash in changed],
+        [(article_id, content_hash, int(prepared[article_id][0].size)) for article_id, content_hash in changed],
         bands,
         [(a.cluster_id, a.is_canonical, a.article_id) for a in assignments],
     )

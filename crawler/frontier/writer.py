@@ -168,6 +168,7 @@ class Writer:
             if self.node_stats:
                 self.sink.receive({"type": "stats", "sources": _summed(self.node_stats)}, b"")
             self.sink.process_all()
+            self.sink.close()  # the workers are done: their memory goes before clustering
             dedup.cluster_store(self.store)
             status = "finished"
         finally:

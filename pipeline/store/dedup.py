@@ -17,15 +17,24 @@ from .schema import StoreConnection
 class DedupMixin(StoreConnection):
     """Near-duplicate signatures, bands and clusters."""
 
-    def articles_needing_dedup(self, scheme: str) -> list[tuple[str, str, datetime | None, str]]:
-        """(article_id, normalized text, published_at, content_hash) of the articles the repost
-        detector has not examined as they are now: new, changed, or examined under another scheme."""
+    def articles_needing_dedup(self, scheme: str) -> list[tuple[str, str]]:
+        """(article_id, content_hash) of the articles the repost detector has not examined as they
+        are now: new, changed, or examined under another scheme. No texts: a crawl's worth of them
+        would be held at once (``article_texts`` reads them a round at a time)."""
         return self.conn.execute(
-            "SELECT a.article_id, a.text_normalized, a.published_at, a.content_hash FROM articles a"
+            "SELECT a.article_id, a.content_hash FROM articles a"
             " LEFT JOIN dedup_signatures s ON s.article_id = a.article_id"
             " WHERE s.article_id IS NULL OR s.content_hash <> a.content_hash OR s.scheme <> ?"
             " ORDER BY a.article_id",
             [scheme],
+        ).fetchall()
+
+    def article_texts(self, article_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(article_id, normalized text) of those of ``article_ids`` that are stored."""
+        return self.conn.execute(
+            "SELECT article_id, text_normalized FROM articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))"
+            " ORDER BY article_id",
+            [list(article_ids)],
         ).fetchall()
 
     def dedup_partners(self, bands: Sequence[tuple[int, int, str]], exclude: Sequence[str]) -> list[str]:
