@@ -40,12 +40,13 @@ def resolve(folder: Path, name: str) -> Path:
 
 def sync(folder: Path, names) -> None:
     """fsync the WARC files ``names`` of ``folder`` (written by another process, which flushed
-    them): a pointer is committed only once its record is on disk."""
+    them): a pointer is committed only once its record is on disk. A name that is no file here
+    is left to the reader, which records the capture as unreadable."""
     for name in sorted(set(names)):
         try:
             fd = os.open(resolve(folder, name), os.O_RDONLY)
-        except OSError as exc:
-            raise CaptureError(f"{name}: {exc.strerror or exc}") from exc
+        except (OSError, CaptureError):
+            continue
         try:
             os.fsync(fd)
         finally:
