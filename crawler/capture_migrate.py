@@ -48,14 +48,16 @@ def migrate(store, folder: Path, echo: Callable[[str], None] = lambda message: N
     if cut:
         echo(f"cut a torn record ({cut} bytes) off the last {NODE} WARC file (an interrupted move)")
     writer = CaptureWriter(folder, NODE)
-    moved = 0
+    moved, after = 0, ""
     try:
         while True:
             # ids first, then the rows: no statement sorts page bytes
             ids = [page_id for (page_id,) in store.conn.execute(
-                f"SELECT page_id FROM pages WHERE {_PENDING} ORDER BY page_id LIMIT ?", [batch_rows]).fetchall()]
+                f"SELECT page_id FROM pages WHERE page_id > ? AND {_PENDING} ORDER BY page_id LIMIT ?",
+                [after, batch_rows]).fetchall()]
             if not ids:
                 break
+            after = ids[-1]
             rows = store.conn.execute(
                 "SELECT page_id, url, final_url, status, content_type, etag, last_modified, fetched_at, source,"
                 " run_id, body FROM pages WHERE page_id IN (SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()
