@@ -20,7 +20,8 @@ that configuration's own), against one fixture server in another process:
                  every new article with its look-alikes: generated articles
                  must not be more alike than real ones)
 
-Figures: pages/s (article pages), ratios (goals: crawl+capture ≥ 0.8 ×
+Figures: pages/s (article pages), the database's size and its captures folder's size
+(WARC files) once the crawl is over, ratios (goals: crawl+capture ≥ 0.8 ×
 scrapy-alone; end-to-end ≥ 0.7 × trafilatura), peak memory in MiB of each
 phase's process tree (the phase's process and all its descendants: crawl
 child, fork server, cleaning workers), sampled every 0.2 s from /proc: the
@@ -117,19 +118,28 @@ def _our_crawl(base: str, pages: int, clean_during_crawl: bool) -> dict:
 
     source = Source(name="gen", kind="listing", start_urls=(base + "/gen/",), allow=("/gen/",),
                     max_pages=pages + pages // 10 + 100, focused=False)
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
-        started = time.monotonic()
-        # As `edualliance crawl` does: the kind, so that only the cleaning workers load the model.
-        report = run_crawl(store, [source], "auto", settings=SETTINGS, clean_during_crawl=clean_during_crawl)
-        seconds = time.monotonic() - started
-        stored = store.article_count()
-        captured = store.conn.execute("SELECT count(*) FROM pages").fetchone()[0]
-        versions = [v for (v,) in store.conn.execute("SELECT DISTINCT model_version FROM classifications").fetchall()]
+    from edualliance.pipeline.captures import captures_path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.duckdb"
+        with Store(db) as store:
+            started = time.monotonic()
+            # As `edualliance crawl` does: the kind, so that only the cleaning workers load the model.
+            report = run_crawl(store, [source], "auto", settings=SETTINGS, clean_during_crawl=clean_during_crawl)
+            seconds = time.monotonic() - started
+            stored = store.article_count()
+            captured = store.conn.execute("SELECT count(*) FROM pages").fetchone()[0]
+            versions = [v for (v,) in store.conn.execute("SELECT DISTINCT model_version FROM classifications").fetchall()]
+        # Sizes once the store is closed (checkpointed): what a backup of the database and of
+        # its captures folder would carry.
+        db_bytes = sum(p.stat().st_size for p in Path(tmp).glob("bench.duckdb*"))
+        folder = captures_path(db)
+        warc_bytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0
     counts = report.counts
     return {"seconds": seconds, "crawl_seconds": counts["crawl_seconds"], "articles": stored,
             "pages_stored": captured, "status": report.status, "stage_seconds": counts["stage_seconds"],
             "fetched": counts["totals"]["fetched"], "classifier": ", ".join(versions),
-            "workers": default_workers()}
+            "workers": default_workers(), "db_bytes": db_bytes, "warc_bytes": warc_bytes}
 
 
 def phase_capture(base: str, pages: int) -> dict:
@@ -271,6 +281,12 @@ def report(results: dict) -> None:
         r = results["trafilatura"]
         rates["trafilatura"] = rate(r)
         print(f"{'trafilatura':<16} {r['articles']:>8} {r['seconds']:>8.1f} {rates['trafilatura']:>8.1f} {memory(r)}")
+
+    for name in ("crawl+capture", "end-to-end"):
+        if name in results:
+            r = results[name]
+            print(f"{name}: database {r['db_bytes'] / 2**20:.1f} MiB, captures (WARC) {r['warc_bytes'] / 2**20:.1f} MiB"
+                  f" after {r['pages_stored']} pages stored")
 
     print()
     print("memory by process at the tree's PSS peak (MiB, PSS / RSS; the parts of the peak above, and when):")

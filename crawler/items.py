@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -23,6 +23,10 @@ class PageItem:
     fetched_at: str  # ISO 8601, UTC
     body: bytes
     links: list[tuple[str, str]] | None = None  # article pages: in-scope links (URL, anchor), kept in crawl_state
+    # What the WARC capture keeps beside the body (crawler/warc.py), not sent to the storing process:
+    method: str = "GET"
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def of(cls, response, source: str, role: str, fetched_at: str,
@@ -42,11 +46,15 @@ class PageItem:
             fetched_at=fetched_at,
             body=response.body,
             links=links,
+            method=response.request.method,
+            request_headers=_headers(response.request.headers),
+            response_headers=_headers(response.headers),
         )
 
     def header(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("body")
+        for name in ("body", "method", "request_headers", "response_headers"):
+            data.pop(name)
         return {"type": "page", **data}
 
 
@@ -86,6 +94,10 @@ class ProgressItem:
 
     def header(self) -> dict[str, Any]:
         return {"type": "progress", **asdict(self)}
+
+
+def _headers(headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
 
 
 def response_header(response, name: str) -> str | None:

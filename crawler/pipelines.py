@@ -1,5 +1,9 @@
 """Item pipelines: small, because the work happens in ``sink.crawl_sink.CrawlSink``.
 
+Both write every page as a WARC record (crawler/warc.py) into the captures
+folder beside the database, as a crawl node does, and hand on where it lives,
+not its bytes.
+
 ``ChannelPipeline`` (used by ``edualliance crawl``): the spider runs in a
 child process and this pipeline hands every item to the parent over a pipe;
 the parent is the only process that opens the database.
@@ -12,29 +16,51 @@ stores them in batches when enough are waiting and at the end.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import BinaryIO
 
 from .channel import write_message
 from .items import ErrorItem, NotModifiedItem, PageItem, ProgressItem
+from .warc import CaptureWriter, repair
 
-#: Set by the worker process before the crawl starts: where messages go.
+#: Set by the worker process before the crawl starts: where messages go ...
 CHANNEL: BinaryIO | None = None
+#: ... and the captures folder (WARC files).
+CAPTURES: Path | None = None
+
+#: The writer name of a single-machine crawl's WARC files (``crawl-<time>-<n>.warc.gz``): one
+#: crawl at a time writes a database, so one name; a crawl killed mid-write leaves a torn record
+#: at the end of its newest file, which the next crawl cuts off before it writes.
+NODE = "crawl"
+
+
+def open_captures(folder: Path) -> CaptureWriter:
+    repair(folder, NODE)
+    return CaptureWriter(folder, NODE)
+
+
+def captured(writer: CaptureWriter, item: PageItem) -> dict:
+    """Write the page to its WARC file; the header that says where (``warc``) instead of the bytes."""
+    return {**item.header(), "warc": list(writer.write_page(item)), "body_bytes": len(item.body)}
 
 
 class ChannelPipeline:
     def __init__(self, crawler=None) -> None:
         self.crawler = crawler
+        self.captures: CaptureWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def process_item(self, item):
-        if CHANNEL is None:
+        if CHANNEL is None or CAPTURES is None:
             raise RuntimeError("ChannelPipeline needs the worker's channel (run through `edualliance crawl`)")
         try:
             if isinstance(item, PageItem):
-                write_message(CHANNEL, item.header(), item.body)
+                if self.captures is None:
+                    self.captures = open_captures(CAPTURES)
+                write_message(CHANNEL, captured(self.captures, item))
             elif isinstance(item, (NotModifiedItem, ErrorItem, ProgressItem)):
                 write_message(CHANNEL, item.header())
         except BrokenPipeError:
@@ -43,6 +69,8 @@ class ChannelPipeline:
 
     def close_spider(self):
         spider = self.crawler.spider
+        if self.captures is not None:
+            self.captures.close()
         if CHANNEL is None:
             return
         try:
@@ -60,6 +88,7 @@ class StorePipeline:
         self.crawler = crawler
         self.sink = None
         self.store = None
+        self.captures: CaptureWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -84,10 +113,10 @@ class StorePipeline:
         self.sink = CrawlSink(self.store, model_spec(self.store.selected_model()), run_id, sources)
         self.sink.process_all()  # captures a killed run left behind
         spider.known = known_from_rows(self.store.crawl_state())
+        self.captures = open_captures(self.sink.captures)
 
     def process_item(self, item):
-        header = item.header()
-        self.sink.receive(header, getattr(item, "body", b"") if isinstance(item, PageItem) else b"")
+        self.sink.receive(captured(self.captures, item) if isinstance(item, PageItem) else item.header(), b"")
         if self.sink.waiting >= self.CAPTURE_EVERY:
             self.sink.capture()
         return item
@@ -102,6 +131,7 @@ class StorePipeline:
             status = "finished"
         finally:
             self.sink.close()
+            self.captures.close()
             counts = {"sources": {n: c.as_dict() for n, c in self.sink.counts.items()}}
             self.store.finish_run(self.sink.run_id, status, counts)
             self.store.close()

@@ -1,11 +1,13 @@
 """Re-clean and reclassify stored captures without crawling (``edualliance reprocess``).
 
-Every page in ``pages`` keeps its bytes as received, so when the cleaning
-rules or the classifier improve, the corpus is rebuilt from the archive:
+Every page in ``pages`` keeps its bytes as received (in its WARC record, or for
+an ingested file in the database), so when the cleaning rules or the
+classifier improve, the corpus is rebuilt from the archive:
 the newest capture of each page is cleaned again (attachments turned into
 text again), and its articles and labels are updated in place.
 
-Pages a focused source judged off-topic wait in ``crawl_archive`` (compressed):
+Pages a focused source judged off-topic wait in ``crawl_archive`` (a WARC pointer;
+older ones compressed):
 each is cleaned and classified again, and one the classifier now labels is
 recovered — its page, articles and labels stored, its crawl state ``stored`` —
 so a retrained model gets back its predecessor's false negatives. The run's
@@ -84,10 +86,15 @@ def _recover(store, classifier, rows, run_id, counts: Counts) -> None:
     """Clean and classify archived off-topic captures; store those the classifier labels now."""
     archive = counts.archive
     work = []
-    for url, source, role, final_url, status, content_type, etag, lm, anchor, fetched_at, body in rows:
-        raw = RawPage(body=body, source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc), url=url,
-                      final_url=final_url, status=status, content_type=content_type, etag=etag, last_modified=lm)
+    for url, source, role, final_url, status, content_type, etag, lm, anchor, fetched_at, body, warc in rows:
         archive.examined += 1
+        if body is None:  # its WARC capture cannot be read: warc says why
+            archive.errors += 1
+            store.record_error(run_id, url, "capture", f"[{source}] archived page: {warc}")
+            continue
+        raw = RawPage(body=body, source=source, fetched_at=fetched_at.replace(tzinfo=timezone.utc), url=url,
+                      final_url=final_url, status=status, content_type=content_type, etag=etag, last_modified=lm,
+                      warc=warc)  # a recovered page keeps its pointer, not its bytes
         try:
             if role == "attachment" or docfiles.kind_of(url, content_type, body[:8]):
                 result, articles = attachment_articles(raw, anchor)
@@ -139,7 +146,7 @@ def _batch(store, classifier, rows, run_id, counts: Counts) -> None:
     work = []
     errors = []
     for page_id, url, final_url, path, source, fetched_at, status, content_type, etag, lm, body, *warc in rows:
-        if body is None:  # kept in a WARC file (a crawl on several machines)
+        if body is None:  # kept in a WARC file
             try:
                 body = read_capture(captures_path(store.path), *warc)
             except CaptureError as exc:

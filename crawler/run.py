@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from edualliance.pipeline import dedup
 
-from . import health
+from . import capture_migrate, health
 from .channel import ChannelError, read_messages
 from .registry import Source, taxonomy_keywords
 from .sink.crawl_sink import CrawlSink
@@ -149,6 +149,7 @@ def _run_crawl(store, sources: list[Source], classifier, kind: str, settings: di
             # this run's fetched + skipped_known still add up to what it listed.
             resumed = {name: c.as_dict() for name, c in sink.counts.items() if c.fetched or c.errors}
             sink.counts = {name: type(c)() for name, c in sink.counts.items() if name in by_name}
+        capture_migrate.migrate(store, sink.captures, echo)  # bytes an older version kept in pages
         with store.transaction():
             for source in sources:
                 store.save_source(source.name, source.kind, source.as_config())
@@ -216,6 +217,7 @@ def _crawl_child(store, sink: CrawlSink, sources: list[Source], settings: dict[s
             "keywords": list(keywords or taxonomy_keywords()),
             "settings": {"LOG_LEVEL": "WARNING", **settings},
             "parent_pid": os.getpid(),
+            "captures": str(sink.captures),  # the crawl writes its pages there as WARC records
             "progress_seconds": progress_seconds,
         }
         plan_file = Path(tmp) / "plan.json"
@@ -245,7 +247,8 @@ class _MessageQueue:
         self._changed = threading.Condition()
 
     def put(self, message) -> None:
-        size = len(message[1]) if message is not _EOF else 0
+        # a page's size, whether its bytes come along or wait in its WARC file
+        size = len(message[1]) + message[0].get("body_bytes", 0) if message is not _EOF else 0
         with self._changed:
             self._changed.wait_for(lambda: self._closed or not self._items or self._bytes + size <= self._limit)
             if not self._closed:

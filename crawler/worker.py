@@ -67,6 +67,7 @@ def main(argv: list[str]) -> int:
     from .spiders.sources import SourcesSpider
 
     pipelines.CHANNEL = channel
+    pipelines.CAPTURES = Path(plan["captures"])
     process = CrawlerProcess(build_settings(plan))
     process.crawl(SourcesSpider, plan=plan)
     process.start()

@@ -1,6 +1,6 @@
-"""Raw captures kept in WARC files: where they live, and reading one back.
+"""Raw captures kept in WARC files: where they live, making them durable, and reading one back.
 
-A page crawled on several machines is stored as a pointer (``pages.warc_file``, ``warc_offset``,
+A crawled page is stored as a pointer (``pages.warc_file``, ``warc_offset``,
 ``warc_length``) into the captures folder, not as bytes in the database. The folder is
 ``$EDUALLIANCE_CAPTURES``, else ``<database name>-captures`` beside the database (for the
 snapshot ``corpus.snapshot.duckdb`` too: the folder of ``corpus.duckdb``).
@@ -36,6 +36,21 @@ def resolve(folder: Path, name: str) -> Path:
     if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(".warc.gz"):
         raise CaptureError(f"capture file name {name!r} is not a WARC file name")
     return Path(folder) / name
+
+
+def sync(folder: Path, names) -> None:
+    """fsync the WARC files ``names`` of ``folder`` (written by another process, which flushed
+    them): a pointer is committed only once its record is on disk. A name that is no file here
+    is left to the reader, which records the capture as unreadable."""
+    for name in sorted(set(names)):
+        try:
+            fd = os.open(resolve(folder, name), os.O_RDONLY)
+        except (OSError, CaptureError):
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def read_body(path: Path, offset: int, length: int) -> bytes:

@@ -83,10 +83,10 @@ def test_crawl_stores_each_article_once_then_fetches_only_what_is_new(site: Path
             verdict = store.crawl_state_of(server.base_url + e["path"])
             assert verdict is not None and verdict[0] == "off_topic", e["path"]
             assert verdict[2] is None  # no page_id: the body was not kept
-        # listing pages: archived raw, no article
+        # listing pages: archived raw (in the WARC files, the database keeping where), no article
         listing = store.conn.execute(
-            "SELECT count(*), count(body) FROM pages WHERE is_listing").fetchone()
-        assert listing[0] >= 10 and listing[0] == listing[1]
+            "SELECT count(*), count(warc_file), count(body) FROM pages WHERE is_listing").fetchone()
+        assert listing[0] >= 10 and listing[0] == listing[1] and listing[2] == 0
         counts = report.counts["sources"]
         assert counts["gov"]["attachments"] == 3
         assert counts["jynews"]["off_topic"] == 3 and counts["jynews"]["new"] == 3

@@ -13,6 +13,7 @@ from edualliance.crawler.registry import Source
 from edualliance.crawler.reprocess import reprocess
 from edualliance.crawler.run import LOOPBACK_SETTINGS, run_crawl
 from edualliance.models.loader import load_classifier
+from edualliance.pipeline.captures import captures_path, read_capture
 from edualliance.pipeline.records import Classification
 from edualliance.pipeline.store import Store
 
@@ -83,9 +84,11 @@ def test_defect10_off_topic_pages_are_archived_and_reprocess_recovers_them(db_pa
         counts = report.counts["sources"]["county"]
         assert counts["off_topic"] == 2 and counts["archived"] == 2 and counts["new"] == 2
         assert store.archive_count() == 2
-        stored_body = store.conn.execute(
-            "SELECT body_zlib FROM crawl_archive WHERE url = ?", [server.base + sorted(off_topic)[0]]).fetchone()[0]
-        assert zlib.decompress(stored_body) == site.resources[sorted(off_topic)[0]].body, "the bytes as received"
+        kept = store.conn.execute("SELECT body_zlib, warc_file, warc_offset, warc_length FROM crawl_archive"
+                                  " WHERE url = ?", [server.base + sorted(off_topic)[0]]).fetchone()
+        assert kept[0] is None, "the archive keeps where the WARC capture lives, not a second copy"
+        assert read_capture(captures_path(db_path), *kept[1:]) == site.resources[sorted(off_topic)[0]].body, \
+            "the bytes as received"
         base = server.base
     with Store(db_path) as store:
         run_id, redone = reprocess(store, RetrainedClassifier())
@@ -93,6 +96,10 @@ def test_defect10_off_topic_pages_are_archived_and_reprocess_recovers_them(db_pa
         assert store.archive_count() == 0
         urls = {row[0] for row in store.conn.execute("SELECT url FROM articles").fetchall()}
         assert {base + p for p in off_topic} <= urls
+        recovered = store.conn.execute("SELECT count(*) FROM pages WHERE url IN (SELECT unnest(?::VARCHAR[]))"
+                                       " AND body IS NULL AND warc_file IS NOT NULL",
+                                       [[base + p for p in off_topic]]).fetchone()[0]
+        assert recovered == 2, "a recovered page keeps its WARC pointer"
         verdicts = dict(store.conn.execute("SELECT url, verdict FROM crawl_state").fetchall())
         assert all(verdicts[base + p] == "stored" for p in off_topic)
         counts_json = store.conn.execute("SELECT counts FROM runs WHERE run_id = ?", [run_id]).fetchone()[0]

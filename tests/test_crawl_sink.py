@@ -246,3 +246,34 @@ def test_captures_left_by_an_older_version_are_read_after_the_upgrade(tmp_path: 
         store.inbox_add(_inbox_rows([("http://127.0.0.1/new.html", b"")]))  # an empty body is a capture too
         assert [(r[3], r[12]) for r in store.inbox_take(10)] == [
             ("http://127.0.0.1/old.html", b"<html>\xbd\xcc\xc1\xaa\xcc\xe5</html>"), ("http://127.0.0.1/new.html", b"")]
+
+
+def test_captures_travel_as_warc_pointers_and_an_unreadable_one_is_an_error(tmp_path: Path):
+    """The inbox keeps where a capture lives, not its bytes; a pointer that reads nothing is an
+    error for its URL, and leaves the inbox (a rerun would not read it either)."""
+    from edualliance.crawler.warc import CaptureWriter
+
+    db = tmp_path / "c.duckdb"
+    page = (site_root() / "jynews" / "index.html").read_bytes()
+    with Store(db) as store:
+        folder = crawl_sink.captures_path(db)
+        writer = CaptureWriter(folder, "crawl")
+        good = writer.write(url="http://127.0.0.1/jynews/index.html", status=200, response_headers=[],
+                            request_headers=[], method="GET", body=page, metadata={})
+        writer.close()
+        sink = crawl_sink.CrawlSink(store, "keywords", store.start_run("crawl"), {}, workers=1)
+        for url, warc in (("http://127.0.0.1/jynews/index.html", good),
+                          ("http://127.0.0.1/gone.html", ("crawl-gone.warc.gz", 0, 100)),
+                          ("http://127.0.0.1/bad.html", ("../etc/passwd", 0, 100))):
+            sink.receive({"type": "page", "source": "fixture", "role": "listing", "url": url, "final_url": url,
+                          "status": 200, "fetched_at": "2024-03-01T08:00:00+00:00", "warc": warc,
+                          "body_bytes": len(page)}, b"")
+        sink.capture()
+        assert store.conn.execute("SELECT count(*) FROM crawl_inbox_parts").fetchone()[0] == 0, "no bytes"
+        assert sink.process_all() == 3
+        assert store.inbox_count() == 0
+        pages = store.conn.execute("SELECT url, body, warc_file, warc_offset, warc_length FROM pages").fetchall()
+        errors = store.conn.execute("SELECT target, message FROM errors ORDER BY target").fetchall()
+    assert pages == [("http://127.0.0.1/jynews/index.html", None, *good)]
+    assert [target for target, _ in errors] == ["http://127.0.0.1/bad.html", "http://127.0.0.1/gone.html"]
+    assert all("WARC capture unreadable" in message for _, message in errors)

@@ -21,7 +21,7 @@ from edualliance.corpus.fixtureweb.content import expected_articles
 from edualliance.corpus.fixtureweb.server import FixtureServer
 from edualliance.crawler.frontier import serialize
 from edualliance.crawler.frontier.redis_state import Frontier
-from edualliance.crawler.frontier.warc import CaptureWriter, repair
+from edualliance.crawler.warc import CaptureWriter, repair
 from edualliance.crawler.registry import demo_registry_path
 from edualliance.pipeline.captures import read_body
 from edualliance.pipeline.store import Store

@@ -1,11 +1,11 @@
 """One crawl node: ``edualliance crawl --frontier redis://HOST:PORT/N --captures DIR``.
 
-The spider is the single-machine spider (``SourcesSpider``) with two additions: what it
+The spider is the single-machine spider (``SourcesSpider``) with one addition: what it
 yields for a response ends with a ``LeaseDone`` (the response's request is finished: its
-capture and the requests it found are in Redis), and pages keep their HTTP headers for the
-WARC file. The pipeline writes each page to the node's WARC file and sends its location, and
-every other event (304s, errors, the closing stats), to the writer's stream. Nothing is written
-to a database here.
+capture and the requests it found are in Redis). The pipeline writes each page to the node's
+WARC file (as a single-machine crawl does, crawler/warc.py) and sends its location, and every
+other event (304s, errors, the closing stats), to the writer's stream. Nothing is written to a
+database here.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import logging
 import os
 import socket
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..items import ErrorItem, NotModifiedItem, PageItem, ProgressItem
 from ..spiders.sources import SourcesSpider
+from ..warc import CaptureWriter, check_node_name, repair
 from .redis_state import PREFIX, Frontier, connect
 from .scheduler import LEASE_META
-from .warc import CaptureWriter, check_node_name, repair
 
 log = logging.getLogger(__name__)
 
@@ -40,37 +40,17 @@ class LeaseDone:
     lease: str
 
 
-@dataclass
-class CapturedPage(PageItem):
-    """A page with what the WARC file keeps beside its body."""
-
-    method: str = "GET"
-    request_headers: list = field(default_factory=list)
-    response_headers: list = field(default_factory=list)
-
-    def header(self) -> dict[str, Any]:
-        data = super().header()
-        for name in ("method", "request_headers", "response_headers"):
-            data.pop(name)
-        return data
-
-
-def _headers(headers) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
-
-
 class FrontierSpider(SourcesSpider):
     name = "sources-frontier"
 
-    def _done(self, request, results, response=None):
-        for result in results:
-            yield _captured(result, response) if type(result) is PageItem else result
+    def _done(self, request, results):
+        yield from results
         lease = request.meta.get(LEASE_META)
         if lease is not None:
             yield LeaseDone(lease)
 
     def parse_page(self, response):
-        return self._done(response.request, super().parse_page(response), response)
+        return self._done(response.request, super().parse_page(response))
 
     def parse_robots(self, response):
         return self._done(response.request, super().parse_robots(response))
@@ -83,13 +63,6 @@ class FrontierSpider(SourcesSpider):
 
     def on_error(self, failure):
         return self._done(failure.request, super().on_error(failure))
-
-
-def _captured(item: PageItem, response) -> CapturedPage:
-    request = response.request
-    return CapturedPage(**{f: getattr(item, f) for f in item.__dataclass_fields__},
-                        method=request.method, request_headers=_headers(request.headers),
-                        response_headers=_headers(response.headers))
 
 
 class NodePipeline:
@@ -108,17 +81,13 @@ class NodePipeline:
     def process_item(self, item):
         if isinstance(item, LeaseDone):
             self.frontier.release(item.lease)
-        elif isinstance(item, CapturedPage):
-            header = item.header()
-            name, offset, length = self.captures.write(
-                url=item.final_url, status=item.status, response_headers=item.response_headers,
-                request_headers=item.request_headers, method=item.method, body=item.body,
-                metadata={**header, "node": self.frontier.node})
-            self.frontier.add_capture({"h": json.dumps(header, ensure_ascii=False), "warc": name,
-                                       "offset": offset, "length": length})
+        elif isinstance(item, PageItem):
+            name, offset, length = self.captures.write_page(item, node=self.frontier.node)
+            self.frontier.add_capture({"h": json.dumps(item.header(), ensure_ascii=False), "warc": name,
+                                       "offset": offset, "length": length, "bytes": len(item.body)})
         elif isinstance(item, (NotModifiedItem, ErrorItem)):
             self.frontier.add_capture({"h": json.dumps(item.header(), ensure_ascii=False)})
-        elif not isinstance(item, ProgressItem):  # a PageItem is a CapturedPage here (FrontierSpider)  # progress is for a terminal; nodes log it
+        elif not isinstance(item, ProgressItem):  # progress is for a terminal; nodes log it
             raise TypeError(f"unexpected item {type(item).__name__}")
         return item
 

@@ -1,11 +1,12 @@
 """The one writer: ``edualliance process --frontier URL --captures DIR``.
 
 Reads the frontier's capture stream as the consumer group ``writer`` and turns its entries
-into rows with the single-machine code (``CrawlSink``): a page's body is read from its WARC
-record; captures go to the inbox in one transaction together with the ids of the entries that
-carried them (``frontier_entries``), and only then are the entries acknowledged (XACK). A
-writer killed before its commit gets the entries again (they are pending for it); one killed
-after it gets them again too, and skips them, being in ``frontier_entries``. After each quiet
+into rows with the single-machine code (``CrawlSink``): a page goes to the inbox as its WARC
+pointer, as a single-machine crawl's does, and is read from its record when it is cleaned;
+captures go to the inbox in one transaction together with the ids of the entries that carried
+them (``frontier_entries``), and only then are the entries acknowledged (XACK). A writer killed
+before its commit gets the entries again (they are pending for it); one killed after it gets
+them again too, and skips them, being in ``frontier_entries``. After each quiet
 spell it cleans what waits, and publishes what it stored to the frontier's ``known`` hash, so
 no node fetches again what another node stored.
 """
@@ -24,8 +25,8 @@ from typing import Any
 import redis
 
 from edualliance.pipeline import dedup
-from edualliance.pipeline.captures import CaptureError, read_capture
 
+from .. import capture_migrate
 from ..registry import RegistryError, parse_source
 from ..sink.crawl_sink import CrawlSink
 from .redis_state import WRITER_GROUP, Frontier
@@ -75,7 +76,7 @@ class Writer:
         self.echo = echo
         self.stream = frontier.key("captures")
         self.run_id = store.start_run("cluster")
-        self.sink = CrawlSink(store, classifier, self.run_id, {},
+        self.sink = CrawlSink(store, classifier, self.run_id, {}, captures=self.captures,
                               on_error=lambda source, url, message: log.info("%s: %s: %s", source, url, message))
         self.node_stats: dict[str, dict] = {}
         self.entries = self.duplicates = 0
@@ -115,16 +116,14 @@ class Writer:
                 continue
             if header.get("source"):
                 self._source(header["source"])
-            body = b""
             if "warc" in fields:
-                try:
-                    warc = (fields["warc"], int(fields["offset"]), int(fields["length"]))
-                    body = read_capture(self.captures, *warc)
-                    header["warc"] = warc  # the page keeps this pointer, not its bytes
-                except (CaptureError, ValueError) as exc:
+                try:  # the page keeps this pointer, not its bytes; read when it is cleaned
+                    header["warc"] = (fields["warc"], int(fields["offset"]), int(fields["length"]))
+                    header["body_bytes"] = int(fields.get("bytes", fields["length"]))
+                except ValueError as exc:
                     header = {"type": "error", "source": header.get("source", "?"), "url": header.get("url", ""),
-                              "stage": "capture", "message": f"WARC capture unreadable: {exc}"}
-            self.sink.receive(header, body)
+                              "stage": "capture", "message": f"WARC pointer unreadable: {exc}"}
+            self.sink.receive(header, b"")
         self.sink.capture(also=lambda: self.store.frontier_mark(fresh))
         # after the commit, never before; then deleted: the stream holds only what is not stored yet
         self.frontier.client.xack(self.stream, WRITER_GROUP, *ids)
@@ -146,6 +145,7 @@ class Writer:
         status = "failed"
         started = time.monotonic()
         try:
+            capture_migrate.migrate(self.store, self.captures, self.echo)  # bytes an older version kept in pages
             self.sink.start_workers()
             backlog = True  # first the entries delivered to this writer before and never acknowledged
             while True:

@@ -1,7 +1,10 @@
 """The storing process's side of a crawl: what the crawler sends becomes corpus rows, in two steps.
 
 1. ``capture``: raw responses go to ``crawl_inbox`` as received, in one quick
-   transaction per batch (nothing is parsed: this keeps pace with the crawl).
+   transaction per batch (nothing is parsed: this keeps pace with the crawl). The crawl
+   has written each page to a WARC file (crawler/warc.py) and sent where its record lives:
+   the inbox keeps that pointer, and the files are fsynced before the transaction that
+   stores it. The page is read back from its record when it is cleaned.
 2. ``process``: batches of the inbox are cleaned (pipeline.clean), attachments
    turned into text, classified (models.loader), and stored — page, articles,
    labels, crawl state and the inbox deletion in one transaction, so a crash
@@ -18,8 +21,8 @@ pages is bounded in bytes, not only in rows: captures waiting to be written
 and batches in flight (``BATCH_BYTES``, ``pool.INFLIGHT_BYTES``).
 
 Focused crawling: an article the classifier gives no label is recorded in
-``crawl_state`` as ``off_topic`` (so it is not fetched again) and its bytes are
-kept compressed in ``crawl_archive``, out of the corpus, so that ``reprocess``
+``crawl_state`` as ``off_topic`` (so it is not fetched again) and its WARC pointer
+is kept in ``crawl_archive``, out of the corpus, so that ``reprocess``
 with a retrained classifier can recover it; a source with ``focused = false``
 stores it like any other.
 """
@@ -31,14 +34,20 @@ import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+from edualliance.pipeline.captures import CaptureError, captures_path, read_capture, sync
 from edualliance.pipeline.records import NONE_LABEL, Article, Classification, CleanResult, RawPage
 from edualliance.pipeline.store import Store
 
 from ..registry import Source, SourceCounts
 from .pool import CleaningPool, classifier_kind, default_workers, resolve_kind
-from .rows import Prepared, as_sent, prepare, prepare_shell, row_bytes
+from .rows import BODY, Prepared, as_sent, prepare, prepare_shell, row_bytes
+
+#: Index of the WARC file name in an inbox row (then offset and length); one less in a row
+#: received, which has no capture_id yet.
+WARC_FILE = 15
 
 #: Statuses that say a URL is gone: remembered in crawl_state (verdict ``missing``).
 GONE_STATUSES = (404, 410)
@@ -69,12 +78,14 @@ def _iso(value: str | None) -> datetime | None:
 
 class CrawlSink:
     """``classifier``: a loaded classifier, or the kind to load ('auto', 'model', 'keywords'):
-    with a kind and a pool, only the workers load it (this process never does)."""
+    with a kind and a pool, only the workers load it (this process never does). ``captures``: the
+    folder of the WARC files (default: beside the database, ``pipeline.captures``)."""
 
     def __init__(self, store: Store, classifier, run_id: int | None, sources: dict[str, Source],
                  on_error: Callable[[str, str, str], None] = lambda source, url, message: None,
-                 workers: int | None = None) -> None:
+                 workers: int | None = None, captures: Path | None = None) -> None:
         self.store = store
+        self.captures = Path(captures) if captures is not None else captures_path(store.path)
         if isinstance(classifier, str):
             self.classifier_kind: str | None = resolve_kind(classifier)
             self._classifier = None  # loaded here only if this process classifies
@@ -120,14 +131,17 @@ class CrawlSink:
     def receive(self, header: dict[str, Any], body: bytes) -> None:
         kind = header.get("type")
         if kind == "page":
+            warc = header.get("warc")  # where the WARC capture lives; else the bytes come along
+            size = header.get("body_bytes", 0) if warc else len(body)
             self._captures.append([
                 header["source"], header["role"], header["url"], header.get("final_url"), header.get("status"),
                 header.get("content_type"), header.get("etag"), header.get("last_modified"),
-                _iso(header.get("lastmod")), header.get("anchor"), _iso(header["fetched_at"]), body, self.run_id,
+                _iso(header.get("lastmod")), header.get("anchor"), _iso(header["fetched_at"]),
+                None if warc else body, self.run_id,
                 json.dumps(header["links"], ensure_ascii=False) if header.get("links") is not None else None,
-                *(header.get("warc") or (None, None, None)),  # where a WARC capture lives (frontier writer)
+                *(warc or (None, None, None)), size,
             ])
-            self.captured_bytes += len(body)
+            self.captured_bytes += size
             self.waiting_bytes += len(body)
         elif kind == "not_modified":
             self._touches.append((header["source"], header["url"], _iso(header.get("lastmod")),
@@ -170,6 +184,7 @@ class CrawlSink:
         captures, touches, errors, missing = self._captures, self._touches, self._errors, self._missing
         self._captures, self._touches, self._errors, self._missing = [], [], [], []
         self.waiting_bytes = 0
+        sync(self.captures, {row[WARC_FILE - 1] for row in captures if row[WARC_FILE - 1] is not None})
         with self.store.transaction():
             self.store.save_crawl_states(missing)
             if captures:
@@ -197,14 +212,15 @@ class CrawlSink:
         if self._pool is not None and self._pool.busy:
             return self._store_next(block=True)
         started = time.monotonic()
-        rows = self.store.inbox_take(limit, max_bytes=BATCH_BYTES)
-        if not rows:
+        taken = self.store.inbox_take(limit, max_bytes=BATCH_BYTES)
+        if not taken:
             self.inbox = 0
             return 0
+        rows = self._read_captures(taken)
         prepared = [prepare(row) for row in rows]
         self.seconds["clean"] += time.monotonic() - started
         self._classify_and_store(prepared, rows)
-        return len(rows)
+        return len(taken)
 
     def pump(self) -> int:
         """Pool mode, without waiting: store the batches the workers finished (oldest first) and
@@ -286,11 +302,38 @@ class CrawlSink:
         if not taken:
             return False
         self._taken = taken[-1][0]
-        rows = [as_sent(row) for row in taken]
+        rows = [as_sent(row) for row in self._read_captures(taken)]
         size = sum(row_bytes(row) for row in rows)
         self._taken_rows.extend(rows)
         self._taken_bytes += size
         return True
+
+    def _read_captures(self, rows: list[tuple]) -> list[tuple]:
+        """The rows with the bytes of each WARC capture read from its file. A capture that cannot
+        be read is an error recorded for its URL, and leaves the inbox (a rerun would not read it
+        either)."""
+        out, unreadable = [], []
+        for row in rows:
+            if row[WARC_FILE] is None:
+                out.append(row)
+                continue
+            try:
+                body = read_capture(self.captures, *row[WARC_FILE:WARC_FILE + 3])
+            except CaptureError as exc:
+                unreadable.append((row, str(exc)))
+                continue
+            out.append((*row[:BODY], body, *row[BODY + 1:]))
+        if unreadable:
+            with self.store.transaction():
+                for row, message in unreadable:
+                    self.store.record_error(self.run_id, row[3], "capture", f"[{row[1]}] WARC capture unreadable:"
+                                            f" {message}")
+                self.store.inbox_delete([row[0] for row, _ in unreadable])
+            for row, message in unreadable:
+                self.count(row[1]).errors += 1
+                self.on_error(row[1], row[3], message)
+            self.inbox = max(0, self.inbox - len(unreadable))
+        return out
 
     def _store_next(self, block: bool) -> int:
         """Store the oldest batch in flight (waiting for it if ``block``)."""
@@ -386,7 +429,7 @@ class CrawlSink:
                                       status=raw.status, content_type=raw.content_type, etag=raw.etag,
                                       last_modified=raw.last_modified, anchor=p.anchor,
                                       fetched_at=raw.fetched_at, content_hash=raw.content_hash,
-                                      body=raw.body, run_id=self.run_id))
+                                      body=raw.body, run_id=self.run_id, warc=raw.warc))
             return
         self._unarchive.append(raw.url)
         self._pages.append((raw, p.result))

@@ -1,6 +1,7 @@
-"""Crawling on several machines: a crawl node (``crawl --frontier``) and the one writer (``process``).
+"""Crawling on several machines: a crawl node (``crawl --frontier``) and the one writer (``process``);
+and the WARC captures every crawl writes (``captures migrate``).
 
-See the README's "Crawling on several machines" and crawler/frontier/.
+See the README's "Crawling on several machines", "Captures" and crawler/frontier/.
 """
 
 from __future__ import annotations
@@ -64,4 +65,39 @@ def process(ctx: click.Context, frontier_url: str, captures: str, follow: bool, 
                 break
 
 
-COMMANDS = (process,)
+@click.group()
+def captures() -> None:
+    """The raw captures: WARC files in a folder beside the database.
+
+    Every crawl writes each page it fetches as a WARC record into
+    <database name>-captures/ (or $EDUALLIANCE_CAPTURES); the database keeps
+    where each record lives. See the README, "Captures".
+
+    Example: edualliance captures migrate
+    """
+
+
+@captures.command("migrate")
+@click.pass_context
+def captures_migrate(ctx: click.Context) -> None:
+    """Move page bytes kept in the database (older versions) into WARC files.
+
+    Writes each crawled page's bytes as a WARC record, fsyncs the file, then
+    points the page at it and clears its bytes, a batch at a time: safe to
+    interrupt and run again; a second run does nothing. `crawl` and `process`
+    do it too when they find bytes in the database. The database file keeps
+    its size until it is compacted (README, "Captures").
+
+    Example: edualliance --db corpus.duckdb captures migrate
+    """
+    from edualliance.crawler.capture_migrate import migrate
+    from edualliance.pipeline.captures import captures_path
+
+    with open_store(ctx) as store:
+        folder = captures_path(store.path)
+        moved = migrate(store, folder, echo=lambda m: click.echo(m, err=True))
+    click.echo(f"{moved} pages moved into WARC files in {folder}" if moved
+               else f"nothing to move: every crawled page is in WARC files ({folder})")
+
+
+COMMANDS = (process, captures)

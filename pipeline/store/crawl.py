@@ -3,8 +3,10 @@
 ``crawl_state`` says per URL what was fetched and when, with the validators
 (ETag, Last-Modified, sitemap lastmod) an incremental crawl sends back.
 ``crawl_inbox`` holds raw captures as the crawler received them until the
-storing process has cleaned them: the crawl's crash-safe hand-over; their bytes
-are in ``crawl_inbox_parts``, in pieces (migration 0015).
+storing process has cleaned them: the crawl's crash-safe hand-over. A capture is
+a pointer into a WARC file (``warc_file``, ``warc_offset``, ``warc_length``); one
+that came with its bytes instead (left by an older version, or handed over
+directly) has them in ``crawl_inbox_parts``, in pieces (migration 0015).
 """
 
 from __future__ import annotations
@@ -135,18 +137,20 @@ class CrawlMixin(StoreConnection):
     def inbox_add(self, rows: Sequence[Sequence[Any]]) -> None:
         """Raw captures as received, in two statements: (source, role, url, final_url, status,
         content_type, etag, last_modified, lastmod, anchor, fetched_at, body, run_id[, links[, warc_file,
-        warc_offset, warc_length]]). The bytes go into ``crawl_inbox_parts`` in pieces of
+        warc_offset, warc_length[, body_bytes]]]). A capture with a WARC pointer has body None and
+        its size in body_bytes; bytes given go into ``crawl_inbox_parts`` in pieces of
         INBOX_PART_BYTES (migration 0015).
         """
         if not rows:
             return
-        columns = [list(column) for column in zip(*[(*row, None, None, None, None)[:17] for row in rows])]
+        rows = [(*row, None, None, None, None, None)[:18] for row in rows]
+        columns = [list(column) for column in zip(*[row[:17] for row in rows])]
         columns[8] = [as_naive_utc(v) for v in columns[8]]
         columns[10] = [as_naive_utc(v) for v in columns[10]]
-        bodies = [bytes(body or b"") for body in columns[11]]
+        bodies = [None if row[14] is not None else bytes(row[11] or b"") for row in rows]
         ids = [capture_id for (capture_id,) in self.conn.execute(
             "SELECT nextval('crawl_inbox_seq') FROM range(?)", [len(rows)]).fetchall()]
-        columns[11] = [len(body) for body in bodies]
+        columns[11] = [len(body) if body is not None else row[17] or 0 for body, row in zip(bodies, rows)]
         self.conn.execute(
             "INSERT INTO crawl_inbox (capture_id, source, role, url, final_url, status, content_type, etag,"
             " last_modified, lastmod, anchor, fetched_at, body_bytes, run_id, links, warc_file, warc_offset,"
@@ -160,6 +164,8 @@ class CrawlMixin(StoreConnection):
         )
         owners, numbers, pieces = [], [], []
         for capture_id, body in zip(ids, bodies):
+            if body is None:  # in its WARC file
+                continue
             for number, start in enumerate(range(0, max(len(body), 1), INBOX_PART_BYTES)):
                 owners.append(capture_id)
                 numbers.append(number)
@@ -175,7 +181,8 @@ class CrawlMixin(StoreConnection):
         being cleaned): up to ``limit`` rows and, when ``max_bytes`` is given, up to that many page
         bytes (at least one row): (capture_id, source, role, url, final_url, status, content_type,
         etag, last_modified, lastmod, anchor, fetched_at, body, run_id, links, warc_file, warc_offset,
-        warc_length).
+        warc_length); body is empty for a WARC capture (read it with ``pipeline.captures``), and
+        its size counts as its page bytes.
 
         Capture ids are handed out in arrival order, so the next captures are a range of ids:
         their sizes are read first, then the captures that fit and their pieces. No statement
@@ -223,7 +230,8 @@ class CrawlMixin(StoreConnection):
 
     def archive_add(self, rows: Sequence[dict[str, Any]]) -> None:
         """Keep off-topic captures (newest per URL): url, source, role, final_url, status, content_type,
-        etag, last_modified, anchor, fetched_at, content_hash, body (raw; compressed here), run_id."""
+        etag, last_modified, anchor, fetched_at, content_hash, body (raw), run_id and warc (the
+        WARC pointer, or None: then the body is kept, compressed here)."""
         import zlib
 
         latest = list({row["url"]: row for row in rows}.values())
@@ -233,30 +241,48 @@ class CrawlMixin(StoreConnection):
         def col(name: str) -> list:
             return [row[name] for row in latest]
 
+        warc = [row.get("warc") or (None, None, None) for row in latest]
         self.conn.execute(
             "INSERT OR REPLACE INTO crawl_archive (url, source, role, final_url, status, content_type, etag,"
-            " last_modified, anchor, fetched_at, content_hash, body_zlib, body_bytes, run_id)"
+            " last_modified, anchor, fetched_at, content_hash, body_zlib, body_bytes, run_id, warc_file,"
+            " warc_offset, warc_length)"
             " SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
             " unnest(?::VARCHAR[]), unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::BLOB[]),"
-            " unnest(?::BIGINT[]), unnest(?::BIGINT[])",
+            " unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]),"
+            " unnest(?::BIGINT[])",
             [col("url"), col("source"), col("role"), col("final_url"), col("status"), col("content_type"),
              col("etag"), col("last_modified"), col("anchor"), [as_naive_utc(r["fetched_at"]) for r in latest],
-             col("content_hash"), [zlib.compress(bytes(r["body"]), 6) for r in latest],
-             [len(r["body"]) for r in latest], col("run_id")],
+             col("content_hash"),
+             [None if pointer[0] else zlib.compress(bytes(r["body"]), 6) for r, pointer in zip(latest, warc)],
+             [len(r["body"]) for r in latest], col("run_id"), *[list(c) for c in zip(*warc)]],
         )
 
     def archive_take(self, after: str, limit: int) -> list[tuple]:
-        """Archived captures past URL ``after``, bodies decompressed: (url, source, role, final_url,
-        status, content_type, etag, last_modified, anchor, fetched_at, body)."""
+        """Archived captures past URL ``after``: (url, source, role, final_url, status, content_type,
+        etag, last_modified, anchor, fetched_at, body, warc). A capture in a WARC file has its
+        pointer in warc and its bytes read from the file (body None if it cannot be: warc is then
+        the error message); an older one has its bytes decompressed and warc None."""
         import zlib
+
+        from edualliance.pipeline.captures import CaptureError, captures_path, read_capture
 
         rows = self.conn.execute(
             "SELECT url, source, role, final_url, status, content_type, etag, last_modified, anchor,"
-            " fetched_at, body_zlib FROM crawl_archive WHERE url > ? ORDER BY url LIMIT ?",
+            " fetched_at, body_zlib, warc_file, warc_offset, warc_length FROM crawl_archive WHERE url > ?"
+            " ORDER BY url LIMIT ?",
             [after, limit],
         ).fetchall()
-        return [(*row[:10], zlib.decompress(bytes(row[10]))) for row in rows]
+        out = []
+        for row in rows:
+            if row[10] is not None:
+                out.append((*row[:10], zlib.decompress(bytes(row[10])), None))
+                continue
+            try:
+                out.append((*row[:10], read_capture(captures_path(self.path), *row[11:14]), tuple(row[11:14])))
+            except CaptureError as exc:
+                out.append((*row[:10], None, str(exc)))
+        return out
 
     def archive_delete(self, urls: Sequence[str]) -> None:
         if urls:

@@ -1,11 +1,16 @@
 """Captures as WARC (ISO 28500) with warcio: a request, a response and a metadata record per
 response, in rolling gzipped files that any web-archive tool (warcio, pywb) reads.
 
-Each record is its own gzip member, so a capture can be read from its (file, offset, length)
-alone. A file holds the captures of one node, named ``<node>-<UTC time>-<n>.warc.gz``, and is
-closed for a new one past ``ROLL_BYTES``. Records are flushed before their location is sent:
-whatever points into a file points at complete records. A node killed mid-write leaves a torn
-record at the end of its last file; ``repair`` cuts it off when the node starts again.
+Every crawl writes here: a crawl node (``crawl --frontier``, its files named after the node), a
+single-machine ``edualliance crawl`` (its crawl process, as the node ``crawl``) and the one-off
+move of old ``pages.body`` bytes (``capture_migrate``, as ``migrated``). Each record is its own
+gzip member, so a capture can be read from its (file, offset, length) alone
+(``pipeline.captures``). A file holds the captures of one writer, named
+``<node>-<UTC time>-<n>.warc.gz``, and is closed for a new one past ``ROLL_BYTES``. Records are
+flushed before their location is sent, and the storing process fsyncs the files before it
+commits a pointer (``pipeline.captures.sync``): whatever points into a file points at complete
+records on disk. A writer killed mid-write leaves a torn record at the end of its last file;
+``repair`` cuts it off when it starts again.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import time
 import zlib
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 log = logging.getLogger(__name__)
@@ -63,28 +71,30 @@ class CaptureWriter:
 
     def write(self, *, url: str, status: int, response_headers: list[tuple[str, str]],
               request_headers: list[tuple[str, str]], method: str, body: bytes,
-              metadata: dict) -> tuple[str, int, int]:
-        """Write one capture; return (file name, offset, length) of its response record."""
+              metadata: dict, date: datetime | None = None) -> tuple[str, int, int]:
+        """Write one capture; return (file name, offset, length) of its response record.
+        ``date``: when it was fetched (WARC-Date; default now)."""
         if self._handle is None or self._handle.tell() >= self.roll_bytes:
             self.close()
             self._open()
         writer = self._writer
+        dated = {"WARC-Date": _warc_date(date)} if date else {}
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request = writer.create_warc_record(
-            url, "request", http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1",
-                                                          [("Host", parts.netloc), *request_headers],
-                                                          is_http_request=True))
+            url, "request", warc_headers_dict=dict(dated),
+            http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", [("Host", parts.netloc), *request_headers],
+                                          is_http_request=True))
         kept = [(k, v) for k, v in response_headers if k.lower() not in _WIRE_HEADERS]
         kept.append(("Content-Length", str(len(body))))
         response = writer.create_warc_record(
-            url, "response", payload=io.BytesIO(body),
+            url, "response", payload=io.BytesIO(body), warc_headers_dict=dict(dated),
             http_headers=StatusAndHeaders(f"{status} {_reason(status)}", kept, protocol="HTTP/1.1"))
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         request.rec_headers.add_header("WARC-Concurrent-To", response_id)
         meta = writer.create_warc_record(
             url, "metadata", payload=io.BytesIO(json.dumps(metadata, ensure_ascii=False).encode("utf-8")),
-            warc_content_type="application/json")
+            warc_content_type="application/json", warc_headers_dict=dict(dated))
         meta.rec_headers.add_header("WARC-Concurrent-To", response_id)
         writer.write_record(request)
         offset = self._handle.tell()
@@ -94,10 +104,29 @@ class CaptureWriter:
         self._handle.flush()  # the location is sent next: the reader must find whole records
         return self.name, offset, length
 
+    def write_page(self, item, **metadata) -> tuple[str, int, int]:
+        """Write a ``PageItem`` (crawler/items.py) with its HTTP headers and crawl metadata."""
+        return self.write(url=item.final_url, status=item.status, response_headers=item.response_headers,
+                          request_headers=item.request_headers, method=item.method, body=item.body,
+                          metadata={**item.header(), **metadata}, date=datetime.fromisoformat(item.fetched_at))
+
+    def sync(self) -> None:
+        """Make what was written durable (fsync): before a database row points at it."""
+        if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+
     def close(self) -> None:
         if self._handle is not None:
+            self.sync()  # a closed file is complete: nothing of it waits in the page cache
             self._handle.close()
             self._handle = self._writer = None
+
+
+def _warc_date(moment: datetime) -> str:
+    """A WARC-Date; a naive time is UTC (as the database keeps times)."""
+    utc = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return datetime_to_iso_date(utc.replace(tzinfo=None))
 
 
 def _reason(status: int) -> str:
