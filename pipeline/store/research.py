@@ -149,28 +149,37 @@ class ResearchMixin(StoreConnection):
                     "FROM research_articles WHERE article_id NOT IN"
                     " (SELECT article_id FROM search_docs WHERE tokenizer = $tok) AND", 1))
         named["limit"] = limit
-        sql = (
-            "WITH " + "".join(cte + ", " for cte in ctes) + "matched AS (" + matched + "),"
-            " best AS (SELECT article_id, published_at, " + score_sql(n) + " AS score FROM matched"
-            "  ORDER BY score DESC, published_at DESC NULLS LAST, article_id LIMIT $limit)"
-            " SELECT r.article_id, r.story_id, r.title, r.published_at, r.outlet, r.region_province, r.region_city,"
-            "  r.primary_label, r.labels, r.sense, coalesce(r.url, r.path), r.text_normalized, b.score"
-            " FROM best b JOIN research_articles r ON r.article_id = b.article_id"
-            " ORDER BY b.score DESC, b.published_at DESC NULLS LAST, b.article_id"
-        )
-        rows = self.conn.execute(sql, named).fetchall()
+        best = self.conn.execute(
+            "WITH " + "".join(cte + ", " for cte in ctes) + "matched AS (" + matched + ")"
+            " SELECT article_id, " + score_sql(n) + " AS score FROM matched"
+            " ORDER BY score DESC, published_at DESC NULLS LAST, article_id LIMIT $limit", named).fetchall()
+        rows = self.articles_by_id([article_id for article_id, _ in best])
+        rows = [(*rows[article_id], score) for article_id, score in best]
         params = {k: v for k, v in named.items() if k.startswith("f_")}
         searched = self.conn.execute("SELECT count(*) FROM research_articles WHERE " + filter_sql, params).fetchone()[0]
         return int(searched), rows
+
+    def articles_by_id(self, article_ids: Sequence[str]) -> dict[str, tuple]:
+        """article_id → the row of CANDIDATE_COLUMNS but the score. The ids are an IN list of
+        parameters, which a snapshot answers from its index on article_id (``SNAPSHOT_INDEXES``):
+        the cost is that of the rows asked for, not of the corpus."""
+        if not article_ids:
+            return {}
+        ids = list(dict.fromkeys(article_ids))
+        rows = self.conn.execute(
+            "SELECT article_id, story_id, title, published_at, outlet, region_province, region_city, primary_label,"
+            " labels, sense, coalesce(url, path), text_normalized FROM research_articles"
+            " WHERE article_id IN (" + ", ".join("?" for _ in ids) + ")", ids).fetchall()
+        return {row[0]: row for row in rows}
 
     def story_sizes(self, story_ids: Sequence[str]) -> dict[str, tuple[int, list[str]]]:
         """story_id → (articles in the story, outlets that carried it)."""
         if not story_ids:
             return {}
+        ids = list(dict.fromkeys(story_ids))
         rows = self.conn.execute(
-            "SELECT story_id, articles, outlet_names FROM stories WHERE list_contains($ids, story_id)",
-            {"ids": list(story_ids)},
-        ).fetchall()
+            "SELECT story_id, articles, outlet_names FROM stories"
+            " WHERE story_id IN (" + ", ".join("?" for _ in ids) + ")", ids).fetchall()
         return {story: (int(n), list(names or [])) for story, n, names in rows}
     def export_parquet(self, out_dir: Path) -> None:
         """research_articles as Parquet files partitioned by year and primary label (hive layout)."""
