@@ -88,7 +88,9 @@ def test_lookup_keys_exact_for_dictionary_words_narrowing_otherwise():
 @pytest.mark.parametrize("query", QUERIES)
 def test_index_gives_the_scan_results(indexed, query):
     with open_snapshot(indexed) as snap:
-        for filters in (Filters(), Filters(region="浙江省"), Filters(since=datetime(2025, 3, 1), label="urban_rural")):
+        assert snap.has_search_fields()  # exact queries rank on the snapshot's fields table
+        for filters in (Filters(), Filters(region="浙江省"), Filters(since=datetime(2025, 3, 1), label="urban_rural"),
+                        Filters(sense="school_alliance", until=datetime(2025, 9, 1))):
             for merge in (True, False):
                 by_index = search(snap, query, filters=filters, limit=15, merge_stories=merge)
                 by_scan = search(snap, query, filters=filters, limit=15, merge_stories=merge, scan=True)

@@ -72,12 +72,12 @@ def score_sql(n: int) -> str:
     return " + ".join(f"tf{i}::DOUBLE * 2.2::DOUBLE / (tf{i}::DOUBLE + {norm})" for i in range(n))
 
 
-def _qualified(filter_sql: str) -> str:
-    """The filter clause over research_articles aliased ``r``."""
+def _qualified(filter_sql: str, alias: str = "r") -> str:
+    """The filter clause over research_articles (or a table with its filter columns) aliased ``alias``."""
     import re
 
     columns = ("published_at", "labels", "sense", "region_province", "region_city", "outlet", "reposted_from")
-    return re.sub(r"(?<![\w.$])(" + "|".join(columns) + r")\b", r"r.\1", filter_sql)
+    return re.sub(r"(?<![\w.$])(" + "|".join(columns) + r")\b", alias + r".\1", filter_sql)
 
 
 class ResearchMixin(StoreConnection):
@@ -96,6 +96,9 @@ class ResearchMixin(StoreConnection):
         """
         if not terms:
             return 0, []
+        if (lookup is not None and not unindexed and all(exact for _, exact in lookup)
+                and self.has_search_fields()):
+            return self._candidates_by_fields(terms, filters, limit, tokenizer_version)
         filter_sql, named = filters.where()
         n = len(terms)
         named.update({f"t{i}": term for i, term in enumerate(terms)})
@@ -155,9 +158,44 @@ class ResearchMixin(StoreConnection):
             " ORDER BY score DESC, published_at DESC NULLS LAST, article_id LIMIT $limit", named).fetchall()
         rows = self.articles_by_id([article_id for article_id, _ in best])
         rows = [(*rows[article_id], score) for article_id, score in best]
-        params = {k: v for k, v in named.items() if k.startswith("f_")}
-        searched = self.conn.execute("SELECT count(*) FROM research_articles WHERE " + filter_sql, params).fetchone()[0]
-        return int(searched), rows
+        return self._searched(filters), rows
+
+    def _candidates_by_fields(self, terms: Sequence[str], filters: SearchFilters, limit: int,
+                              tokenizer_version: str) -> tuple[int, list[tuple]]:
+        """``search_candidates`` in a snapshot when the index gives every term's articles and counts:
+        the postings of the terms (the blocks of those words alone), joined by number with the
+        snapshot's narrow ``SEARCH_FIELDS`` for length, filters and tie-breaks; no text and no
+        research row is read but those of the best ``limit``."""
+        from .searchindex import SEARCH_FIELDS
+
+        filter_sql, named = filters.where()
+        n = len(terms)
+        named.update({f"t{i}": term for i, term in enumerate(terms)})
+        named.update({"nkeys": len(set(terms)), "tok": tokenizer_version, "limit": limit})
+        among = ", ".join(f"$t{i}" for i in range(n))
+        # SEARCH_FIELDS is a constant name; the terms and filter values are parameters.
+        best = self.conn.execute(
+            "WITH h AS (SELECT p.doc, " + ", ".join(f"max(p.tf) FILTER (WHERE p.term = $t{i}) AS tf{i}" for i in range(n))
+            + " FROM search_terms p WHERE p.term IN (" + among + ") GROUP BY p.doc HAVING count(*) = $nkeys),"
+            " matched AS (SELECT f.doc, f.published_at, f.id_rank, f.text_bytes AS len, "
+            + ", ".join(f"h.tf{i}" for i in range(n)) + f" FROM h JOIN {SEARCH_FIELDS} f ON f.doc = h.doc"
+            " WHERE f.tokenizer = $tok AND " + _qualified(filter_sql, "f") + ")"
+            " SELECT doc, " + score_sql(n) + " AS score FROM matched"
+            " ORDER BY score DESC, published_at DESC NULLS LAST, id_rank LIMIT $limit", named).fetchall()
+        if not best:
+            return self._searched(filters), []
+        docs = [doc for doc, _ in best]
+        ids = dict(self.conn.execute(
+            f"SELECT doc, article_id FROM {SEARCH_FIELDS} WHERE doc IN (" + ", ".join("?" for _ in docs) + ")",
+            docs).fetchall())
+        rows = self.articles_by_id([ids[doc] for doc in docs])
+        return self._searched(filters), [(*rows[ids[doc]], score) for doc, score in best]
+
+    def _searched(self, filters: SearchFilters) -> int:
+        """Articles the filters leave."""
+        filter_sql, params = filters.where()
+        return int(self.conn.execute("SELECT count(*) FROM research_articles WHERE " + filter_sql,
+                                     params).fetchone()[0])
 
     def articles_by_id(self, article_ids: Sequence[str]) -> dict[str, tuple]:
         """article_id → the row of CANDIDATE_COLUMNS but the score. The ids are an IN list of

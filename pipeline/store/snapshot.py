@@ -167,6 +167,7 @@ class SnapshotMixin(StoreConnection):
                 self.conn.execute(f"ALTER TABLE snapshot_target.materialized_{view} RENAME TO {view}")
             for table, column in self.SNAPSHOT_INDEXES:  # names from the constant above
                 self.conn.execute(f"CREATE INDEX {table}_{column} ON snapshot_target.{table} ({column})")
+            self.write_search_fields("snapshot_target")
             self.conn.execute("CHECKPOINT snapshot_target")
         finally:
             self.conn.execute("DETACH snapshot_target")
