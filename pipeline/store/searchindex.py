@@ -95,6 +95,13 @@ class SearchIndexMixin(StoreConnection):
             self.conn.unregister("new_postings")
 
     def search_index_status(self, tokenizer_version: str) -> IndexStatus:
+        # A read-only store (a snapshot) never changes: count once (a scan of every entry) per store.
+        cache = self.__dict__.setdefault("_index_status", {}) if self.read_only else {}
+        if tokenizer_version not in cache:
+            cache[tokenizer_version] = self._count_indexed(tokenizer_version)
+        return cache[tokenizer_version]
+
+    def _count_indexed(self, tokenizer_version: str) -> IndexStatus:
         row = self.conn.execute(
             "SELECT (SELECT count(*) FROM articles),"
             " (SELECT count(*) FROM search_docs WHERE tokenizer = ?)", [tokenizer_version]).fetchone()
