@@ -88,7 +88,9 @@ def test_lookup_keys_exact_for_dictionary_words_narrowing_otherwise():
 @pytest.mark.parametrize("query", QUERIES)
 def test_index_gives_the_scan_results(indexed, query):
     with open_snapshot(indexed) as snap:
-        for filters in (Filters(), Filters(region="浙江省"), Filters(since=datetime(2025, 3, 1), label="urban_rural")):
+        assert snap.has_search_fields()  # exact queries rank on the snapshot's fields table
+        for filters in (Filters(), Filters(region="浙江省"), Filters(since=datetime(2025, 3, 1), label="urban_rural"),
+                        Filters(sense="school_alliance", until=datetime(2025, 9, 1))):
             for merge in (True, False):
                 by_index = search(snap, query, filters=filters, limit=15, merge_stories=merge)
                 by_scan = search(snap, query, filters=filters, limit=15, merge_stories=merge, scan=True)
@@ -215,3 +217,27 @@ def test_search_command_says_when_it_scans(tmp_path):
     after = runner.invoke(main, ["--db", str(db), "search", "教联体"])
     assert "searched by" not in after.stderr
     assert after.stdout == before.stdout  # the same stories either way
+
+
+def test_snapshot_ranks_exact_queries_on_its_fields_table_and_others_on_the_research_table(indexed, monkeypatch):
+    calls = []
+    original = Store._candidates_by_fields
+
+    def spy(self, *args, **kwargs):
+        calls.append(args[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "_candidates_by_fields", spy)
+    with open_snapshot(indexed) as snap:
+        fields = snap.conn.execute(
+            "SELECT count(*), count(DISTINCT doc), count(*) FILTER (WHERE id_rank IS NULL) FROM search_doc_fields"
+        ).fetchone()
+        assert fields == (snap.conn.execute("SELECT count(*) FROM search_docs").fetchone()[0],) * 2 + (0,)
+        search(snap, "教聯體 共同体", filters=Filters(region="浙江省"))
+        assert calls == [["教联体", "共同体"]]  # Traditional converted; every word an index term
+        search(snap, '"联体共同"')  # not a dictionary word: its text must be read
+        assert len(calls) == 1
+    with Store(indexed) as writer:  # the writer's database has no fields table: the general path
+        writer.publish_on_finish = False
+        search(writer, "教联体")
+        assert len(calls) == 1

@@ -20,6 +20,13 @@ from .timestamps import utcnow
 #: whole blocks (a lookup reads few), small enough to hold in memory.
 INDEX_BATCH = 50_000
 
+#: A snapshot's table (made at publish, ``write_search_fields``) of what ranking and the
+#: filters read for each indexed article beside its counts: text length, date, labels, sense,
+#: region, outlet, and the rank of its id (the last tie-break). A search then joins the
+#: postings with this narrow table by number, instead of the research table by id, and
+#: fetches the rows of its best candidates alone (by the index on ``doc``).
+SEARCH_FIELDS = "search_doc_fields"
+
 
 @dataclass(frozen=True)
 class IndexStatus:
@@ -54,14 +61,24 @@ class SearchIndexMixin(StoreConnection):
             "content_hash": [e.content_hash for e in entries],
             "text_bytes": pa.array([e.text_bytes for e in entries], pa.int32()),
         })
-        # Per article one string of its words (split by DuckDB) and its counts as an Arrow list
-        # from numpy: millions of Python strings and ints for Arrow cost more than the insert.
+        # The postings sorted by (word, doc) here, in numpy, and handed over as a dictionary-encoded
+        # Arrow column: DuckDB sorting millions of strings cost five times the insert itself.
+        sizes = [len(e.terms) for e in entries]
+        total = sum(sizes)
+        vocab: dict[str, int] = {}
+        word = np.fromiter((vocab.setdefault(term, len(vocab)) for e in entries for term in e.terms),
+                           dtype=np.int32, count=total)
+        tf = np.fromiter(chain.from_iterable(e.terms.values() for e in entries), dtype=np.int32, count=total)
+        doc = np.repeat(np.arange(first, first + len(entries), dtype=np.int32), sizes)
+        words = sorted(vocab)  # code point order: DuckDB's order of VARCHAR (UTF-8 bytes)
+        rank = np.empty(len(words), dtype=np.int32)
+        rank[np.fromiter((vocab[w] for w in words), dtype=np.int32, count=len(words))] = np.arange(len(words))
+        word = rank[word]
+        order = np.lexsort((doc, word))
         postings = pa.table({
-            "doc": docs.column("doc"),
-            "terms": ["\x1f".join(e.terms) for e in entries],
-            "tfs": pa.ListArray.from_arrays(
-                np.cumsum([0] + [len(e.terms) for e in entries], dtype=np.int32),
-                np.fromiter(chain.from_iterable(e.terms.values() for e in entries), dtype=np.int32)),
+            "term": pa.DictionaryArray.from_arrays(pa.array(word[order]), pa.array(words, pa.string())),
+            "doc": pa.array(doc[order]),
+            "tf": pa.array(tf[order]),
         })
         self.conn.register("new_search_docs", docs)
         self.conn.register("new_postings", postings)
@@ -70,22 +87,47 @@ class SearchIndexMixin(StoreConnection):
             self.conn.execute(
                 "INSERT INTO search_docs SELECT doc, article_id, content_hash, text_bytes, ?, ? FROM new_search_docs",
                 [tokenizer_version, utcnow()])
-            # Sorted by word: a segment's rows for one word are together, and DuckDB's
-            # min/max per block lets a lookup skip the rest.
-            self.conn.execute(
-                "INSERT INTO search_terms SELECT ?, term, doc, tf"
-                " FROM (SELECT doc, unnest(string_split(terms, chr(31))) AS term,"
-                "  unnest(tfs) AS tf FROM new_postings WHERE terms <> '')"
-                " ORDER BY term, doc", [first])
+            # In the order made above (sorted by word): a segment's rows for one word are
+            # together, and DuckDB's min/max per block lets a lookup skip the rest.
+            self.conn.execute("INSERT INTO search_terms SELECT ?, term, doc, tf FROM new_postings", [first])
         finally:
             self.conn.unregister("new_search_docs")
             self.conn.unregister("new_postings")
 
     def search_index_status(self, tokenizer_version: str) -> IndexStatus:
+        # A read-only store (a snapshot) never changes: count once (a scan of every entry) per store.
+        cache = self.__dict__.setdefault("_index_status", {}) if self.read_only else {}
+        if tokenizer_version not in cache:
+            cache[tokenizer_version] = self._count_indexed(tokenizer_version)
+        return cache[tokenizer_version]
+
+    def _count_indexed(self, tokenizer_version: str) -> IndexStatus:
         row = self.conn.execute(
             "SELECT (SELECT count(*) FROM articles),"
             " (SELECT count(*) FROM search_docs WHERE tokenizer = ?)", [tokenizer_version]).fetchone()
         return IndexStatus(int(row[0]), int(row[1]))
+
+    def write_search_fields(self, schema: str) -> None:
+        """Make ``SEARCH_FIELDS`` in the attached database ``schema`` (a snapshot being written,
+        whose research_articles is a table by now)."""
+        if not self.conn.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'search_docs'",
+                [schema]).fetchone()[0]:
+            return
+        # ``schema`` is the snapshot's own attach name (a constant of snapshot.py), never input.
+        self.conn.execute(
+            f"CREATE TABLE {schema}.{SEARCH_FIELDS} AS SELECT d.doc, d.article_id, d.tokenizer, d.text_bytes,"
+            " r.published_at, row_number() OVER (ORDER BY d.article_id) AS id_rank, r.labels, r.sense,"
+            " r.region_province, r.region_city, r.outlet, r.reposted_from"
+            f" FROM {schema}.search_docs d JOIN {schema}.research_articles r ON r.article_id = d.article_id"
+            " ORDER BY r.published_at DESC NULLS LAST, d.doc")
+        self.conn.execute(f"CREATE INDEX {SEARCH_FIELDS}_doc ON {schema}.{SEARCH_FIELDS} (doc)")
+
+    def has_search_fields(self) -> bool:
+        """Whether this is a snapshot with ``SEARCH_FIELDS``."""
+        return bool(self.conn.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+            " AND schema_name = 'main' AND table_name = ?", [SEARCH_FIELDS]).fetchone()[0])
 
     def has_search_index(self) -> bool:
         """Whether this database has the index's tables (a snapshot of an older database has not)."""

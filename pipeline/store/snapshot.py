@@ -91,6 +91,11 @@ class SnapshotMixin(StoreConnection):
         "research_articles", "article_labels", "weekly_label_province", "stories", "first_reports",
     )
 
+    #: (table, column) a snapshot indexes (an ART index): search fetches its best candidates and
+    #: their stories by an IN list of ids, which DuckDB then answers from the index, at a cost
+    #: that grows with the rows asked for, not with the corpus (a scan reads every text block).
+    SNAPSHOT_INDEXES: tuple[tuple[str, str], ...] = (("research_articles", "article_id"), ("stories", "story_id"))
+
     #: Tables a snapshot leaves out: the repost detector's bookkeeping and raw bytes, nothing to query.
     NOT_IN_SNAPSHOT: tuple[str, ...] = ("dedup_signatures", "dedup_bands", "crawl_archive", "crawl_inbox_parts")
 
@@ -102,8 +107,8 @@ class SnapshotMixin(StoreConnection):
         the pipeline's to re-extract from, and would make every copy as large
         as the crawl; the tables of ``NOT_IN_SNAPSHOT`` are left out. Views
         come along; those of ``MATERIALIZED_VIEWS`` become tables of the same
-        name and columns. No keys or indexes: nothing
-        writes to a copy. Checkpointed and closed on return.
+        name and columns. No keys, and no indexes but those of
+        ``SNAPSHOT_INDEXES`` (for reading): nothing writes to a copy. Checkpointed and closed on return.
         """
         import duckdb
 
@@ -160,6 +165,9 @@ class SnapshotMixin(StoreConnection):
                 )
                 self.conn.execute(f"DROP VIEW snapshot_target.{view}")
                 self.conn.execute(f"ALTER TABLE snapshot_target.materialized_{view} RENAME TO {view}")
+            for table, column in self.SNAPSHOT_INDEXES:  # names from the constant above
+                self.conn.execute(f"CREATE INDEX {table}_{column} ON snapshot_target.{table} ({column})")
+            self.write_search_fields("snapshot_target")
             self.conn.execute("CHECKPOINT snapshot_target")
         finally:
             self.conn.execute("DETACH snapshot_target")
