@@ -58,12 +58,15 @@ CAPTURE_SECONDS = 0.5
 
 #: DuckDB's buffer pool for the storing process during a crawl (DuckDB's own default is 80% of
 #: the machine): left alone, it keeps cached every block of the pages it wrote, and the process
-#: grows with the crawl (by about 100 MiB a thousand pages). The floor: a LIMIT query over
-#: page bytes (``inbox_take``) reserves 128 MiB at once (DuckDB 2.0), and fails below about
-#: 160 MB; 192 MB leaves room for a read of 80 MB of pages and for the primary-key indexes.
+#: grows with the crawl (by about 100 MiB a thousand pages). Every block is on disk (and in the
+#: OS's page cache), so a small pool costs re-reads, not data. The floor is a read of page bytes:
+#: DuckDB holds a whole vector of a column at once, and the inbox in 4,000-byte pieces keeps that
+#: small (a 24 MB cap reads it, tests/test_crawl_sink.py); 64 MB leaves room for the read-ahead
+#: (``crawl_sink.TAKE_BYTES``), a batch's writes and the primary-key indexes. (It was 192 MB
+#: while the inbox was read with one sorted LIMIT query, which reserved 128 MiB at once.)
 #: ``$EDUALLIANCE_CRAWL_DB_MEMORY`` (a DuckDB size such as '1GB') overrides it, for a very
 #: large corpus or a DuckDB that needs more.
-CRAWL_DB_MEMORY = "192MB"
+CRAWL_DB_MEMORY = "64MB"
 CRAWL_DB_MEMORY_ENV = "EDUALLIANCE_CRAWL_DB_MEMORY"
 
 _DUCKDB_SIZE = re.compile(r"^\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B|bytes)$", re.IGNORECASE)
