@@ -58,15 +58,14 @@ CAPTURE_SECONDS = 0.5
 
 #: DuckDB's buffer pool for the storing process during a crawl (DuckDB's own default is 80% of
 #: the machine): left alone, it keeps cached every block of the pages it wrote, and the process
-#: grows with the crawl (by about 100 MiB a thousand pages). Every block is on disk (and in the
-#: OS's page cache), so a small pool costs re-reads, not data. The floor is a read of page bytes:
-#: DuckDB holds a whole vector of a column at once, and the inbox in 4,000-byte pieces keeps that
-#: small (a 24 MB cap reads it, tests/test_crawl_sink.py); 64 MB leaves room for the read-ahead
-#: (``crawl_sink.TAKE_BYTES``), a batch's writes and the primary-key indexes. (It was 192 MB
-#: while the inbox was read with one sorted LIMIT query, which reserved 128 MiB at once.)
+#: grows with the crawl (by about 100 MiB a thousand pages). The floor is DuckDB's checkpoint,
+#: which pins blocks it cannot evict: at 64 MB a 3,000-page crawl's checkpoint failed to pin one,
+#: and DuckDB then invalidates the database (FatalException) for the rest of the run; 192 MB
+#: holds a 3,000-page crawl (bench/bench_crawl.py). Reading the inbox needs far less (its pages
+#: are in 4,000-byte pieces; a 24 MB cap reads it, tests/test_crawl_sink.py).
 #: ``$EDUALLIANCE_CRAWL_DB_MEMORY`` (a DuckDB size such as '1GB') overrides it, for a very
 #: large corpus or a DuckDB that needs more.
-CRAWL_DB_MEMORY = "64MB"
+CRAWL_DB_MEMORY = "192MB"
 CRAWL_DB_MEMORY_ENV = "EDUALLIANCE_CRAWL_DB_MEMORY"
 
 _DUCKDB_SIZE = re.compile(r"^\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B|bytes)$", re.IGNORECASE)
