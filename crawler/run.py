@@ -58,9 +58,11 @@ CAPTURE_SECONDS = 0.5
 
 #: DuckDB's buffer pool for the storing process during a crawl (DuckDB's own default is 80% of
 #: the machine): left alone, it keeps cached every block of the pages it wrote, and the process
-#: grows with the crawl (by about 100 MiB a thousand pages). The floor: a LIMIT query over
-#: page bytes (``inbox_take``) reserves 128 MiB at once (DuckDB 2.0), and fails below about
-#: 160 MB; 192 MB leaves room for a read of 80 MB of pages and for the primary-key indexes.
+#: grows with the crawl (by about 100 MiB a thousand pages). The floor is DuckDB's checkpoint,
+#: which pins blocks it cannot evict: at 64 MB a 3,000-page crawl's checkpoint failed to pin one,
+#: and DuckDB then invalidates the database (FatalException) for the rest of the run; 192 MB
+#: holds a 3,000-page crawl (bench/bench_crawl.py). Reading the inbox needs far less (its pages
+#: are in 4,000-byte pieces; a 24 MB cap reads it, tests/test_crawl_sink.py).
 #: ``$EDUALLIANCE_CRAWL_DB_MEMORY`` (a DuckDB size such as '1GB') overrides it, for a very
 #: large corpus or a DuckDB that needs more.
 CRAWL_DB_MEMORY = "192MB"
