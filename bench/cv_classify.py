@@ -30,13 +30,16 @@ CANDIDATES: dict[str, dict] = {
     "C=0.5 (the previous default)": {"C": 0.5},
     "full vocabularies (30k words, 50k chars)": {"word_max_features": 30000, "char_max_features": 50000},
     "char 2-4-grams": {"char_ngrams": (2, 4)},
+    "pattern scale 0.2 (the previous default)": {"pattern_scale": 0.2},
+    "pattern scale 0.05": {"pattern_scale": 0.05},
+    "pattern scale 0.5": {"pattern_scale": 0.5},
 }
 
 
 #: Hard texts reported on their own under each candidate's row: name → test on an Example.
 SUBSETS: dict[str, object] = {
-    "  hard files (texts_hard, texts_general)": lambda e: e.origin.split(":")[0] in ("texts_hard.jsonl",
-                                                                                     "texts_general.jsonl"),
+    "  hard files (texts_hard, _general, _real)": lambda e: e.origin.split(":")[0] in (
+        "texts_hard.jsonl", "texts_general.jsonl", "texts_real.jsonl"),
     "  boundary-case negatives": lambda e: bool(e.extra.get("boundary")),
 }
 

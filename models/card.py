@@ -95,9 +95,9 @@ def card_markdown(card: dict) -> str:
     if gold:
         lines += ["", f"## Measured on real texts: `{gold['file']}` ({gold['all']['n']} texts)", "",
                   "Never trained on. Its errors were read, in kind, before the training texts of"
-                  " texts_general.jsonl, texts_hard.jsonl and the paragraph bank were written (and, by an"
-                  " earlier engineer, for texts_extra.jsonl); no setting was chosen on it. Sites unlike it"
-                  " may score lower."
+                  " texts_real.jsonl, texts_general.jsonl, texts_hard.jsonl and the paragraph bank were"
+                  " written (and, by an earlier engineer, for texts_extra.jsonl); no setting was chosen on"
+                  " it. Sites unlike it may score lower."
                   + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
                   "| | this model | keyword baseline |", "|---|---|---|"]
         base = gold.get("baseline", {})

@@ -55,7 +55,8 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 _COMPILED = tuple(re.compile(p) for _, p in PATTERNS)
-SCALE = 0.2
+#: The default scale; the pipeline passes its own (build.DEFAULT_PARAMS["pattern_scale"]).
+SCALE = 0.1
 
 
 def pattern_counts(texts, scale: float = SCALE):

@@ -59,6 +59,14 @@ def test_shipped_artifact_is_small_and_carded(shipped):
     assert (directory / artifact.CARD_MD).read_text(encoding="utf-8").startswith(f"# Model card: {card['version']}")
 
 
+def test_shipped_model_was_trained_on_the_corpus_as_shipped(shipped):
+    """A change to corpus/ (texts, paragraph bank, shells, seeds) must come with a retrained shipped model."""
+    examples, problems = corpus.load_corpus()
+    assert problems == []
+    assert shipped.card["training_data"]["sha256"] == corpus.data_hash(examples), \
+        "corpus/ changed since the shipped model was trained: retrain it (README, Changes)"
+
+
 def test_shipped_cross_validated_macro_f1_floor(shipped):
     figures = shipped.card["cross_validation"]
     assert figures["macro_f1"] >= SHIPPED_CV_FLOOR
