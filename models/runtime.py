@@ -346,17 +346,16 @@ def read_runtime(folder: Path):
 _LOADED: dict[str, object] = {}
 
 
-def load_runtime(model_dir: Path):
-    """The model in ``model_dir`` in its prediction-only form, converted once (in a child process)
-    and cached; loaded once per process. None when it cannot be converted (the reason is logged)."""
+def prepare_runtime(model_dir: Path) -> Path | None:
+    """Convert the model in ``model_dir`` to its prediction-only form unless it is cached, in a
+    child process (scikit-learn is loaded there, never here); the cache folder, or None when it
+    cannot be converted (the reason is logged)."""
     model_dir = Path(model_dir).resolve()
     try:
         folder = cache_dir(model_dir)
     except OSError as exc:
         log.warning("model %s: no prediction-only form (%s)", model_dir, exc)
         return None
-    if str(folder) in _LOADED:
-        return _LOADED[str(folder)]
     if not (folder / RUNTIME_JSON).exists():
         folder.parent.mkdir(parents=True, exist_ok=True)
         done = subprocess.run([sys.executable, "-m", __name__, str(model_dir), str(folder)],
@@ -365,6 +364,22 @@ def load_runtime(model_dir: Path):
             log.warning("model %s: no prediction-only form: %s", model_dir,
                         (done.stderr.strip().splitlines() or ["the conversion failed"])[-1])
             return None
+    return folder
+
+
+def load_runtime(model_dir: Path):
+    """The model in ``model_dir`` in its prediction-only form, converted once (``prepare_runtime``)
+    and cached; loaded once per process. None when it cannot be converted (the reason is logged)."""
+    model_dir = Path(model_dir).resolve()
+    try:
+        cached = str(cache_dir(model_dir))
+    except OSError:
+        cached = None
+    if cached in _LOADED:
+        return _LOADED[cached]
+    folder = prepare_runtime(model_dir)
+    if folder is None:
+        return None
     try:
         model = read_runtime(folder)
     except (OSError, ValueError, KeyError) as exc:

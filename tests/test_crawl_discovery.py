@@ -125,7 +125,9 @@ def test_defect3_a_source_delay_is_not_lowered_by_autothrottle(db_path):
         times = [r.at for r in server.log if r.path != "/robots.txt"]
         gaps = [b - a for a, b in zip(times, times[1:])]
         assert len(gaps) >= 6
-        assert min(gaps) >= 0.45, gaps
+        # lowered by autothrottle, the gaps would be a few milliseconds; the server sees arrivals,
+        # which a busy machine shifts by a little either way, so one gap may come early
+        assert statistics.median(gaps) >= 0.45 and min(gaps) >= 0.3, gaps
 
 
 def test_defect4_attachments_outside_allow_are_fetched_and_other_hosts_are_reported(db_path):

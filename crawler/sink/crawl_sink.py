@@ -293,6 +293,12 @@ class CrawlSink:
         """Start the pool of cleaning workers in the background (they load the model first)."""
         if self._pool is None and self.workers >= 2:
             kind = self.classifier_kind if self.classifier_kind is not None else classifier_kind(self._classifier)
+            if kind not in (None, "keywords"):
+                # A model's first crawl converts it (scikit-learn loaded, ~300 MiB, in a child
+                # process): done before the crawl starts, its peak never adds to the crawl's.
+                from edualliance.models import registry, runtime
+
+                runtime.prepare_runtime(registry.shipped_dir() if kind == "model" else Path(kind))
             self._pool = CleaningPool(self.workers, kind)
 
     def _read_ahead(self) -> bool:
