@@ -356,15 +356,19 @@ def prepare_runtime(model_dir: Path) -> Path | None:
     except OSError as exc:
         log.warning("model %s: no prediction-only form (%s)", model_dir, exc)
         return None
-    if not (folder / RUNTIME_JSON).exists():
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([sys.executable, "-m", __name__, str(model_dir), str(folder)],
-                              capture_output=True, text=True, timeout=CONVERT_SECONDS, check=False)
-        if done.returncode != 0:
-            log.warning("model %s: no prediction-only form: %s", model_dir,
-                        (done.stderr.strip().splitlines() or ["the conversion failed"])[-1])
-            return None
-    return folder
+    return folder if _converted(model_dir, folder) else None
+
+
+def _converted(model_dir: Path, folder: Path) -> bool:
+    if (folder / RUNTIME_JSON).exists():
+        return True
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, "-m", __name__, str(model_dir), str(folder)],
+                          capture_output=True, text=True, timeout=CONVERT_SECONDS, check=False)
+    if done.returncode != 0:
+        log.warning("model %s: no prediction-only form: %s", model_dir,
+                    (done.stderr.strip().splitlines() or ["the conversion failed"])[-1])
+    return done.returncode == 0
 
 
 def load_runtime(model_dir: Path):
@@ -372,13 +376,13 @@ def load_runtime(model_dir: Path):
     and cached; loaded once per process. None when it cannot be converted (the reason is logged)."""
     model_dir = Path(model_dir).resolve()
     try:
-        cached = str(cache_dir(model_dir))
-    except OSError:
-        cached = None
-    if cached in _LOADED:
-        return _LOADED[cached]
-    folder = prepare_runtime(model_dir)
-    if folder is None:
+        folder = cache_dir(model_dir)
+    except OSError as exc:
+        log.warning("model %s: no prediction-only form (%s)", model_dir, exc)
+        return None
+    if str(folder) in _LOADED:
+        return _LOADED[str(folder)]
+    if not _converted(model_dir, folder):
         return None
     try:
         model = read_runtime(folder)
