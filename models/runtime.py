@@ -351,12 +351,16 @@ def prepare_runtime(model_dir: Path) -> Path | None:
     child process (scikit-learn is loaded there, never here); the cache folder, or None when it
     cannot be converted (the reason is logged)."""
     model_dir = Path(model_dir).resolve()
+    folder = _cache_dir_logged(model_dir)
+    return folder if folder is not None and _converted(model_dir, folder) else None
+
+
+def _cache_dir_logged(model_dir: Path) -> Path | None:
     try:
-        folder = cache_dir(model_dir)
+        return cache_dir(model_dir)
     except OSError as exc:
         log.warning("model %s: no prediction-only form (%s)", model_dir, exc)
         return None
-    return folder if _converted(model_dir, folder) else None
 
 
 def _converted(model_dir: Path, folder: Path) -> bool:
@@ -375,10 +379,8 @@ def load_runtime(model_dir: Path):
     """The model in ``model_dir`` in its prediction-only form, converted once (``prepare_runtime``)
     and cached; loaded once per process. None when it cannot be converted (the reason is logged)."""
     model_dir = Path(model_dir).resolve()
-    try:
-        folder = cache_dir(model_dir)
-    except OSError as exc:
-        log.warning("model %s: no prediction-only form (%s)", model_dir, exc)
+    folder = _cache_dir_logged(model_dir)
+    if folder is None:
         return None
     if str(folder) in _LOADED:
         return _LOADED[str(folder)]
