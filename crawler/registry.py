@@ -40,7 +40,7 @@ class Source:
     allow: tuple[str, ...] = ()  # a followed URL must match one of these (when any)
     deny: tuple[str, ...] = ()  # … and none of these
     max_pages: int = 500  # requests per run, all roles
-    max_depth: int = 3  # link hops from a start URL (pagination does not count)
+    max_depth: int = 3  # link hops from a start URL (pagination does not count; attachments are fetched at any depth)
     enabled: bool = True
     focused: bool = True  # off-topic articles are recorded as seen, not stored
     article_urls: tuple[str, ...] = ()  # override: URLs matching these are articles

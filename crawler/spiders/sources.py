@@ -42,6 +42,17 @@ PROGRESS_SECONDS = 5.0
 #: Links kept per article page in crawl_state, to be followed again when the page is not refetched.
 MAX_KEPT_LINKS = 300
 
+#: Request priority: shallower first (breadth-first), and at one depth listing pages before
+#: articles. A page is then first reached by its shortest path from a start URL, so what
+#: ``max_depth`` cuts does not depend on which response happened to arrive first (a node of a
+#: shared frontier takes requests in priority order, not last-in-first-out).
+LISTING_PRIORITY = 1
+DEPTH_PRIORITY_STEP = -2
+
+
+def request_priority(role: str, depth: int) -> int:
+    return depth * DEPTH_PRIORITY_STEP + (LISTING_PRIORITY if role == "listing" else 0)
+
 
 class SourcesSpider(scrapy.Spider):
     name = "sources"
@@ -129,7 +140,7 @@ class SourcesSpider(scrapy.Spider):
         # The spider keeps its own seen-sets (per source for listing pages): Scrapy's global
         # duplicate filter would let one source's listing page starve another's.
         return Request(url, callback=callback or self.parse_page, errback=self.on_error, meta=meta,
-                       headers=headers, priority=10 if role == "listing" else 0, dont_filter=per_source)
+                       headers=headers, priority=request_priority(role, depth), dont_filter=per_source)
 
     def _article(self, run: SourceRun, url: str, role: str, *, depth: int, lastmod: datetime | None = None,
                  anchor: str | None = None) -> list[Request]:
@@ -303,7 +314,9 @@ class SourcesSpider(scrapy.Spider):
             yield from self._link(run, url, anchor, role, depth + 1)
 
     def _link(self, run: SourceRun, url: str, anchor: str, role: str, depth: int):
-        if depth > run.source.max_depth:
+        # An attachment belongs to the page that links it (a notice and its PDF): it is read with
+        # any page read, even one at max_depth; it leads nowhere further.
+        if depth > run.source.max_depth and role != "attachment":
             return
         known = self.known.get(url)
         if known is not None and known.verdict == "missing" and self._still_missing(run, url, known):
