@@ -49,6 +49,16 @@ redis.call('HSET', KEYS[2], id, top[2] .. ' ' .. top[1])
 return {tostring(id), top[1]}
 """
 
+# KEYS: queue, seen, this node's lease hash; ARGV: score, request, fingerprint ('' when the request
+# is not filtered), the lease it replaces ('' when none). One step: a node killed between the
+# duplicate filter's SADD and the queue's ZADD would leave a URL seen but never queued.
+_ENQUEUE = """
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
+if ARGV[3] ~= '' and redis.call('SADD', KEYS[2], ARGV[3]) == 0 then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
 # ARGV[1]: prefix, ARGV[2]: this node, ARGV[3]: '1' to take this node's own leases back too.
 # Returns the number of leases held by live nodes (other than this one) after reclaiming.
 _RECLAIM = """
@@ -125,6 +135,7 @@ class Frontier:
         self.client = client
         self.node = node
         self._pop = client.register_script(_POP)
+        self._enqueue = client.register_script(_ENQUEUE)
         self._reclaim = client.register_script(_RECLAIM)
         self._polite = client.register_script(_POLITE)
         self._leave = client.register_script(_LEAVE)
@@ -163,6 +174,12 @@ class Frontier:
         if not taken:
             return None
         return Lease(taken[0].decode() if isinstance(taken[0], bytes) else str(taken[0]), taken[1])
+
+    def enqueue(self, data: bytes, score: int, fingerprint: str | None, replaces: str | None) -> bool:
+        """Queue a request unless its fingerprint was seen; release the lease it replaces (a retry
+        or a redirect of a leased request). False if it was a duplicate."""
+        return bool(self._enqueue(keys=[self.key("requests"), self.key("seen"), self.lease_key],
+                                  args=[score, data, fingerprint or "", replaces or ""]))
 
     def release(self, lease_id: str) -> None:
         self.client.hdel(self.lease_key, lease_id)

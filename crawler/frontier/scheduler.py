@@ -6,10 +6,12 @@ encoding, the duplicate filter's SADD of fingerprints. Replaced, each as small a
 * ``LeasedQueue.pop``: scrapy-redis removes the request from the queue (ZRANGE + ZREMRANGEBYRANK);
   a node killed before the response is stored would lose it. Here the same pop moves it into
   the node's lease hash (``redis_state._POP``).
-* ``FrontierScheduler.enqueue_request``: a retried or redirected request carries its lease,
-  released once the new request is queued; and listing pages, which the spider marks
-  ``dont_filter`` (each source reads them), go through the filter under a per-source
-  fingerprint, so two nodes do not both read a start page.
+* ``FrontierScheduler.enqueue_request``: the duplicate filter's SADD and the queue's ZADD are one
+  atomic step (``redis_state._ENQUEUE``; scrapy-redis makes them two calls, and a node killed
+  between them left a URL seen but never queued); a retried or redirected request carries its
+  lease, released in the same step; and listing pages, which the spider marks ``dont_filter``
+  (each source reads them), go through the filter under a per-source fingerprint, so two nodes
+  do not both read a start page. The fingerprint and the encoding are still scrapy-redis's.
 * ``FrontierScheduler.open/close``: the node joins the frontier, beats its heartbeat, and on idle
   puts dead nodes' leases back and stays open while live nodes hold leases (they may still find
   links); the round's seen-set is kept (``SCHEDULER_PERSIST``) until the last node leaves.
@@ -94,21 +96,23 @@ class FrontierScheduler(Scheduler):
             log.info("frontier: the round is over (queue empty, last node out)")
 
     def enqueue_request(self, request):
-        lease = request.meta.pop(LEASE_META, None)
+        lease = request.meta.pop(LEASE_META, None)  # a retry or a redirect: queued in place of the one leased
+        meta = request.meta
+        filtered = not request.dont_filter or (
+            meta.get("role") == "listing" and not meta.get("retry_times") and not meta.get("redirect_times"))
         try:
-            meta = request.meta
-            filtered = not request.dont_filter or (
-                meta.get("role") == "listing" and not meta.get("retry_times") and not meta.get("redirect_times"))
-            if filtered and self.df.request_seen(request):
-                self.df.log(request, self.spider)
-                return False
-            if self.stats:
-                self.stats.inc_value("scheduler/enqueued/redis")
-            self.queue.push(request)
-            return True
-        finally:
-            if lease is not None:  # a retry or a redirect: queued in place of the one leased
+            data = self.queue._encode_request(request)
+        except Exception:
+            if lease is not None:
                 self.frontier.release(lease)
+            raise
+        fingerprint = self.df.request_fingerprint(request) if filtered else None
+        if not self.frontier.enqueue(data, -request.priority, fingerprint, lease):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def _idle(self, spider=None):
         """Nothing to do here: take back dead nodes' requests; wait while others may find more."""
