@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from edualliance.pipeline import metadata
@@ -65,13 +66,26 @@ _SEQUENCE_NAME = re.compile(r"^(?P<stem>[\w-]+?)(?:_(?P<n>\d{1,5}))?\.(?P<ext>s?
 _TOTAL_PAGES = re.compile(r"共\s*(\d{1,5})\s*页|(?:/|of)\s*(\d{1,5})\s*页|totalpage\w*\s*[=:]\s*(\d{1,5})", re.I)
 #: Script pagination larger than this is cut (a broken counter must not queue a million URLs).
 MAX_SCRIPT_PAGES = 2000
-_PAGING_SCRIPT_HINT = re.compile(r"createPage|countPage|pageCount|totalPage|gotoPage|goPage|turnPage|fenye", re.I)
+_PAGING_SCRIPT_WORDS = ("createpage", "countpage", "pagecount", "totalpage", "gotopage", "gopage", "turnpage", "fenye")
+_PAGING_SCRIPT_HINT = re.compile("|".join(_PAGING_SCRIPT_WORDS), re.I)
+
+
+def _total_pages(text: str) -> re.Match | None:
+    """``_TOTAL_PAGES`` in ``text``; the regex (three alternatives, any case, over the whole page)
+    runs only where one of its literal parts is there."""
+    if "页" in text or "totalpage" in text.lower():
+        return _TOTAL_PAGES.search(text)
+    return None
+
 
 #: Prose outside links that makes a page an article rather than a list (Han characters).
 MIN_ARTICLE_HAN = 120
 LISTING_LINK_DENSITY = 0.6
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_ATTACHMENT_SUFFIXES = tuple(ATTACHMENT_TYPES)
+
+
 def url_date(url: str) -> str | None:
     """A date in the URL's path (/2023-03/15/, t20230315_123.html, /20230315/), as YYYY-MM-DD;
     the host is left out (digits in host names are not dates)."""
@@ -80,30 +94,54 @@ def url_date(url: str) -> str | None:
 
 def url_role(url: str, article_patterns=(), listing_patterns=()) -> str:
     """'attachment', 'article', 'listing', 'page' (unknown: decided after fetching) or 'skip'."""
-    path = urlsplit(url).path
+    parts = urlsplit(url)
+    path = parts.path
     lowered = path.lower()
-    for suffix in ATTACHMENT_TYPES:
-        if lowered.endswith(suffix):
-            return "attachment"
+    if lowered.endswith(_ATTACHMENT_SUFFIXES):
+        return "attachment"
     if any(p.search(url) for p in article_patterns):
         return "article"
     if any(p.search(url) for p in listing_patterns):
         return "listing"
     if _SKIP_SUFFIX.search(lowered):
         return "skip"
-    if _LISTING_URL.search(path + ("?" + urlsplit(url).query if urlsplit(url).query else "")):
+    if _LISTING_URL.search(path + ("?" + parts.query if parts.query else "")):
         return "listing"
-    if url_date(url) or _ARTICLE_URL.search(path):
+    if metadata.url_date(path) or _ARTICLE_URL.search(path):
         return "article"
     return "page"
 
 
+#: Links resolved per process, remembered (a portal's pages repeat the same navigation links,
+#: and resolving a URL costs more than parsing the page it is on) ...
+LINK_CACHE_SIZE = 50_000
+#: ... unless longer than this (a hostile page's megabyte-long hrefs are not kept).
+LINK_CACHE_MAX_CHARS = 500
+
+
 def normalize_link(base: str, href: str | None) -> str | None:
+    """``href`` resolved against ``base``, without its fragment; None unless http(s) with a host."""
     if not href:
         return None
     href = href.strip()
     if href.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
         return None
+    if len(href) > LINK_CACHE_MAX_CHARS or len(base) > LINK_CACHE_MAX_CHARS:
+        return _resolved.__wrapped__(base, href)
+    # What the result depends on: an absolute URL's (with a host) only on the base's scheme
+    # (urljoin returns a URL of another scheme untouched), a root-relative one's on the base's
+    # scheme and host.
+    # Keyed on that, one navigation link is resolved once per site, not once per page.
+    if href.startswith(("http://", "https://")) and href[href.find("//") + 2:][:1] not in ("", "/", "?", "#"):
+        base = base[:base.find(":") + 1]
+    elif href.startswith("/") and not href.startswith("//"):
+        slash = base.find("/", base.find("//") + 2)
+        base = base if slash < 0 else base[:slash]
+    return _resolved(base, href)
+
+
+@lru_cache(maxsize=LINK_CACHE_SIZE)
+def _resolved(base: str, href: str) -> str | None:
     url = urldefrag(urljoin(base, href))[0]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -143,7 +181,8 @@ def page_shape(text: str, base_url: str) -> PageShape:
         bad.drop_tree()
     body = tree.find("body")
     root = body if body is not None else tree
-    total = len(_HAN.findall(root.text_content()))
+    page_text = root.text_content()
+    total = len(_HAN.findall(page_text))
     links: list[tuple[str, str]] = []
     anchors: list[tuple[object, str, str]] = []  # (element, URL, text) of the links with a URL
     in_links = 0
@@ -156,7 +195,7 @@ def page_shape(text: str, base_url: str) -> PageShape:
             anchors.append((a, url, anchor))
     density = in_links / total if total else 0.0
     pages = pager_links(anchors, base_url)
-    scripted, unread = script_pagination(scripts, base_url, root.text_content())
+    scripted, unread = script_pagination(scripts, base_url, page_text)
     pagination = tuple(dict.fromkeys(u for u in pages + scripted if urldefrag(u)[0] != urldefrag(base_url)[0]))
     if pagination and unread:
         unread = None  # the anchors were enough
@@ -265,12 +304,13 @@ def script_pagination(scripts: list[str], base_url: str, page_text: str = "") ->
         if numbers:
             return _sequence(base_url, prefix or "index", suffix or "html", numbers[0]), None
     name = urlsplit(base_url).path.rsplit("/", 1)[-1] or "index.html"
-    total = _TOTAL_PAGES.search(page_text or "") or _TOTAL_PAGES.search(joined)
     shaped = _SEQUENCE_NAME.match(name)
-    if total and shaped and re.search(r"index_\d|_\d+\.s?html?", joined + page_text):
+    total = shaped and (_total_pages(page_text or "") or _total_pages(joined))
+    if total and re.search(r"index_\d|_\d+\.s?html?", joined + page_text):
         count = int(next(g for g in total.groups() if g))
         return _sequence(base_url, shaped["stem"], shaped["ext"], count), None
-    hint = _PAGING_SCRIPT_HINT.search(joined)
+    lowered = joined.lower()
+    hint = _PAGING_SCRIPT_HINT.search(joined) if any(w in lowered for w in _PAGING_SCRIPT_WORDS) else None
     if hint:
         return [], f"pager script ({hint[0]}…) not understood: its pages are not followed"
     return [], None

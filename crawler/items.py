@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+
+#: PageItem fields that travel apart from its header (the bytes) or only into its WARC record.
+_NOT_IN_HEADER = frozenset({"body", "method", "request_headers", "response_headers"})
 
 
 @dataclass
@@ -52,9 +56,8 @@ class PageItem:
         )
 
     def header(self) -> dict[str, Any]:
-        data = asdict(self)
-        for name in ("body", "method", "request_headers", "response_headers"):
-            data.pop(name)
+        # Not asdict: it deep-copies every field, the body and the kept links included.
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_IN_HEADER}
         return {"type": "page", **data}
 
 

@@ -84,6 +84,8 @@ def wide_encoding(head: bytes) -> str | None:
     bytes of each unit are zero. UTF-16: ASCII markup puts a zero byte in every
     other position, and text almost never at the other one.
     """
+    if b"\x00" not in head:  # both need zero bytes: most pages are told here, at C speed
+        return None
     quads = [head[i:i + 4] for i in range(0, len(head) - 3, 4)]
     if len(quads) >= 4:
         for encoding, zero, text in (("utf-32-le", slice(2, 4), slice(0, 2)), ("utf-32-be", slice(0, 2), slice(2, 4))):
@@ -111,5 +113,10 @@ def looks_binary(body: bytes) -> bool:
         return False
     if head.count(0) > MAX_NUL_SHARE * len(head) or body.count(0) > MAX_NUL_SHARE * len(body):
         return True
-    controls = sum(1 for b in head if 0 < b < 9 or 13 < b < 32)
+    controls = len(head.translate(None, _NOT_CONTROL))
     return controls > len(head) * 0.05
+
+
+#: Every byte but the control characters that text never holds (1–8, 14–31): deleted, the
+#: control bytes are what is left.
+_NOT_CONTROL = bytes(b for b in range(256) if not (0 < b < 9 or 13 < b < 32))

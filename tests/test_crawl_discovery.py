@@ -229,3 +229,33 @@ def test_dead_links_are_remembered_not_requested_every_run(db_path):
         assert again.counts["sources"]["county"]["skipped_missing"] == 2
         due = crawl(store, source("county", server.base + "/l/start.html", revalidate_days=0))
         assert due.counts["sources"]["county"]["errors"] == 2, "tried again when due"
+
+
+def test_resolved_links_equal_urljoin_whatever_the_cache_remembers():
+    """normalize_link remembers resolutions keyed on what they depend on (the base's scheme, or
+    scheme and host): the cached answers must be urljoin's for every base."""
+    import random
+    from urllib.parse import urldefrag, urljoin, urlsplit
+
+    def plain(base, href):  # the function before it remembered anything
+        if not href:
+            return None
+        href = href.strip()
+        if href.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
+            return None
+        url = urldefrag(urljoin(base, href))[0]
+        parts = urlsplit(url)
+        return url if parts.scheme in ("http", "https") and parts.hostname else None
+
+    bases = ["http://h:1/a/b.html", "https://h/a/b/?q=1", "http://h", "http://h?x", "http://u@h:8/a/../b",
+             "https://x.gov.cn/zw/index.htm#f", "http://h/a;p?q#f", "ftp://h/a", "https://h:443"]
+    hrefs = ["/x", "/x/../y", "/", "//o/x", "http://o/x", "https://o/x?", "http://o/x#f", "x.html", "../x",
+             "?q=2", "HTTP://o/x", "http:x", "https:/x", " /z ", "//", "http://", "http:///x", "http://?x",
+             "/\\evil", "https://:80/x", "/./a/./b/../c?x=1#"]
+    rng = random.Random(7)
+    for _ in range(500):
+        hrefs.append("".join(rng.choice("/?#.:hx%@\\ ") for _ in range(rng.randint(1, 8))))
+        hrefs.append("http://" + "".join(rng.choice("/?#.:hx%@\\ ") for _ in range(rng.randint(0, 6))))
+    for base in bases:  # twice: the second pass answers from the cache
+        for href in hrefs + hrefs:
+            assert discovery.normalize_link(base, href) == plain(base, href), (base, href)

@@ -73,6 +73,7 @@ class SourceRun:
     notes: list[str] = field(default_factory=list)  # what the crawl could not do, one line each
     query_pages: dict[str, int] = field(default_factory=dict)  # search: result pages requested per query
     unreported: list[tuple[str, str]] = field(default_factory=list)  # notes not yet sent as items
+    hosts: frozenset[str] = frozenset()  # the source's hosts (read once: asked for every link)
 
     @classmethod
     def of(cls, source: Source) -> SourceRun:
@@ -80,10 +81,10 @@ class SourceRun:
             return tuple(re.compile(p) for p in patterns)
 
         return cls(source, comp(source.allow), comp(source.deny), comp(source.article_urls),
-                   comp(source.listing_urls))
+                   comp(source.listing_urls), hosts=frozenset(source.hosts))
 
     def on_host(self, url: str) -> bool:
-        return (urlsplit(url).hostname or "") in self.source.hosts
+        return (urlsplit(url).hostname or "") in self.hosts
 
     def in_scope(self, url: str, role: str = "") -> bool:
         """On the source's hosts, matching ``allow`` (attachments need not: a page in scope that links
