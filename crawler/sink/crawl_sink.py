@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from edualliance.pipeline.captures import CaptureError, captures_path, read_capture, sync
-from edualliance.pipeline.records import NONE_LABEL, Article, Classification, CleanResult, RawPage
 from edualliance.pipeline.store import Store
 
 from ..registry import Source, SourceCounts
+from .batch import plan_batch, write_batch
 from .pool import CleaningPool, classifier_kind, default_workers, resolve_kind
 from .rows import BODY, Prepared, as_sent, prepare, prepare_shell, row_bytes
 
@@ -380,66 +380,11 @@ class CrawlSink:
                     p.extractions = [extract(a, v) for a, v in zip(p.articles, p.verdicts)]
         extracted = time.monotonic()
         self.seconds["extract"] += extracted - classified
-        self._states: list[dict[str, Any]] = []
-        self._pages: list[tuple[RawPage, CleanResult]] = []
-        self._articles: list[tuple[str, Article, Classification]] = []
-        self._failed: list[tuple[str, str]] = []
-        self._archive: list[dict[str, Any]] = []
-        self._unarchive: list[str] = []
-        for p in prepared:
-            self._plan(p)
+        writes = plan_batch(prepared, self.sources, self.run_id, self.count, self.on_error)
         mined = {x.article_id: x for p in prepared for x in p.extractions}
-        with self.store.transaction():
-            for target, message in self._failed:
-                self.store.record_error(self.run_id, target, "clean", message)
-            self.store.archive_add(self._archive)
-            self.store.archive_delete(self._unarchive)
-            self.store.save_pages(self._pages, self.run_id)
-            outcomes = self.store.save_articles([(page_id, a) for page_id, a, _ in self._articles])
-            self.store.save_classifications([(a.article_id, v) for _, a, v in self._articles])
-            self.store.save_extractions([mined[a.article_id] for _, a, _ in self._articles])
-            self.store.save_crawl_states(self._states)
-            self.store.inbox_delete([p.capture_id for p in prepared])
-        for (_, article, _), outcome in zip(self._articles, outcomes):
+        outcomes = write_batch(self.store, writes, mined, self.run_id)
+        for (_, article, _), outcome in zip(writes.articles, outcomes):
             counts = self.count(article.source)
             setattr(counts, outcome, getattr(counts, outcome) + 1)
         self.seconds["store"] += time.monotonic() - extracted
         self.inbox = max(0, self.inbox - len(rows))
-
-    def _plan(self, p: Prepared) -> None:
-        """Decide what one capture becomes; the writes happen together in ``process``."""
-        raw, counts = p.raw, self.count(p.raw.source)
-        if p.role in ("article", "attachment"):
-            counts.fetched += 1
-        if p.error is not None:
-            counts.errors += 1
-            self._failed.append((raw.url or raw.name, f"[{raw.source}] {p.error}"))
-            self.on_error(raw.source, raw.url or "", p.error)
-            return
-        source = self.sources.get(raw.source)
-        focused = source.focused if source else True
-        state = dict(url=raw.url, source=raw.source, role=p.role, status=raw.status, etag=raw.etag,
-                     last_modified=raw.last_modified, lastmod=p.lastmod, content_hash=raw.content_hash,
-                     fetched_at=raw.fetched_at, run_id=self.run_id,
-                     links=p.links if p.role == "article" else None)
-        if p.role == "listing":
-            self._pages.append((raw, p.result))
-            self._states.append({**state, "verdict": "listing", "page_id": raw.page_id})
-            return
-        if focused and all(v.primary == NONE_LABEL and not v.labels for v in p.verdicts):
-            counts.off_topic += 1
-            counts.archived += 1
-            self._states.append({**state, "verdict": "off_topic", "page_id": None})
-            # Kept compressed, out of the corpus: a retrained classifier can recover it (reprocess).
-            self._archive.append(dict(url=raw.url, source=raw.source, role=p.role, final_url=raw.final_url,
-                                      status=raw.status, content_type=raw.content_type, etag=raw.etag,
-                                      last_modified=raw.last_modified, anchor=p.anchor,
-                                      fetched_at=raw.fetched_at, content_hash=raw.content_hash,
-                                      body=raw.body, run_id=self.run_id, warc=raw.warc))
-            return
-        self._unarchive.append(raw.url)
-        self._pages.append((raw, p.result))
-        self._articles.extend((raw.page_id, a, v) for a, v in zip(p.articles, p.verdicts))
-        if p.role == "attachment":
-            counts.attachments += 1
-        self._states.append({**state, "verdict": "stored", "page_id": raw.page_id})
