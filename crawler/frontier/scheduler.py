@@ -14,7 +14,8 @@ encoding, the duplicate filter's SADD of fingerprints. Replaced, each as small a
   do not both read a start page. The fingerprint and the encoding are still scrapy-redis's.
 * ``FrontierScheduler.open/close``: the node joins the frontier, beats its heartbeat, and on idle
   puts dead nodes' leases back and stays open while live nodes hold leases (they may still find
-  links); the round's seen-set is kept (``SCHEDULER_PERSIST``) until the last node leaves.
+  links), looking at the queue again every ``IDLE_POLL_SECONDS``; the round's seen-set is kept
+  (``SCHEDULER_PERSIST``) until the last node leaves.
 
 Not used: ``RedisSpider`` (scrapy-redis 0.9.1 builds on ``start_requests()``, which Scrapy 2.16
 removed; our spider has ``async def start()``), and the pickle serializer (``serialize``).
@@ -38,6 +39,10 @@ from .redis_state import HEARTBEAT_MS, Frontier
 log = logging.getLogger(__name__)
 
 LEASE_META = "frontier_lease"
+
+#: How soon a node whose queue ran empty looks at the shared queue again. Scrapy's engine looks
+#: at its heartbeat, every 5 s: the other nodes' links would wait that long for an idle node.
+IDLE_POLL_SECONDS = 0.5
 
 
 class LeasedQueue(PriorityQueue):
@@ -121,4 +126,20 @@ class FrontierScheduler(Scheduler):
             log.warning("frontier: %d leased requests ended without a result (a callback failed)", stale)
         live = self.frontier.reclaim()
         if live or self.frontier.queued():
+            self._look_again_soon()
             raise DontCloseSpider
+
+    def _look_again_soon(self) -> None:
+        """Ask the engine for its next requests in ``IDLE_POLL_SECONDS`` (once at a time)."""
+        if getattr(self, "_poll_pending", False):
+            return
+        from twisted.internet import reactor
+
+        def look() -> None:
+            self._poll_pending = False
+            slot = getattr(self.crawler.engine, "_slot", None)  # None once the spider is closing
+            if slot is not None:
+                slot.nextcall.schedule()
+
+        self._poll_pending = True
+        reactor.callLater(IDLE_POLL_SECONDS, look)
