@@ -35,9 +35,23 @@ def _old_database(db: Path) -> dict[str, bytes]:
     return {raw.page_id: raw.body for raw in raws}
 
 
+def _old_archive(db: Path) -> dict[str, bytes]:
+    """Off-topic pages archived before WARC captures: compressed bytes in crawl_archive."""
+    rng = random.Random(11)
+    kept = [b"<html>off topic " + b"A" * 500 + b"</html>", rng.randbytes(20_000), b""]
+    bodies = {f"http://127.0.0.1:8000/off/{n}.html": body for n, body in enumerate(kept)}
+    with Store(db) as store, store.transaction():
+        store.archive_add([dict(url=url, source="old", role="article", final_url=url, status=200,
+                                content_type="text/html", etag=None, last_modified=None, anchor=None,
+                                fetched_at=datetime(2025, 3, 2, tzinfo=timezone.utc), content_hash="h",
+                                body=body, run_id=None) for url, body in bodies.items()])
+    return bodies
+
+
 def test_bodies_move_into_warc_files_once_and_resume_after_an_interruption(tmp_path: Path, monkeypatch):
     db = tmp_path / "corpus.duckdb"
     expected = _old_database(db)
+    archived = _old_archive(db)
     folder = captures_path(db)
     synced = []
     real_sync = capture_migrate.CaptureWriter.sync
@@ -55,13 +69,19 @@ def test_bodies_move_into_warc_files_once_and_resume_after_an_interruption(tmp_p
     with Store(db) as store, pytest.raises(KeyboardInterrupt):
         capture_migrate.migrate(store, folder, batch_rows=4)
     with Store(db) as store:
-        assert capture_migrate.pending(store) == len(expected) - 4  # the first batch is done, the second not
+        # the first batch is done, the second not
+        assert capture_migrate.pending(store) == len(expected) + len(archived) - 4
     monkeypatch.setattr(capture_migrate.CaptureWriter, "sync", real_sync)
 
     with Store(db) as store:
-        assert capture_migrate.migrate(store, folder, batch_rows=4) == len(expected) - 4
+        assert capture_migrate.migrate(store, folder, batch_rows=4) == len(expected) + len(archived) - 4
         rows = store.conn.execute("SELECT page_id, body, warc_file, warc_offset, warc_length, path FROM pages").fetchall()
         assert capture_migrate.migrate(store, folder) == 0, "a second run does nothing"
+        assert store.conn.execute("SELECT count(*) FROM crawl_archive WHERE body_zlib IS NOT NULL"
+                                  " OR warc_file IS NULL").fetchone()[0] == 0
+        # an archived page reads back from its WARC record, byte-identical (reprocess reads them so)
+        taken = {row[0]: row[10] for row in store.archive_take("", 100)}
+    assert taken == archived
     moved = {page_id: warc for page_id, body, *warc, path in rows if path is None}
     assert moved.keys() == expected.keys()
     assert all(body is None for page_id, body, *_ in rows if page_id in expected)

@@ -82,7 +82,8 @@ def captures() -> None:
 def captures_migrate(ctx: click.Context) -> None:
     """Move page bytes kept in the database (older versions) into WARC files.
 
-    Writes each crawled page's bytes as a WARC record, fsyncs the file, then
+    Writes each crawled page's bytes (stored pages, and off-topic pages kept
+    in the archive) as a WARC record, fsyncs the file, then
     points the page at it and clears its bytes, a batch at a time: safe to
     interrupt and run again; a second run does nothing. `crawl` and `process`
     do it too when they find bytes in the database. The database file keeps
