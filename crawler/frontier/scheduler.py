@@ -1,7 +1,8 @@
 """scrapy-redis's scheduler, priority queue and duplicate filter, on the shared frontier.
 
-Used as they are: the scheduler's enqueue/next logic, the sorted-set priority queue's push and
-encoding, the duplicate filter's SADD of fingerprints. Replaced, each as small as the gap:
+Used as they are: the scheduler's next-request logic and settings, the sorted-set priority
+queue's encoding and score (minus the priority), the duplicate filter's fingerprints and its log.
+Replaced, each as small as the gap:
 
 * ``LeasedQueue.pop``: scrapy-redis removes the request from the queue (ZRANGE + ZREMRANGEBYRANK);
   a node killed before the response is stored would lose it. Here the same pop moves it into
