@@ -265,3 +265,49 @@ def test_killed_node_and_writer_then_rerun_store_every_page_once(tmp_path: Path,
     assert set(counts) == relevant, "nothing lost"
     assert set(counts.values()) == {1} and twice == [], "nothing twice"
     assert left == 0
+
+
+def test_client_connections_dropped_mid_crawl_lose_nothing(tmp_path: Path, frontier_redis):
+    """Redis drops every node's and the writer's connection once a second mid-crawl (CLIENT
+    KILL): the nodes and the writer carry on, and every article is stored once."""
+    import threading
+
+    db = tmp_path / "cluster.duckdb"
+    article_paths = {e["path"] for e in EXPECTED}
+    admin = redis.Redis.from_url(frontier_redis.url)
+    kills: list[int] = []
+    with FixtureServer(delay=0.05) as server:
+        nodes = [node(tmp_path, frontier_redis.url, server.base_url, name) for name in ("a", "b")]
+        follow = subprocess.Popen(writer(tmp_path, frontier_redis.url, db, "--follow"),
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        stop = threading.Event()
+
+        def drop_connections() -> None:
+            while not stop.wait(1.0):
+                if len([r for r in server.requests() if r.path in article_paths]) >= 5:
+                    kills.append(admin.client_kill_filter(_type="normal", skipme=True))
+
+        thread = threading.Thread(target=drop_connections, daemon=True)
+        thread.start()
+        try:
+            for proc in nodes:
+                finish(proc)
+        finally:
+            stop.set()
+            thread.join()
+        time.sleep(3)  # the writer stores what the nodes sent last
+        assert follow.poll() is None, "the writer carried on: " + follow.communicate()[0].decode(errors="replace")
+        follow.terminate()
+        follow.wait(timeout=60)
+        done = subprocess.run(writer(tmp_path, frontier_redis.url, db), capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        base = server.base_url
+    assert len(kills) >= 3 and sum(kills) >= 6, f"connections were dropped mid-crawl ({kills})"
+    with Store(db, read_only=True) as store:
+        rows = store.conn.execute("SELECT url, count(*) FROM articles GROUP BY url").fetchall()
+        twice = store.conn.execute("SELECT url FROM pages GROUP BY url HAVING count(*) > 1").fetchall()
+        left = store.inbox_count()
+    counts = {url.removeprefix(base): n for url, n in rows}
+    assert set(counts) == {e["path"] for e in EXPECTED if e["label"] != "none"}, "nothing lost"
+    assert set(counts.values()) == {1} and twice == [] and left == 0, "nothing twice"

@@ -155,6 +155,12 @@ class Frontier:
         self.client.sadd(self.key("nodes"), self.node)
         self._reclaim(keys=[self.key("requests"), self.key("nodes")], args=[PREFIX, self.node, "1"])
 
+    def live_nodes(self) -> int:
+        """Nodes that joined and whose heartbeat has not expired (a node killed, or whose leave
+        was lost with its connection, stays in ``nodes`` until another node reclaims it)."""
+        names = [n.decode() if isinstance(n, bytes) else n for n in self.client.smembers(self.key("nodes"))]
+        return sum(int(self.client.exists(self.key(f"alive:{name}"))) for name in names)
+
     def heartbeat(self) -> None:
         self.client.set(self.key(f"alive:{self.node}"), "1", px=HEARTBEAT_MS)
 

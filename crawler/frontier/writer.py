@@ -36,10 +36,19 @@ log = logging.getLogger(__name__)
 #: Stream entries read per call (each a capture or an event) and stored per transaction.
 READ_COUNT = 200
 
-#: How long one read waits for new entries before the writer cleans what waits (ms).
-BLOCK_MS = 1000
+#: How long the writer waits when the stream is empty before it reads again. Not a blocking read
+#: (XREADGROUP BLOCK): a connection dropped during one left the writer waiting for a reply that
+#: never came.
+POLL_SECONDS = 1.0
 
 CONSUMER = "writer"
+
+#: Wait before reading the stream again after its connection broke (Redis restarting, a proxy or
+#: CLIENT KILL dropping it).
+RECONNECT_SECONDS = 1.0
+
+#: ... and give up (the run fails; a rerun goes on from the stream) when it stays broken this long.
+GIVE_UP_SECONDS = 300
 
 
 @dataclass
@@ -103,19 +112,22 @@ class Writer:
     def handle(self, entries) -> None:
         ids = [eid.decode() if isinstance(eid, bytes) else eid for eid, _ in entries]
         done = self.store.frontier_stored(ids)
-        fresh = []
+        fresh, parsed = [], []
         for eid, (_, fields) in zip(ids, entries):
             if eid in done:
                 self.duplicates += 1
                 continue
             fresh.append(eid)
             fields = {k.decode(): v.decode() for k, v in fields.items()}
-            header = json.loads(fields["h"])
+            parsed.append((fields, json.loads(fields["h"])))
+        # The sources' configurations first (read from Redis): if the connection breaks here,
+        # nothing of the batch has been received yet, and the batch is read again.
+        for name in dict.fromkeys(header["source"] for _, header in parsed if header.get("source")):
+            self._source(name)
+        for fields, header in parsed:
             if header.get("type") == "stats":
                 self.node_stats[header.get("node", "?")] = header.get("sources", {})
                 continue
-            if header.get("source"):
-                self._source(header["source"])
             if "warc" in fields:
                 try:  # the page keeps this pointer, not its bytes; read when it is cleaned
                     header["warc"] = (fields["warc"], int(fields["offset"]), int(fields["length"]))
@@ -125,11 +137,13 @@ class Writer:
                               "stage": "capture", "message": f"WARC pointer unreadable: {exc}"}
             self.sink.receive(header, b"")
         self.sink.capture(also=lambda: self.store.frontier_mark(fresh))
-        # after the commit, never before; then deleted: the stream holds only what is not stored yet
-        self.frontier.client.xack(self.stream, WRITER_GROUP, *ids)
-        self.frontier.client.xdel(self.stream, *ids)
         self.entries += len(fresh)
         self.sink.pump()
+        # after the commit, never before; then deleted: the stream holds only what is not stored yet.
+        # If the connection breaks here, the entries stay pending: read again, they are skipped
+        # as stored and acknowledged then.
+        self.frontier.client.xack(self.stream, WRITER_GROUP, *ids)
+        self.frontier.client.xdel(self.stream, *ids)
 
     def quiet(self) -> None:
         """Nothing new for a while: clean what waits, tell the nodes what is stored."""
@@ -141,30 +155,52 @@ class Writer:
             for url, source, role, verdict, etag, lm, lastmod, checked, links in rows])
         self.published.update(r[0] for r in rows)
 
-    def run(self, follow: bool = False, block_ms: int = BLOCK_MS) -> WriterReport:
+    def _step(self, backlog: bool, follow: bool) -> bool:
+        """Read and store what waits in the stream (``backlog``: first what was delivered to this
+        writer before and never acknowledged); when nothing does, clean what waits and wait a
+        moment. True when the round is over."""
+        while True:
+            reply = self.frontier.client.xreadgroup(
+                WRITER_GROUP, CONSUMER, {self.stream: "0" if backlog else ">"}, count=READ_COUNT)
+            entries = reply[0][1] if reply else []
+            if not entries:
+                if backlog:
+                    backlog = False
+                    continue
+                break
+            self.handle(entries)
+        self.quiet()
+        # the round is over when no node is alive (following: once this run stored something)
+        if (not follow or self.entries) and not self.frontier.live_nodes():
+            return True
+        if self.entries and self.sink.inbox == 0:
+            self.echo(f"… {self.entries} entries stored")
+        time.sleep(POLL_SECONDS)
+        return False
+
+    def run(self, follow: bool = False) -> WriterReport:
         status = "failed"
         started = time.monotonic()
         try:
             capture_migrate.migrate(self.store, self.captures, self.echo)  # bytes an older version kept in pages
             self.sink.start_workers()
             backlog = True  # first the entries delivered to this writer before and never acknowledged
+            broken_since: float | None = None
             while True:
-                reply = self.frontier.client.xreadgroup(
-                    WRITER_GROUP, CONSUMER, {self.stream: "0" if backlog else ">"}, count=READ_COUNT,
-                    block=None if backlog else block_ms)
-                entries = reply[0][1] if reply else []
-                if entries:
-                    self.handle(entries)
-                    continue
-                if backlog:
+                try:
+                    if self._step(backlog, follow):
+                        break
                     backlog = False
-                    continue
-                self.quiet()
-                # the round is over when no node is left (following: once this run stored something)
-                if (not follow or self.entries) and not self.frontier.client.scard(self.frontier.key("nodes")):
-                    break
-                if self.entries and self.sink.inbox == 0:
-                    self.echo(f"… {self.entries} entries stored")
+                    broken_since = None
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    # Every step can be redone: entries delivered in a reply that was lost, or
+                    # stored and not acknowledged, are pending for this writer and read again.
+                    broken_since = broken_since or time.monotonic()
+                    if time.monotonic() - broken_since > GIVE_UP_SECONDS:
+                        raise
+                    log.warning("frontier: Redis connection broken (%s); reading the stream again", exc)
+                    time.sleep(RECONNECT_SECONDS)
+                    backlog = True
             if self.node_stats:
                 self.sink.receive({"type": "stats", "sources": _summed(self.node_stats)}, b"")
             self.sink.process_all()
