@@ -36,9 +36,9 @@ log = logging.getLogger(__name__)
 #: Stream entries read per call (each a capture or an event) and stored per transaction.
 READ_COUNT = 200
 
-#: How long the writer waits when the stream is empty before it reads again. Not a blocking read
-#: (XREADGROUP BLOCK): a connection dropped during one left the writer waiting for a reply that
-#: never came.
+#: How long the writer waits when the stream is empty before it reads again. A poll, not a
+#: blocking read (XREADGROUP BLOCK): every Redis call is then short, and a step a dropped
+#: connection breaks is redone whole (``run``).
 POLL_SECONDS = 1.0
 
 CONSUMER = "writer"
