@@ -200,6 +200,31 @@ def test_a_dead_nodes_lease_goes_back_to_the_queue(frontier_redis):
     assert took is not None and again.queued() == 2
 
 
+def test_an_idle_nodes_unfinished_lease_is_queued_again_once(frontier_redis):
+    """A lease a live node still holds when idle was never finished (the reply to its pop lost
+    with a dropped connection, or a failed callback): queued again the first time, dropped the
+    second, so a request whose callback always fails is not fetched forever."""
+    client = redis.Redis.from_url(frontier_redis.url)
+    node = Frontier(client, "one")
+    node.join()
+    client.zadd(node.key("requests"), {b'{"url":"http://h/lost"}': -3})
+    lost = node.pop()
+    assert lost is not None and node.queued() == 0 and node.own_leases() == 1
+    assert node.requeue_own_leases() == (1, 0)
+    assert node.own_leases() == 0
+    assert client.zrange(node.key("requests"), 0, -1, withscores=True) == [(b'{"url":"http://h/lost"}', -3.0)]
+    again = node.pop()  # fetched again, and left unfinished again: dropped
+    assert again.data == lost.data and again.id != lost.id
+    assert node.requeue_own_leases() == (0, 1)
+    assert node.queued() == 0 and node.own_leases() == 0
+    assert node.leave(), "the last node out ends the round"
+    assert not client.exists(node.key("requeued")), "the next round starts with no request marked"
+    node.join()
+    client.zadd(node.key("requests"), {b'{"url":"http://h/lost"}': -3})
+    node.pop()
+    assert node.requeue_own_leases() == (1, 0), "a new round queues it again once"
+
+
 def test_enqueue_marks_seen_queues_and_releases_in_one_step(frontier_redis):
     """The duplicate filter's mark and the queue entry go together (a node killed between two
     separate calls left a URL seen but never queued: an article lost in the kill test below)."""

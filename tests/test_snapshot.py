@@ -198,6 +198,37 @@ def test_snapshot_has_the_views_as_tables_with_the_same_columns(tmp_path: Path):
         assert snap.conn.execute("SELECT * FROM weekly_label_province ORDER BY ALL").fetchall() == live_rows
 
 
+def test_snapshot_holds_the_postings_sorted_by_word_across_segments(tmp_path: Path, monkeypatch):
+    """The writer's index is segments of batches, each holding some of every common word; the
+    snapshot's postings are one run per word (SnapshotMixin.SNAPSHOT_ORDER), so that a search
+    reads a word's postings in a few blocks. The rows are the same."""
+    from edualliance.pipeline.store import searchindex
+
+    monkeypatch.setattr(searchindex, "INDEX_BATCH", 100)  # segments of 100 articles are not merged
+    db = tmp_path / "corpus.duckdb"
+    articles, labels = generate(300, seed=5)
+    with Store(db) as store:
+        store.publish_on_finish = False
+        store.bulk_load_articles(articles)
+        store.bulk_load_classifications(labels)
+        store.index_missing(batch=100)
+        writer_rows = store.conn.execute("SELECT * FROM search_terms ORDER BY ALL").fetchall()
+        assert store.conn.execute("SELECT count(DISTINCT segment) FROM search_terms").fetchone()[0] == 3
+        publish_snapshot(store)
+
+    def out_of_order(con) -> int:
+        return con.execute(
+            "SELECT count(*) FROM (SELECT term, doc, lag(term) OVER (ORDER BY rowid) AS t0,"
+            " lag(doc) OVER (ORDER BY rowid) AS d0 FROM search_terms)"
+            " WHERE t0 IS NOT NULL AND (term < t0 OR (term = t0 AND doc <= d0))").fetchone()[0]
+
+    with duckdb.connect(str(db), read_only=True) as writer:
+        assert out_of_order(writer) > 0  # the writer's segments, one after another
+    with open_snapshot(db) as snap:
+        assert out_of_order(snap.conn) == 0
+        assert snap.conn.execute("SELECT * FROM search_terms ORDER BY ALL").fetchall() == writer_rows
+
+
 def test_a_reopened_database_publishes_its_views_in_dependency_order(tmp_path: Path):
     """A database opened again lists its views by name, not in creation order
     (article_labels before the research_articles it reads): every run after the

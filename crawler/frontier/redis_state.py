@@ -9,6 +9,7 @@ Keys (all under ``PREFIX``, in the Redis database the URL names):
 ``alive:<node>``       string with a time to live: the node's heartbeat
 ``lease:<node>``       hash: requests the node took and has not finished (id → score, request)
 ``lease_seq``          counter: lease ids
+``requeued``           set: digests of leases put back once by their idle node (this round)
 ``polite``             hash: host → the earliest time (ms, Redis clock) of its next request
 ``known``              hash: url → what the database knows (the writer keeps it up to date)
 ``sources``            hash: source name → its configuration (for the writer)
@@ -19,7 +20,10 @@ A request taken from the queue is not lost when its node dies: ``pop`` moves it 
 node's lease hash in the same script; the node deletes the lease once everything the response
 led to (its capture, the requests it found) is in Redis. A node whose heartbeat expired is
 dead: the first idle node puts its leases back into the queue (``reclaim``). A node restarted
-under the same name takes its own leases back at once.
+under the same name takes its own leases back at once. A lease a live node still holds when it
+is idle was never finished (the reply to its pop was lost with a dropped connection, or a
+callback failed): it goes back into the queue once, and is dropped, with a warning, if it is
+left unfinished again (``requeue_own_leases``).
 """
 
 from __future__ import annotations
@@ -82,6 +86,24 @@ end
 return live
 """
 
+# KEYS: queue, this node's lease hash, requeued set. An idle node's unfinished leases: each goes
+# back into the queue the first time (its digest kept for the round), and is dropped the second.
+# Returns {put back, dropped}.
+_REQUEUE = """
+local back, dropped = 0, 0
+for _, entry in ipairs(redis.call('HVALS', KEYS[2])) do
+  if redis.call('SADD', KEYS[3], redis.sha1hex(entry)) == 1 then
+    local space = string.find(entry, ' ', 1, true)
+    redis.call('ZADD', KEYS[1], string.sub(entry, 1, space - 1), string.sub(entry, space + 1))
+    back = back + 1
+  else
+    dropped = dropped + 1
+  end
+end
+redis.call('DEL', KEYS[2])
+return {back, dropped}
+"""
+
 # KEYS: polite hash; ARGV: host, delay in ms. Returns how many ms the caller waits for its turn.
 _POLITE = """
 local t = redis.call('TIME')
@@ -91,15 +113,15 @@ redis.call('HSET', KEYS[1], ARGV[1], at + tonumber(ARGV[2]))
 return at - now
 """
 
-# KEYS: queue, nodes, seen; ARGV: prefix, node. The node leaves; the last one out of a finished
-# round (empty queue, no other node) forgets the round's seen-set, so the next run reads the
-# listing pages again. Returns 1 if it did.
+# KEYS: queue, nodes, seen, requeued; ARGV: prefix, node. The node leaves; the last one out of a
+# finished round (empty queue, no other node) forgets the round's seen-set (so the next run
+# reads the listing pages again) and its requeued digests. Returns 1 if it did.
 _LEAVE = """
 redis.call('DEL', ARGV[1] .. 'alive:' .. ARGV[2])
 redis.call('DEL', ARGV[1] .. 'lease:' .. ARGV[2])
 redis.call('SREM', KEYS[2], ARGV[2])
 if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('SCARD', KEYS[2]) == 0 then
-  redis.call('DEL', KEYS[3])
+  redis.call('DEL', KEYS[3], KEYS[4])
   return 1
 end
 return 0
@@ -139,6 +161,7 @@ class Frontier:
         self._reclaim = client.register_script(_RECLAIM)
         self._polite = client.register_script(_POLITE)
         self._leave = client.register_script(_LEAVE)
+        self._requeue = client.register_script(_REQUEUE)
 
     def key(self, name: str) -> str:
         return PREFIX + name
@@ -170,8 +193,8 @@ class Frontier:
 
     def leave(self) -> bool:
         """Unregister; True if this node ended the round (and its seen-set was forgotten)."""
-        return bool(self._leave(keys=[self.key("requests"), self.key("nodes"), self.key("seen")],
-                                args=[PREFIX, self.node]))
+        keys = [self.key("requests"), self.key("nodes"), self.key("seen"), self.key("requeued")]
+        return bool(self._leave(keys=keys, args=[PREFIX, self.node]))
 
     # -- the queue ------------------------------------------------------------------------
 
@@ -193,11 +216,12 @@ class Frontier:
     def own_leases(self) -> int:
         return int(self.client.hlen(self.lease_key))
 
-    def drop_own_leases(self) -> int:
-        """Forget this node's leases (called when it is idle: nothing it holds is in flight)."""
-        count = self.own_leases()
-        self.client.delete(self.lease_key)
-        return count
+    def requeue_own_leases(self) -> tuple[int, int]:
+        """(put back, dropped): this node's leases, called when it is idle (nothing it holds is in
+        flight, so each was left unfinished). Each is queued again the first time, dropped the
+        second: a request whose callback fails is not fetched over and over."""
+        back, dropped = self._requeue(keys=[self.key("requests"), self.lease_key, self.key("requeued")])
+        return int(back), int(dropped)
 
     def queued(self) -> int:
         return int(self.client.zcard(self.key("requests")))

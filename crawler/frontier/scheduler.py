@@ -14,8 +14,9 @@ Replaced, each as small as the gap:
   (each source reads them), go through the filter under a per-source fingerprint, so two nodes
   do not both read a start page. The fingerprint and the encoding are still scrapy-redis's.
 * ``FrontierScheduler.open/close``: the node joins the frontier, beats its heartbeat, and on idle
-  puts dead nodes' leases back and stays open while live nodes hold leases (they may still find
-  links), looking at the queue again every ``IDLE_POLL_SECONDS``; the round's seen-set is kept
+  queues its own unfinished leases again once (``Frontier.requeue_own_leases``), puts dead nodes'
+  leases back and stays open while live nodes hold leases (they may still find links), looking
+  at the queue again every ``IDLE_POLL_SECONDS``; the round's seen-set is kept
   (``SCHEDULER_PERSIST``) until the last node leaves.
 
 Not used: ``RedisSpider`` (scrapy-redis 0.9.1 builds on ``start_requests()``, which Scrapy 2.16
@@ -122,9 +123,13 @@ class FrontierScheduler(Scheduler):
 
     def _idle(self, spider=None):
         """Nothing to do here: take back dead nodes' requests; wait while others may find more."""
-        stale = self.frontier.drop_own_leases()
-        if stale:
-            log.warning("frontier: %d leased requests ended without a result (a callback failed)", stale)
+        back, dropped = self.frontier.requeue_own_leases()
+        if back:
+            log.warning("frontier: %d requests this node took were never finished (a reply lost with a"
+                        " dropped connection, or a failed callback): queued again, once", back)
+        if dropped:
+            log.warning("frontier: %d requests were left unfinished a second time (their callback fails):"
+                        " dropped; see the errors above", dropped)
         live = self.frontier.reclaim()
         if live or self.frontier.queued():
             self._look_again_soon()

@@ -198,7 +198,9 @@ class Writer:
                     broken_since = broken_since or time.monotonic()
                     if time.monotonic() - broken_since > GIVE_UP_SECONDS:
                         raise
-                    log.warning("frontier: Redis connection broken (%s); reading the stream again", exc)
+                    # Said through ``echo`` (the CLI's stderr), as the writer's other progress is.
+                    self.echo(f"frontier: Redis connection broken ({exc}); reading the stream again"
+                              f" in {RECONNECT_SECONDS:g} s (giving up after {GIVE_UP_SECONDS:g} s without Redis)")
                     time.sleep(RECONNECT_SECONDS)
                     backlog = True
             if self.node_stats:

@@ -96,6 +96,12 @@ class SnapshotMixin(StoreConnection):
     #: that grows with the rows asked for, not with the corpus (a scan reads every text block).
     SNAPSHOT_INDEXES: tuple[tuple[str, str], ...] = (("research_articles", "article_id"), ("stories", "story_id"))
 
+    #: Tables a snapshot holds in an order of their own (an ORDER BY clause, a constant): the search
+    #: index's postings sorted by word across all segments, so that a word's postings are a few
+    #: consecutive blocks (the writer's segments, one per indexed batch, each hold some of every
+    #: common word: at 10M articles a word's 2M postings lay in 200 of 5,000 blocks, now in 17).
+    SNAPSHOT_ORDER: dict[str, str] = {"search_terms": "term, doc"}
+
     #: Tables a snapshot leaves out: the repost detector's bookkeeping and raw bytes, nothing to query.
     NOT_IN_SNAPSHOT: tuple[str, ...] = ("dedup_signatures", "dedup_bands", "crawl_archive", "crawl_inbox_parts")
 
@@ -135,9 +141,10 @@ class SnapshotMixin(StoreConnection):
                 if table in self.NOT_IN_SNAPSHOT:
                     continue
                 blank = (" REPLACE (" + ", ".join(f"NULL::BLOB AS {ident(c)}" for c in blobs) + ")") if blobs else ""
+                order = f" ORDER BY {self.SNAPSHOT_ORDER[table]}" if table in self.SNAPSHOT_ORDER else ""
                 self.conn.execute(
                     f"CREATE TABLE snapshot_target.{ident(table)} AS"
-                    f" SELECT *{blank} FROM {ident(name)}.main.{ident(table)}"
+                    f" SELECT *{blank} FROM {ident(name)}.main.{ident(table)}{order}"
                 )
             # A view's stored statement binds its names in the database it is run in.
             self.conn.execute("USE snapshot_target")
