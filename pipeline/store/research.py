@@ -197,7 +197,7 @@ class ResearchMixin(StoreConnection):
 
     def _searched(self, filters: SearchFilters, table: str = "research_articles") -> int:
         """Articles the filters leave, counted in ``table`` (a constant: research_articles, or a
-        snapshot's narrow search_doc_fields when every article is indexed, twice as fast)."""
+        snapshot's narrow search_doc_fields when every article is indexed: a third faster at 10M)."""
         filter_sql, params = filters.where()
         return int(self.conn.execute(f"SELECT count(*) FROM {table} WHERE " + filter_sql,
                                      params).fetchone()[0])
