@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from edualliance.pipeline.cli import main
 from edualliance.pipeline.records import LABELS
 from edualliance.pipeline.search import BY_INDEX, NO_KEYS, search
 from edualliance.pipeline.searchwords import TOKENIZER_VERSION, index_terms, lookup_keys, tokenizer
-from edualliance.pipeline.snapshot import open_snapshot, publish_snapshot
+from edualliance.pipeline.snapshot import open_snapshot, publish_snapshot, snapshot_path
 from edualliance.pipeline.store import Store
 from edualliance.pipeline.store.research import SearchFilters as Filters
 from synthetic_corpus import generate  # bench/ (tests/conftest.py puts it on the path)
@@ -241,3 +242,25 @@ def test_snapshot_ranks_exact_queries_on_its_fields_table_and_others_on_the_rese
         writer.publish_on_finish = False
         search(writer, "教联体")
         assert len(calls) == 1
+
+
+def test_a_snapshot_published_by_an_earlier_version_is_searched_by_the_general_path(indexed, tmp_path, monkeypatch):
+    """A snapshot whose search_doc_fields has no label_mask (published before it existed) is not
+    ranked on that table, and gives the same hits as the scan."""
+    import shutil
+
+    old = tmp_path / "old.snapshot.duckdb"
+    shutil.copy(snapshot_path(indexed), old)
+    old.chmod(0o644)
+    with duckdb.connect(str(old)) as con:
+        con.execute("DROP INDEX search_doc_fields_doc")  # an index blocks ALTER TABLE
+        con.execute("ALTER TABLE search_doc_fields DROP COLUMN label_mask")
+    calls = []
+    original = Store._candidates_by_fields
+    monkeypatch.setattr(Store, "_candidates_by_fields", lambda self, *a, **k: calls.append(a) or original(self, *a, **k))
+    with Store(old, read_only=True) as snap:
+        assert not snap.has_search_fields()
+        filters = Filters(since=datetime(2025, 3, 1), label="urban_rural")
+        by_index = search(snap, "城乡 共同体", filters=filters)
+        assert by_index.method == BY_INDEX and calls == []
+        assert by_index.hits == search(snap, "城乡 共同体", filters=filters, scan=True).hits

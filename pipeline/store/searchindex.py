@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..records import LABELS
 from .schema import StoreConnection
 from .timestamps import utcnow
 
@@ -115,19 +116,24 @@ class SearchIndexMixin(StoreConnection):
                 [schema]).fetchone()[0]:
             return
         # ``schema`` is the snapshot's own attach name (a constant of snapshot.py), never input.
+        # label_mask: bit i set when LABELS[i] is assigned, so that a label filter tests a small
+        # integer instead of a list of strings (the list made that scan half of a filtered search).
+        mask = " + ".join(f"list_contains(r.labels, $l{i})::INTEGER * {1 << i}" for i in range(len(LABELS)))
         self.conn.execute(
             f"CREATE TABLE {schema}.{SEARCH_FIELDS} AS SELECT d.doc, d.article_id, d.tokenizer, d.text_bytes,"
             " r.published_at, row_number() OVER (ORDER BY d.article_id) AS id_rank, r.labels, r.sense,"
-            " r.region_province, r.region_city, r.outlet, r.reposted_from"
+            f" r.region_province, r.region_city, r.outlet, r.reposted_from, ({mask})::UTINYINT AS label_mask"
             f" FROM {schema}.search_docs d JOIN {schema}.research_articles r ON r.article_id = d.article_id"
-            " ORDER BY r.published_at DESC NULLS LAST, d.doc")
+            " ORDER BY r.published_at DESC NULLS LAST, d.doc", {f"l{i}": label for i, label in enumerate(LABELS)})
         self.conn.execute(f"CREATE INDEX {SEARCH_FIELDS}_doc ON {schema}.{SEARCH_FIELDS} (doc)")
 
     def has_search_fields(self) -> bool:
-        """Whether this is a snapshot with ``SEARCH_FIELDS``."""
+        """Whether this is a snapshot with ``SEARCH_FIELDS`` as this version writes it (one
+        published by an earlier version lacks ``label_mask``: search takes the general path)."""
         return bool(self.conn.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
-            " AND schema_name = 'main' AND table_name = ?", [SEARCH_FIELDS]).fetchone()[0])
+            "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database()"
+            " AND schema_name = 'main' AND table_name = ? AND column_name = 'label_mask'",
+            [SEARCH_FIELDS]).fetchone()[0])
 
     def has_search_index(self) -> bool:
         """Whether this database has the index's tables (a snapshot of an older database has not)."""
