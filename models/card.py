@@ -96,8 +96,9 @@ def card_markdown(card: dict) -> str:
         lines += ["", f"## Measured on real texts: `{gold['file']}` ({gold['all']['n']} texts)", "",
                   "Never trained on. Its errors were read, in kind, before the training texts of"
                   " texts_real.jsonl, texts_general.jsonl, texts_hard.jsonl and the paragraph bank were"
-                  " written (and, by an earlier engineer, for texts_extra.jsonl); no setting was chosen on"
-                  " it. Sites unlike it may score lower."
+                  " written (and, by an earlier engineer, for texts_extra.jsonl); the writers of"
+                  " texts_writers.jsonl saw the taxonomy only. No setting was chosen on it. Sites unlike it"
+                  " may score lower."
                   + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
                   "| | this model | keyword baseline |", "|---|---|---|"]
         base = gold.get("baseline", {})
@@ -132,7 +133,11 @@ def card_markdown(card: dict) -> str:
         "(`edualliance label` shows the texts the model is least sure of). The training texts were",
         "written for this project (see corpus/README.md); figures on real web text are measured",
         "separately with `edualliance evaluate --gold FILE.jsonl`. Short teasers and texts that",
-        "mention a model in one sentence are the hardest cases.",
+        "mention a model in one sentence are the hardest cases. The style-grouped figures above",
+        "flatter the model (its folds share writers): on text by a writer it has not seen, expect",
+        "what `python bench/cv_classify.py --by-round` (each writing round scored by a model of the",
+        "earlier ones) and `python bench/eval_classify.py bench/classify_holdout.jsonl` (a writer",
+        "held out of training) report.",
         "",
     ]
     return "\n".join(lines)

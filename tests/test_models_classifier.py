@@ -175,3 +175,32 @@ def test_artifact_trained_with_other_patterns_is_refused(tmp_path: Path, monkeyp
     monkeypatch.setattr(artifact, "feature_signature", lambda: "something else")
     with pytest.raises(artifact.IncompatibleArtifactError):
         artifact.load(tmp_path)
+
+
+HOLDOUT = Path(__file__).resolve().parents[1] / "bench" / "classify_holdout.jsonl"
+CV_BENCH = HOLDOUT.with_name("cv_classify.py")
+
+
+def test_the_held_out_writer_is_never_trained_on():
+    """bench/classify_holdout.jsonl measures the model on a writer it has not seen: none of it may be in corpus/."""
+    from edualliance.pipeline.normalize import normalize
+
+    held = [json.loads(line) for line in HOLDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(held) >= 40
+    examples, _ = corpus.load_corpus()
+    trained = {e.text for e in examples}
+    assert not [r["id"] for r in held if normalize(r["text"])[0] in trained]
+    assert not [e.origin for e in examples if e.origin.split(":")[-1].startswith("wd-")]
+
+
+def test_every_training_file_belongs_to_a_writing_round():
+    """bench/cv_classify.py --by-round scores each round by a model of the earlier ones: a new file needs a round."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cv_classify", CV_BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    examples, _ = corpus.load_corpus()
+    rounds = {bench.round_of(e) for e in examples}
+    assert rounds == set(range(1, max(rounds) + 1)) and len(rounds) >= 3
+    assert bench.round_of(next(e for e in examples if e.origin.startswith("texts_writers"))) == max(rounds)
