@@ -51,7 +51,8 @@ ROUNDS: dict[str, int] = {
     "texts_jiaolianti_group_run.jsonl": 1, "texts_district_urban_rural.jsonl": 1, "texts_none.jsonl": 1,
     "texts_extra.jsonl": 2, "texts_hard.jsonl": 2,  # the classifier's engineer, after reading errors in kind
     "texts_general.jsonl": 3, "texts_real.jsonl": 3, "compose": 3, "bank": 3,  # two later rounds, and the bank
-    "texts_writers.jsonl": 4,  # four new writers, each given only the taxonomy and the kinds
+    "texts_writers.jsonl": 4,  # three new writers, each given only the taxonomy and the kinds
+    "texts_writers_focus.jsonl": 5,  # three more, each on one hard kind (secondary labels, short texts, long and messy)
 }
 
 
@@ -89,7 +90,8 @@ def forward_by_round(examples, params: dict):
                                         paragraph_weight=params.get("paragraph_weight", scoring.PARAGRAPH_WEIGHT))
         published = np.round(calibration.apply(detail.raw), scoring.SCORE_DIGITS)
         verdicts = [scoring.decide(published[k], detail.whole[k, scoring.SENSE_HSS], detail.whole[k, scoring.SENSE_SA],
-                                   whole=detail.whole[k, : len(LABELS)]) for k in range(len(scored))]
+                                   whole=detail.whole[k, : len(LABELS)], headline=detail.headline[k])
+                    for k in range(len(scored))]
         gold = [training.gold_of(e) for e in scored]
         per_round[later] = score(gold, [v.labels for v in verdicts], [v.primary for v in verdicts],
                                  [v.sense for v in verdicts])

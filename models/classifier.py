@@ -63,7 +63,8 @@ class LearnedClassifier:
         verdicts = []
         for row in range(len(items)):
             whole = detail.whole[row]
-            decision = decide(scores[row], whole[SENSE_HSS], whole[SENSE_SA], whole=whole[: len(LABELS)])
+            decision = decide(scores[row], whole[SENSE_HSS], whole[SENSE_SA], whole=whole[: len(LABELS)],
+                              headline=detail.headline[row])
             evidence = {label: self._evidence(detail.features, int(detail.best_unit[row, LABELS.index(label)]),
                                               LABELS.index(label))
                         for label in decision.labels}

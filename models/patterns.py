@@ -66,12 +66,8 @@ def pattern_counts(texts, scale: float = SCALE):
     import numpy as np
     from scipy import sparse
 
-    rows = []
-    for text in texts:
-        rows.append([len(pattern.findall(text)) for pattern in _COMPILED])
+    rows = [[len(pattern.findall(text)) for pattern in _COMPILED] for text in texts]
     dense = scale * np.log1p(np.asarray(rows, dtype=np.float64).reshape(len(rows), len(_COMPILED)))
-    from scipy import sparse  # here: the facts extractor reads PATTERNS in processes that need no scipy
-
     return sparse.csr_matrix(dense)
 
 

@@ -57,24 +57,49 @@ def temperature(scores: np.ndarray, slope: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(slope) * np.log(s / (1 - s))))
 
 
-def decide(scores: np.ndarray, sense_hss: float, sense_sa: float, whole: np.ndarray | None = None) -> Decision:
+def decide(scores: np.ndarray, sense_hss: float, sense_sa: float, whole: np.ndarray | None = None,
+           headline: Sequence[float] = ()) -> Decision:
     """Labels, primary label and sense from one article's label scores.
 
     The labels are exactly those whose score, rounded as published, is at
-    least DECISION. The primary label is the assigned label the whole text
-    supports most (``whole``: the scores of the whole-text unit), so that a
-    model discussed in one paragraph does not outrank the article's subject.
+    least DECISION. The primary label is the assigned label the headline
+    names most (``headline``: :func:`headline_weights`), else the assigned
+    label the whole text supports most (``whole``: the scores of the
+    whole-text unit), so that a model discussed in one paragraph does not
+    outrank the article's subject.
     """
     rounded = np.round(scores[: len(LABELS)], SCORE_DIGITS)
     over = [i for i in range(len(LABELS)) if rounded[i] >= DECISION]
     labels = tuple(LABELS[i] for i in over)
     support = scores if whole is None else whole
-    primary = LABELS[max(over, key=lambda i: (support[i], scores[i], -i))] if over else NONE_LABEL
+    named = headline if len(headline) else [0.0] * len(LABELS)
+    primary = LABELS[max(over, key=lambda i: (named[i], support[i], scores[i], -i))] if over else NONE_LABEL
     sense = None
     if "jiaolianti" in labels:
         sense = "home_school_society" if sense_hss >= sense_sa else "school_alliance"
     return Decision(labels, primary, sense)
 
+
+
+#: A label's own names (keyword weight at least this in ``keywords.TERMS``) in an article's
+#: headline say what the article is about: both labels of a text about 教育集团 with a 学区
+#: paragraph can score near 1, and the headline, not the last digit, tells which is primary.
+HEADLINE_NAME_WEIGHT = 1.5
+#: A first line longer than this is a lead paragraph, not a headline (Chinese headlines run to
+#: 30-odd characters; a lead that names two models would otherwise decide between them).
+HEADLINE_MAX_CHARS = 40
+
+
+def headline_weights(prepared: str) -> list[float]:
+    """Per label, the weight of its own names in the first line of a prepared text if it is a headline."""
+    from .keywords import EXCLUDE, TERMS
+
+    line = prepared.split("\n", 1)[0].strip()
+    if len(line) > HEADLINE_MAX_CHARS:
+        return [0.0] * len(LABELS)
+    line = EXCLUDE.sub("", line)
+    return [sum(weight for pattern, weight in TERMS[label] if weight >= HEADLINE_NAME_WEIGHT and re.search(pattern, line))
+            for label in LABELS]
 
 
 #: A paragraph is scored on its own only if it has one of these cues of a
@@ -111,6 +136,7 @@ class ArticleScores:
     units: list[str]
     owner: np.ndarray  # unit → article row
     features: object  # units × features (csr)
+    headline: list[list[float]]  # per article: headline_weights of its title
 
 
 #: Labels that need their name in the text (docs/taxonomy.md: "a text about
@@ -167,5 +193,5 @@ def article_scores(pipeline, docs: Sequence[str], *, paragraph_units: bool = Tru
                 column = LABELS.index(label)
                 raw[row, column] *= UNNAMED_FACTOR
                 whole[row, column] *= UNNAMED_FACTOR
-    return ArticleScores(raw, whole, best, units, owner_a, features)
+    return ArticleScores(raw, whole, best, units, owner_a, features, [headline_weights(text) for text in prepared])
 

@@ -93,6 +93,7 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
     splitter = GroupKFold(n_splits=folds)
     raw = np.zeros((len(examples), len(LABELS)))
     whole = np.zeros((len(examples), len(OUTPUTS)))
+    headline = np.zeros((len(examples), len(LABELS)))
     for number, (train_idx, test_idx) in enumerate(splitter.split(np.zeros(len(examples)), groups=styles), 1):
         held = sorted({styles[i] for i in test_idx})
         progress(f"cross-validation fold {number}/{folds} (held out: {', '.join(held)})")
@@ -103,13 +104,14 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
                                     paragraph_weight=(params or {}).get("paragraph_weight", scoring.PARAGRAPH_WEIGHT))
         raw[scored] = detail.raw
         whole[scored] = detail.whole
+        headline[scored] = detail.headline
     scored = [i for i in range(len(examples)) if examples[i].weight == 1.0 and not examples[i].unit]
     truth = targets([examples[i] for i in scored])[:, : len(LABELS)]
     published = _cross_calibrated(raw[scored], truth, [styles[i] for i in scored]) if calibrate else \
         ArticleCalibration.identity().apply(raw[scored])
     published = np.round(published, scoring.SCORE_DIGITS)
     verdicts = [scoring.decide(published[k], whole[i, scoring.SENSE_HSS], whole[i, scoring.SENSE_SA],
-                           whole=whole[i, : len(LABELS)]) for k, i in enumerate(scored)]
+                               whole=whole[i, : len(LABELS)], headline=headline[i]) for k, i in enumerate(scored)]
     scores = score([gold_of(examples[i]) for i in scored], [v.labels for v in verdicts],
                    [v.primary for v in verdicts], [v.sense for v in verdicts],
                    probabilities=[dict(zip(LABELS, row)) for row in published])

@@ -74,9 +74,11 @@ def test_shipped_cross_validated_macro_f1_floor(shipped):
 
 
 def test_cross_validated_macro_f1_on_a_corpus_subset_stays_above_floor():
-    examples = small_corpus()
-    scores = training.cross_validate(examples, {"threshold_cv": 3}, folds=3).scores
-    assert scores.macro_f1 >= SUBSET_CV_FLOOR, scores.as_dict()
+    # The mean of three draws: one draw of 180 texts from a corpus with many short and nameless
+    # texts swings by ±0.03 (0.877–0.944 over seeds 0–3), more than a regression this guards against.
+    figures = [training.cross_validate(small_corpus(seed=seed), {"threshold_cv": 3}, folds=3).scores.macro_f1
+               for seed in range(3)]
+    assert sum(figures) / len(figures) >= SUBSET_CV_FLOOR, figures
 
 
 def test_round_trip_gives_the_same_verdicts(tmp_path: Path):
@@ -203,4 +205,4 @@ def test_every_training_file_belongs_to_a_writing_round():
     examples, _ = corpus.load_corpus()
     rounds = {bench.round_of(e) for e in examples}
     assert rounds == set(range(1, max(rounds) + 1)) and len(rounds) >= 3
-    assert bench.round_of(next(e for e in examples if e.origin.startswith("texts_writers"))) == max(rounds)
+    assert bench.round_of(next(e for e in examples if e.origin.startswith("texts_writers_focus"))) == max(rounds)

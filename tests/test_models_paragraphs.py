@@ -98,3 +98,29 @@ def test_the_score_mapping_puts_each_threshold_at_one_half():
     assert np.array_equal(out >= 0.5, grid >= thresholds)
     calibration = ArticleCalibration(thresholds, np.array([0.5, 1.0, 2.0, 3.0]))
     assert np.array_equal(calibration.apply(grid) >= 0.5, grid >= thresholds)
+
+
+def test_the_model_a_headline_names_is_the_primary_label():
+    """Two labels both near 1: the headline, not the whole-text score, says which is the article's subject."""
+    import numpy as np
+
+    scores = np.array([0.0, 0.9999, 0.9999, 0.0])
+    whole = np.array([0.0, 0.98, 0.99, 0.0])  # the whole text leans to district_community
+    headline = scoring.headline_weights("青海乐都：集团化办学助推教育事业高质量发展\n近年来，全区推进学区制改革……")
+    assert headline[LABELS.index("group_run")] > 0 and headline[LABELS.index("district_community")] == 0
+    assert scoring.decide(scores, 0, 0, whole=whole, headline=headline).primary == "group_run"
+    assert scoring.decide(scores, 0, 0, whole=whole).primary == "district_community"
+    # A first line that is a lead paragraph, not a headline, names models without deciding between them.
+    lead = "上海近日出台两个文件，推行学区化集团化办学和新优质学校集群式发展，作为义务教育内涵优质均衡发展的双引擎。\n……"
+    assert scoring.headline_weights(lead) == [0.0] * len(LABELS)
+    # A headline naming a boundary case (职业教育集团) names no model.
+    assert scoring.headline_weights("市职业教育集团召开年会\n……") == [0.0] * len(LABELS)
+
+
+def test_a_seed_article_about_school_groups_with_a_district_paragraph_has_group_run_primary(model, seeds_dir):
+    from edualliance.pipeline.clean import clean_page
+    from edualliance.pipeline.ingest import read_page_file
+
+    (article,) = clean_page(read_page_file(next(seeds_dir.glob("003_*.txt")))).articles
+    verdict = model.classify([(article.title, article.text_normalized)])[0]
+    assert set(verdict.labels) == {"group_run", "district_community"} and verdict.primary == "group_run"
