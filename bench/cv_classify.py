@@ -18,7 +18,7 @@ written in rounds by different writers (ROUNDS), and each round is scored by
 a model trained on the rounds before it, calibrated by grouped
 cross-validation on those rounds only. Style-grouped folds still share
 writers, so they flatter the model (0.98 where real pages from other sites
-give 0.82–0.90); a later round is the nearest thing in the corpus to text by
+give 0.82–0.91); a later round is the nearest thing in the corpus to text by
 a writer the model has never seen.
 """
 
