@@ -97,8 +97,8 @@ def card_markdown(card: dict) -> str:
                   "Never trained on. Its errors were read, in kind, before the training texts of"
                   " texts_real.jsonl, texts_general.jsonl, texts_hard.jsonl and the paragraph bank were"
                   " written (and, by an earlier engineer, for texts_extra.jsonl); the writers of"
-                  " texts_writers.jsonl and texts_writers_focus.jsonl saw the taxonomy only. No setting was chosen on it. Sites unlike it"
-                  " may score lower."
+                  " texts_writers.jsonl and texts_writers_focus.jsonl saw the taxonomy only. No setting"
+                  " was chosen on it. Sites unlike it may score lower."
                   + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
                   "| | this model | keyword baseline |", "|---|---|---|"]
         base = gold.get("baseline", {})
@@ -136,8 +136,8 @@ def card_markdown(card: dict) -> str:
         "mention a model in one sentence are the hardest cases. The style-grouped figures above",
         "flatter the model (its folds share writers): on text by a writer it has not seen, expect",
         "what `python bench/cv_classify.py --by-round` (each writing round scored by a model of the",
-        "earlier ones) and `python bench/eval_classify.py bench/classify_holdout.jsonl` (a writer",
-        "held out of training) report.",
+        "earlier ones) and `python bench/eval_classify.py bench/classify_holdout.jsonl` (two",
+        "writers held out of training) report.",
         "",
     ]
     return "\n".join(lines)

@@ -80,7 +80,6 @@ def decide(scores: np.ndarray, sense_hss: float, sense_sa: float, whole: np.ndar
     return Decision(labels, primary, sense)
 
 
-
 #: A label's own names (keyword weight at least this in ``keywords.TERMS``) in an article's
 #: headline say what the article is about: both labels of a text about 教育集团 with a 学区
 #: paragraph can score near 1, and the headline, not the last digit, tells which is primary.
@@ -98,7 +97,8 @@ def headline_weights(prepared: str) -> list[float]:
     if len(line) > HEADLINE_MAX_CHARS:
         return [0.0] * len(LABELS)
     line = EXCLUDE.sub("", line)
-    return [sum(weight for pattern, weight in TERMS[label] if weight >= HEADLINE_NAME_WEIGHT and re.search(pattern, line))
+    return [sum(weight for pattern, weight in TERMS[label]
+                if weight >= HEADLINE_NAME_WEIGHT and re.search(pattern, line))
             for label in LABELS]
 
 
