@@ -89,9 +89,7 @@ def forward_by_round(examples, params: dict):
                                         paragraph_units=params.get("paragraph_units", True),
                                         paragraph_weight=params.get("paragraph_weight", scoring.PARAGRAPH_WEIGHT))
         published = np.round(calibration.apply(detail.raw), scoring.SCORE_DIGITS)
-        verdicts = [scoring.decide(published[k], detail.whole[k, scoring.SENSE_HSS], detail.whole[k, scoring.SENSE_SA],
-                                   whole=detail.whole[k, : len(LABELS)], headline=detail.headline[k])
-                    for k in range(len(scored))]
+        verdicts = scoring.decide_rows(published, detail.whole, detail.headline)
         gold = [training.gold_of(e) for e in scored]
         per_round[later] = score(gold, [v.labels for v in verdicts], [v.primary for v in verdicts],
                                  [v.sense for v in verdicts])

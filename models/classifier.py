@@ -21,7 +21,7 @@ from edualliance.pipeline.records import LABELS, Classification
 from . import text as textprep
 from .build import thresholds_of
 from .calibration import ArticleCalibration
-from .scoring import DECISION, SCORE_DIGITS, SENSE_HSS, SENSE_SA, ArticleScores, article_scores, decide
+from .scoring import DECISION, SCORE_DIGITS, ArticleScores, article_scores, decide_rows
 
 #: Evidence terms listed per label.
 EVIDENCE_TERMS = 6
@@ -61,10 +61,7 @@ class LearnedClassifier:
             return []
         scores, detail = self.scores(items)
         verdicts = []
-        for row in range(len(items)):
-            whole = detail.whole[row]
-            decision = decide(scores[row], whole[SENSE_HSS], whole[SENSE_SA], whole=whole[: len(LABELS)],
-                              headline=detail.headline[row])
+        for row, decision in enumerate(decide_rows(scores, detail.whole, detail.headline)):
             evidence = {label: self._evidence(detail.features, int(detail.best_unit[row, LABELS.index(label)]),
                                               LABELS.index(label))
                         for label in decision.labels}

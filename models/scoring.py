@@ -19,6 +19,7 @@ from edualliance.pipeline.records import LABELS, NONE_LABEL
 
 from . import text as textprep
 from .build import thresholds_of
+from .keywords import EXCLUDE, TERMS
 
 #: Columns of the whole-text outputs after the labels (see ``signature.OUTPUTS``).
 RELEVANT = LABELS.__len__()
@@ -80,6 +81,12 @@ def decide(scores: np.ndarray, sense_hss: float, sense_sa: float, whole: np.ndar
     return Decision(labels, primary, sense)
 
 
+def decide_rows(published: np.ndarray, whole: np.ndarray, headline) -> list[Decision]:
+    """:func:`decide` for each row: published label scores, whole-text outputs and headline weights, row-aligned."""
+    return [decide(published[row], whole[row, SENSE_HSS], whole[row, SENSE_SA], whole=whole[row, : len(LABELS)],
+                   headline=headline[row]) for row in range(len(published))]
+
+
 #: A label's own names (keyword weight at least this in ``keywords.TERMS``) in an article's
 #: headline say what the article is about: both labels of a text about 教育集团 with a 学区
 #: paragraph can score near 1, and the headline, not the last digit, tells which is primary.
@@ -89,17 +96,17 @@ HEADLINE_NAME_WEIGHT = 1.5
 HEADLINE_MAX_CHARS = 40
 
 
+_HEADLINE_NAMES = {label: tuple((re.compile(pattern), weight) for pattern, weight in TERMS[label]
+                                 if weight >= HEADLINE_NAME_WEIGHT) for label in LABELS}
+
+
 def headline_weights(prepared: str) -> list[float]:
     """Per label, the weight of its own names in the first line of a prepared text if it is a headline."""
-    from .keywords import EXCLUDE, TERMS
-
     line = prepared.split("\n", 1)[0].strip()
     if len(line) > HEADLINE_MAX_CHARS:
         return [0.0] * len(LABELS)
     line = EXCLUDE.sub("", line)
-    return [sum(weight for pattern, weight in TERMS[label]
-                if weight >= HEADLINE_NAME_WEIGHT and re.search(pattern, line))
-            for label in LABELS]
+    return [sum(weight for pattern, weight in _HEADLINE_NAMES[label] if pattern.search(line)) for label in LABELS]
 
 
 #: A paragraph is scored on its own only if it has one of these cues of a

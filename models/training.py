@@ -110,8 +110,7 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
     published = _cross_calibrated(raw[scored], truth, [styles[i] for i in scored]) if calibrate else \
         ArticleCalibration.identity().apply(raw[scored])
     published = np.round(published, scoring.SCORE_DIGITS)
-    verdicts = [scoring.decide(published[k], whole[i, scoring.SENSE_HSS], whole[i, scoring.SENSE_SA],
-                               whole=whole[i, : len(LABELS)], headline=headline[i]) for k, i in enumerate(scored)]
+    verdicts = scoring.decide_rows(published, whole[scored], headline[scored])
     scores = score([gold_of(examples[i]) for i in scored], [v.labels for v in verdicts],
                    [v.primary for v in verdicts], [v.sense for v in verdicts],
                    probabilities=[dict(zip(LABELS, row)) for row in published])
