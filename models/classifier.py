@@ -90,9 +90,12 @@ class LearnedClassifier:
         start, end = features.indptr[row], features.indptr[row + 1]
         columns = features.indices[start:end]
         contribution = features.data[start:end] * self._coef[label, columns]
-        order = [k for k in np.argsort(-contribution) if contribution[k] > 0]
-        words = [self._names[columns[k]] for k in order if not self._is_char[columns[k]]]
-        chars = [self._names[columns[k]] for k in order if self._is_char[columns[k]]]
+        # Largest contribution first, positive ones only; read lazily below, since
+        # a handful of terms is all that is listed.
+        ranked = columns[np.argsort(-contribution)][: np.count_nonzero(contribution > 0)]
+        is_char = self._is_char[ranked]
+        words = (self._names[column] for column in ranked[~is_char])
+        chars = (self._names[column] for column in ranked[is_char])
         chosen: list[str] = []
         for term in words:
             term = term.replace(" ", "")

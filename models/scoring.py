@@ -20,6 +20,7 @@ from edualliance.pipeline.records import LABELS, NONE_LABEL
 from . import text as textprep
 from .build import thresholds_of
 from .keywords import EXCLUDE, TERMS
+from .vectorize import union_transform
 
 #: Columns of the whole-text outputs after the labels (see ``signature.OUTPUTS``).
 RELEVANT = LABELS.__len__()
@@ -177,7 +178,7 @@ def article_scores(pipeline, docs: Sequence[str], *, paragraph_units: bool = Tru
         for unit in (units_of(text) if paragraph_units else [text]):
             units.append(unit)
             owner.append(row)
-    features = pipeline.named_steps["features"].transform(units).tocsr()
+    features = union_transform(pipeline.named_steps["features"], units)
     per_output = pipeline.named_steps["outputs"].predict_proba(features)
     proba = np.column_stack([p[:, 1] for p in per_output])
     thresholds = thresholds_of(pipeline)

@@ -133,6 +133,23 @@ def test_evidence_names_the_terms_that_drove_each_label(shipped):
     assert any("集团" in term for term in verdict.evidence["group_run"])
 
 
+def test_fast_feature_counting_gives_scikit_learns_matrix(shipped):
+    """vectorize.union_transform replaces FeatureUnion.transform in scoring: same matrix, bit for bit."""
+    from edualliance.models import text as textprep
+    from edualliance.models.vectorize import union_transform
+
+    union = shipped.pipeline.named_steps["features"]
+    texts = [example.text for example in corpus.load_corpus()[0][:40]]
+    texts += ["", "  \n ", "no Chinese here at all", "教联体教联体 集团化办学\t学区制 结对帮扶 2026年"]
+    prepared = textprep.prepare_texts(texts)
+    expected = union.transform(prepared).tocsr()
+    got = union_transform(union, prepared)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert (got.data == expected.data).all()
+    assert got.nnz > 40 * 20  # the texts have features: the comparison is not of two empty matrices
+
+
 def test_home_school_society_sense(shipped):
     verdict = shipped.classify([("", "根据教育部等十七部门印发的家校社协同育人“教联体”工作方案，本区以学校为圆心，"
                                      "联动家庭、社区、妇联、公安和文化场馆，建设家校社协同育人教联体。")])[0]
