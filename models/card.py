@@ -97,7 +97,8 @@ def card_markdown(card: dict) -> str:
                   "Never trained on. Its errors were read, in kind, before the training texts of"
                   " texts_real.jsonl, texts_general.jsonl, texts_hard.jsonl and the paragraph bank were"
                   " written (and, by an earlier engineer, for texts_extra.jsonl); the writers of"
-                  " texts_writers.jsonl and texts_writers_focus.jsonl saw the taxonomy only. No setting"
+                  " texts_writers.jsonl, texts_writers_focus.jsonl and texts_writers_boundary.jsonl saw the"
+                  " taxonomy only. No setting"
                   " was chosen on it. Sites unlike it may score lower."
                   + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
                   "| | this model | keyword baseline |", "|---|---|---|"]

@@ -17,15 +17,20 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
 
 
 def union_transform(union, texts: Sequence[str]):
-    """``union.transform(texts)`` as a CSR matrix, TF-IDF blocks counted by :func:`tfidf_transform`."""
+    """``union.transform(texts)`` as a CSR matrix, TF-IDF blocks counted by :func:`tfidf_transform`.
+
+    Any other features step (the prediction-only form of ``runtime``, which
+    counts in its own way and never imports scikit-learn or scipy) is asked
+    for its own ``transform``.
+    """
+    if not hasattr(union, "transformer_list") or union.transformer_weights:
+        return union.transform(texts).tocsr()
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if union.transformer_weights:
-        return union.transform(texts).tocsr()
     blocks = []
     for _, transformer in union.transformer_list:
         if transformer in ("drop", None):
@@ -39,6 +44,7 @@ def union_transform(union, texts: Sequence[str]):
 
 def tfidf_transform(vectorizer, texts: Sequence[str]):
     """``vectorizer.transform(texts)`` for a fitted ``TfidfVectorizer``."""
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfTransformer
 
     lookup = vectorizer.vocabulary_.get
