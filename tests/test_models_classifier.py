@@ -18,8 +18,11 @@ from edualliance.pipeline.records import LABELS
 
 #: Cross-validated macro-F1 the shipped model's card must not fall below.
 SHIPPED_CV_FLOOR = 0.96
-#: Floor for the quick cross-validation on a subset of the corpus, run here.
-SUBSET_CV_FLOOR = 0.92
+#: Floor for the quick cross-validation on a subset of the corpus, run here. The draws are fixed,
+#: so the figure moves only with the code or the corpus: 0.921 for seeds 0–2 (0.937 for 3–5) with
+#: the sixth writing round in the pool, whose models told without their names a model of 240
+#: texts learns less well; without the character n-grams it is 0.903, with 5 words 0.893.
+SUBSET_CV_FLOOR = 0.91
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +77,10 @@ def test_shipped_cross_validated_macro_f1_floor(shipped):
 
 
 def test_cross_validated_macro_f1_on_a_corpus_subset_stays_above_floor():
-    # The mean of three draws: one draw of 180 texts from a corpus with many short and nameless
-    # texts swings by ±0.03 (0.877–0.944 over seeds 0–3), more than a regression this guards against.
-    figures = [training.cross_validate(small_corpus(seed=seed), {"threshold_cv": 3}, folds=3).scores.macro_f1
+    # The mean of three draws: one draw of 240 texts from a corpus with many short and nameless
+    # texts swings by ±0.02 (0.906–0.943 over seeds 0–5), more than a regression this guards against.
+    figures = [training.cross_validate(small_corpus(n_per_class=40, seed=seed), {"threshold_cv": 3},
+                                       folds=3).scores.macro_f1
                for seed in range(3)]
     assert sum(figures) / len(figures) >= SUBSET_CV_FLOOR, figures
 
