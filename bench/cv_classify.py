@@ -53,7 +53,7 @@ ROUNDS: dict[str, int] = {
     "texts_general.jsonl": 3, "texts_real.jsonl": 3, "compose": 3, "bank": 3,  # two later rounds, and the bank
     "texts_writers.jsonl": 4,  # three new writers, each given only the taxonomy and the kinds
     "texts_writers_focus.jsonl": 5,  # three more, each on one hard kind (secondary labels, short texts, long and messy)
-    "texts_writers_boundary.jsonl": 6,  # three more: urban–rural pairing in plain words, its near misses, messy multi-model pages
+    "texts_writers_boundary.jsonl": 6,  # four more: pairing and school groups in plain words, look-alikes, multi-model page shells
 }
 
 

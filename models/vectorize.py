@@ -35,7 +35,7 @@ def union_transform(union, texts: Sequence[str]):
     for _, transformer in union.transformer_list:
         if transformer in ("drop", None):
             continue
-        if isinstance(transformer, TfidfVectorizer) and not transformer.binary:
+        if isinstance(transformer, TfidfVectorizer) and transformer.use_idf and not transformer.binary:
             blocks.append(tfidf_transform(transformer, texts))
         else:
             blocks.append(transformer.transform(texts))
@@ -43,7 +43,7 @@ def union_transform(union, texts: Sequence[str]):
 
 
 def tfidf_transform(vectorizer, texts: Sequence[str]):
-    """``vectorizer.transform(texts)`` for a fitted ``TfidfVectorizer``."""
+    """``vectorizer.transform(texts)`` for a fitted ``TfidfVectorizer`` with idf weights."""
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfTransformer
 
@@ -58,14 +58,12 @@ def tfidf_transform(vectorizer, texts: Sequence[str]):
         columns.extend(counts.keys())
         values.extend(counts.values())
         indptr.append(len(columns))
+    index = np.int64 if len(columns) > np.iinfo(np.int32).max else np.int32  # as scikit-learn chooses
     counts_matrix = sparse.csr_matrix(
-        (np.asarray(values, dtype=np.intc), np.asarray(columns, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
+        (np.asarray(values, dtype=np.intc), np.asarray(columns, dtype=index), np.asarray(indptr, dtype=index)),
         shape=(len(texts), len(vectorizer.vocabulary_)), dtype=vectorizer.dtype)
     counts_matrix.sort_indices()
-    weighting = TfidfTransformer(norm=vectorizer.norm, use_idf=vectorizer.use_idf,
-                                 smooth_idf=vectorizer.smooth_idf, sublinear_tf=vectorizer.sublinear_tf)
-    if vectorizer.use_idf:
-        weighting.idf_ = vectorizer.idf_
-    else:
-        weighting.n_features_in_ = len(vectorizer.vocabulary_)
+    weighting = TfidfTransformer(norm=vectorizer.norm, use_idf=True, smooth_idf=vectorizer.smooth_idf,
+                                 sublinear_tf=vectorizer.sublinear_tf)
+    weighting.idf_ = vectorizer.idf_
     return weighting.transform(counts_matrix, copy=False)
