@@ -137,8 +137,8 @@ def card_markdown(card: dict) -> str:
         "mention a model in one sentence are the hardest cases. The style-grouped figures above",
         "flatter the model (its folds share writers): on text by a writer it has not seen, expect",
         "what `python bench/cv_classify.py --by-round` (each writing round scored by a model of the",
-        "earlier ones) and `python bench/eval_classify.py bench/classify_holdout.jsonl` (two",
-        "writers held out of training) report.",
+        "earlier ones) and `python bench/eval_classify.py bench/classify_holdout2.jsonl` (two",
+        "writers held out of training; `classify_holdout.jsonl`, two more) report.",
         "",
     ]
     return "\n".join(lines)

@@ -16,7 +16,8 @@ import re
 PATTERNS: tuple[tuple[str, str], ...] = (
     # jiaolianti
     ("教联体", r"教联体"),
-    ("教育联合体", r"教育联合体|城乡教育联合体"),
+    # the union's official full name (县域义务教育一体化联合发展共同体), which documents use unabbreviated
+    ("教育联合体/联合发展共同体", r"教育联合体|城乡教育联合体|联合发展共同体"),
     ("融合型/共建型/协作型", r"(?:融合|共建|协作|紧密)型(?:教联体|教共体|共同体)"),
     ("家校社协同育人", r"家校社|校家社|协同育人"),
     # a 教联体 sentence about town and country schools: the union's urban–rural aim (docs/taxonomy.md)

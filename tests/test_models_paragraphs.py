@@ -110,6 +110,11 @@ def test_the_model_a_headline_names_is_the_primary_label():
     assert headline[LABELS.index("group_run")] > 0 and headline[LABELS.index("district_community")] == 0
     assert scoring.decide(scores, 0, 0, whole=whole, headline=headline).primary == "group_run"
     assert scoring.decide(scores, 0, 0, whole=whole).primary == "district_community"
+    # A headline naming two models has the first named as its subject, whichever has more names in it.
+    both = scoring.headline_weights("学区制改革与集团化办学、教育集团建设双轮驱动\n……")
+    assert scoring.decide(scores, 0, 0, whole=whole[::-1], headline=both).primary == "district_community"
+    both = scoring.headline_weights("名校集团化办学为何离不开学区制\n……")
+    assert scoring.decide(scores, 0, 0, whole=whole, headline=both).primary == "group_run"
     # A first line that is a lead paragraph, not a headline, names models without deciding between them.
     lead = "上海近日出台两个文件，推行学区化集团化办学和新优质学校集群式发展，作为义务教育内涵优质均衡发展的双引擎。\n……"
     assert scoring.headline_weights(lead) == [0.0] * len(LABELS)
