@@ -65,7 +65,7 @@ def decide(scores: np.ndarray, sense_hss: float, sense_sa: float, whole: np.ndar
 
     The labels are exactly those whose score, rounded as published, is at
     least DECISION. The primary label is the assigned label the headline
-    names first (``headline``: :func:`headline_weights`), else the assigned
+    names first (``headline``: :func:`headline_ranks`), else the assigned
     label the whole text supports most (``whole``: the scores of the
     whole-text unit), so that a model discussed in one paragraph does not
     outrank the article's subject.
@@ -101,7 +101,7 @@ _HEADLINE_NAMES = {label: tuple(re.compile(pattern) for pattern, weight in TERMS
                                  if weight >= HEADLINE_NAME_WEIGHT) for label in LABELS}
 
 
-def headline_weights(prepared: str) -> list[float]:
+def headline_ranks(prepared: str) -> list[float]:
     """Per label, how early the first line names it if that line is a headline: 0 when it does not,
     else larger the nearer the start its first name stands.
 
@@ -155,7 +155,7 @@ class ArticleScores:
     units: list[str]
     owner: np.ndarray  # unit → article row
     features: object  # units × features (csr)
-    headline: list[list[float]]  # per article: headline_weights of its title
+    headline: list[list[float]]  # per article: headline_ranks of its title
 
 
 #: Labels that need their name in the text (docs/taxonomy.md: "a text about
@@ -212,5 +212,5 @@ def article_scores(pipeline, docs: Sequence[str], *, paragraph_units: bool = Tru
                 column = LABELS.index(label)
                 raw[row, column] *= UNNAMED_FACTOR
                 whole[row, column] *= UNNAMED_FACTOR
-    return ArticleScores(raw, whole, best, units, owner_a, features, [headline_weights(text) for text in prepared])
+    return ArticleScores(raw, whole, best, units, owner_a, features, [headline_ranks(text) for text in prepared])
 

@@ -106,20 +106,20 @@ def test_the_model_a_headline_names_is_the_primary_label():
 
     scores = np.array([0.0, 0.9999, 0.9999, 0.0])
     whole = np.array([0.0, 0.98, 0.99, 0.0])  # the whole text leans to district_community
-    headline = scoring.headline_weights("青海乐都：集团化办学助推教育事业高质量发展\n近年来，全区推进学区制改革……")
+    headline = scoring.headline_ranks("青海乐都：集团化办学助推教育事业高质量发展\n近年来，全区推进学区制改革……")
     assert headline[LABELS.index("group_run")] > 0 and headline[LABELS.index("district_community")] == 0
     assert scoring.decide(scores, 0, 0, whole=whole, headline=headline).primary == "group_run"
     assert scoring.decide(scores, 0, 0, whole=whole).primary == "district_community"
     # A headline naming two models has the first named as its subject, whichever has more names in it.
-    both = scoring.headline_weights("学区制改革与集团化办学、教育集团建设双轮驱动\n……")
+    both = scoring.headline_ranks("学区制改革与集团化办学、教育集团建设双轮驱动\n……")
     assert scoring.decide(scores, 0, 0, whole=whole[::-1], headline=both).primary == "district_community"
-    both = scoring.headline_weights("名校集团化办学为何离不开学区制\n……")
+    both = scoring.headline_ranks("名校集团化办学为何离不开学区制\n……")
     assert scoring.decide(scores, 0, 0, whole=whole, headline=both).primary == "group_run"
     # A first line that is a lead paragraph, not a headline, names models without deciding between them.
     lead = "上海近日出台两个文件，推行学区化集团化办学和新优质学校集群式发展，作为义务教育内涵优质均衡发展的双引擎。\n……"
-    assert scoring.headline_weights(lead) == [0.0] * len(LABELS)
+    assert scoring.headline_ranks(lead) == [0.0] * len(LABELS)
     # A headline naming a boundary case (职业教育集团) names no model.
-    assert scoring.headline_weights("市职业教育集团召开年会\n……") == [0.0] * len(LABELS)
+    assert scoring.headline_ranks("市职业教育集团召开年会\n……") == [0.0] * len(LABELS)
 
 
 def test_a_seed_article_about_school_groups_with_a_district_paragraph_has_group_run_primary(model, seeds_dir):
