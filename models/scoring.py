@@ -114,11 +114,11 @@ def headline_ranks(prepared: str) -> list[float]:
     if len(line) > HEADLINE_MAX_CHARS:
         return [0.0] * len(LABELS)
     line = EXCLUDE.sub("", line)
-    weights = []
+    ranks = []
     for label in LABELS:
         starts = [found.start() for pattern in _HEADLINE_NAMES[label] if (found := pattern.search(line))]
-        weights.append(float(HEADLINE_MAX_CHARS + 1 - min(starts)) if starts else 0.0)
-    return weights
+        ranks.append(float(HEADLINE_MAX_CHARS + 1 - min(starts)) if starts else 0.0)
+    return ranks
 
 
 #: A paragraph is scored on its own only if it has one of these cues of a
