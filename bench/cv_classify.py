@@ -19,7 +19,11 @@ a model trained on the rounds before it, calibrated by grouped
 cross-validation on those rounds only. Style-grouped folds still share
 writers, so they flatter the model (0.98 where real pages from other sites
 give 0.82–0.91); a later round is the nearest thing in the corpus to text by
-a writer the model has never seen.
+a writer the model has never seen. Each round is also scored padded to the
+length of a real page with its own ``none`` texts that name no model
+(bench/padding.py; the row "padded"): real pages bury the passage about a
+model in background, and a model that keeps its precision there but loses
+recall does the same on real pages.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 CANDIDATES: dict[str, dict] = {
@@ -68,18 +73,21 @@ def round_of(example) -> int:
 def forward_by_round(examples, params: dict):
     """Each later round scored by a model of the rounds before it; the decisions pooled over rounds.
 
-    Returns (pooled Scores, {round: Scores}).
+    Returns (pooled Scores, {round: Scores}, pooled Scores of the rounds' texts padded with
+    their own round's neutral texts).
     """
-    import numpy as np
+    import random
 
-    from edualliance.models import scoring, training
+    import padding  # bench/, beside this script
+
+    from edualliance.models import training
     from edualliance.models.calibration import fit_calibration
     from edualliance.models.corpus import documents
     from edualliance.models.metrics import score
-    from edualliance.pipeline.records import LABELS
 
     rounds = [round_of(e) for e in examples]
     golds, labels, primaries, senses, per_round = [], [], [], [], {}
+    padded_labels, padded_primaries, padded_senses = [], [], []
     fit_params = {k: v for k, v in params.items() if k != "paragraph_weight"}
     for later in sorted(set(rounds))[1:]:
         train = [e for e, r in zip(examples, rounds) if r < later]
@@ -87,11 +95,12 @@ def forward_by_round(examples, params: dict):
         cv = training.cross_validate(train, params, calibrate=False)
         calibration = fit_calibration(cv.raw, cv.truth)
         pipeline = training.fit(train, fit_params)
-        detail = scoring.article_scores(pipeline, documents(scored),
-                                        paragraph_units=params.get("paragraph_units", True),
-                                        paragraph_weight=params.get("paragraph_weight", scoring.PARAGRAPH_WEIGHT))
-        published = np.round(calibration.apply(detail.raw), scoring.SCORE_DIGITS)
-        verdicts = scoring.decide_rows(published, detail.whole, detail.headline)
+        pool = padding.neutral_texts([e for e, r in zip(examples, rounds) if r == later])
+        rng = random.Random(padding.SEED)
+        padded = [replace(e, text=padding.diluted(e.text, pool, number, rng)) if pool else e
+                  for number, e in enumerate(scored)]
+        verdicts, padded_verdicts = (_verdicts(pipeline, calibration, docs, params)
+                                     for docs in (documents(scored), documents(padded)))
         gold = [training.gold_of(e) for e in scored]
         per_round[later] = score(gold, [v.labels for v in verdicts], [v.primary for v in verdicts],
                                  [v.sense for v in verdicts])
@@ -99,7 +108,22 @@ def forward_by_round(examples, params: dict):
         labels += [v.labels for v in verdicts]
         primaries += [v.primary for v in verdicts]
         senses += [v.sense for v in verdicts]
-    return score(golds, labels, primaries, senses), per_round
+        padded_labels += [v.labels for v in padded_verdicts]
+        padded_primaries += [v.primary for v in padded_verdicts]
+        padded_senses += [v.sense for v in padded_verdicts]
+    return (score(golds, labels, primaries, senses), per_round,
+            score(golds, padded_labels, padded_primaries, padded_senses))
+
+
+def _verdicts(pipeline, calibration, docs: list[str], params: dict):
+    import numpy as np
+
+    from edualliance.models import scoring
+
+    detail = scoring.article_scores(pipeline, docs, paragraph_units=params.get("paragraph_units", True),
+                                    paragraph_weight=params.get("paragraph_weight", scoring.PARAGRAPH_WEIGHT))
+    published = np.round(calibration.apply(detail.raw), scoring.SCORE_DIGITS)
+    return scoring.decide_rows(published, detail.whole, detail.headline)
 
 
 #: Hard texts reported on their own under each candidate's row: name → test on an Example.
@@ -162,8 +186,9 @@ def _by_round(examples, names) -> int:
           + " ".join(f"{label[:8]:>8}" for label in LABELS) + f" {'s':>5}")
     for name in names:
         started = time.perf_counter()
-        pooled, per_round = forward_by_round(examples, CANDIDATES[name])
-        for title, s in [(name, pooled), *((f"  round {r} (n={s.n})", s) for r, s in per_round.items())]:
+        pooled, per_round, padded = forward_by_round(examples, CANDIDATES[name])
+        for title, s in [(name, pooled), *((f"  round {r} (n={s.n})", s) for r, s in per_round.items()),
+                         ("  all rounds padded (bench/padding.py)", padded)]:
             print(f"{title:44} {s.macro_f1:8.3f} {s.macro_f1_ci[0]:6.3f}–{s.macro_f1_ci[1]:.3f} "
                   f"{s.relevance_accuracy:7.3f} {s.exact_match:6.3f} "
                   + " ".join(f"{s.per_label[label]['f1']:8.3f}" for label in LABELS)

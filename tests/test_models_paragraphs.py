@@ -31,6 +31,18 @@ SAFETY = [
     "会后，与会人员实地查看了县第二中学的食堂和宿舍管理情况。",
 ]
 
+#: A county's year in figures: prose that names no model, as real pages carry around the passage about one.
+BACKGROUND = [
+    "今年全县新建改扩建中小学校舍十二万平方米，新增学位八千余个，食堂、操场和图书室同步改造，教师周转房建成四百套。",
+    "全县小学在校生比上年增加三千二百人，专任教师学历合格率保持百分之百，教育经费投入连续五年增长，生均公用经费标准提高到每年八百元。",
+    "县教育局还组织了全县中小学生运动会，二十八所学校的一千二百名运动员参加了田径、球类和跳绳等项目的比赛。",
+    "暑期前，全县开展了防溺水专题教育，发放致家长一封信三万余份，重点水域设置警示牌一百二十块，落实巡查人员二百余名。",
+    "学前教育方面，全县新建公办幼儿园六所，普惠性幼儿园覆盖率达到百分之九十二，农村幼儿园保教人员全部持证上岗。",
+    "职业教育方面，县职教中心新开设智能制造和电子商务两个专业，与本地十二家企业签订订单培养协议，毕业生就业率百分之九十六。",
+    "教师队伍建设方面，全年招聘新教师一百八十名，组织全员培训两轮，评选县级骨干教师一百名、名班主任三十名。",
+    "营养改善计划惠及农村学生两万一千人，学校食堂全部实现明厨亮灶，大宗食材统一招标采购。",
+]
+
 
 @pytest.fixture(scope="module")
 def model() -> LearnedClassifier:
@@ -47,6 +59,19 @@ def test_a_model_practised_in_one_paragraph_is_a_secondary_label(model):
     # Without that paragraph the article is about group-run schools alone.
     alone = model.classify([("市第一中学教育集团办学五年回顾", "\n".join(GROUP_RUN))])[0]
     assert alone.labels == ("group_run",), alone.scores
+
+
+def test_a_model_discussed_inside_a_long_run_on_paragraph_is_found(model):
+    # Flattened pages run the passage about a model into one paragraph of background; cut into
+    # pieces the size of a training article (text.PARAGRAPH_MAX), it is scored at the density the
+    # model learned from. Cut at 700 characters, these scored 0.48 and 0.016.
+    for passage in GROUP_RUN[:2]:
+        run_on = "".join([*BACKGROUND[:4], passage, *BACKGROUND[4:]])
+        verdict = model.classify([("县教育工作年度综述", run_on)])[0]
+        assert verdict.labels == ("group_run",), verdict.scores
+    # An enumeration run into the same background is still no label.
+    verdict = model.classify([("县教育工作年度综述", "".join([*BACKGROUND[:4], *SAFETY, *BACKGROUND[4:]]))])[0]
+    assert verdict.labels == (), verdict.scores
 
 
 def test_models_named_only_in_an_enumeration_give_no_label(model):
