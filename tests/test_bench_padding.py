@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
+
+import pytest
 
 from padding import PAD_CHARS, diluted, neutral_texts, pad  # bench/ (tests/conftest.py puts it on the path)
 
@@ -54,3 +57,18 @@ def test_a_series_is_padded_to_real_page_lengths_half_merged_and_reproducibly():
     assert first[0].count("\n") > 1 and first[1].count("\n") == 1  # the odd one is padded merged
     long_text = "县教育局组建教育集团。" * 200
     assert diluted(long_text, padding, 0, random.Random(0)) == long_text  # already a page's length
+
+
+def test_dilute_says_what_is_missing_when_the_gold_file_has_nothing_to_pad_with(tmp_path):
+    from eval_classify import diluted_items  # bench/
+
+    from edualliance.models.evaluation import read_gold
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"text": "县教育局组建三个教育集团。", "labels": ["group_run"]}\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match="no unlabeled text"):
+        diluted_items(read_gold(gold))
+    gold.write_text(gold.read_text(encoding="utf-8") + json.dumps({"text": BACKGROUND, "labels": []},
+                                                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    padded = diluted_items(read_gold(gold))
+    assert BACKGROUND in padded[0].text and len(padded[0].text) >= PAD_CHARS[0]
