@@ -83,11 +83,9 @@ def forward_by_round(examples, params: dict):
     from edualliance.models import training
     from edualliance.models.calibration import fit_calibration
     from edualliance.models.corpus import documents
-    from edualliance.models.metrics import score
 
     rounds = [round_of(e) for e in examples]
-    golds, labels, primaries, senses, per_round = [], [], [], [], {}
-    padded_labels, padded_primaries, padded_senses = [], [], []
+    golds, plain, padded_all, per_round = [], [], [], {}
     fit_params = {k: v for k, v in params.items() if k != "paragraph_weight"}
     for later in sorted(set(rounds))[1:]:
         train = [e for e, r in zip(examples, rounds) if r < later]
@@ -99,20 +97,19 @@ def forward_by_round(examples, params: dict):
         rng = random.Random(padding.SEED)
         padded = [replace(e, text=padding.diluted(e.text, pool, number, rng)) if pool else e
                   for number, e in enumerate(scored)]
-        verdicts, padded_verdicts = (_verdicts(pipeline, calibration, docs, params)
-                                     for docs in (documents(scored), documents(padded)))
+        verdicts = _verdicts(pipeline, calibration, documents(scored), params)
         gold = [training.gold_of(e) for e in scored]
-        per_round[later] = score(gold, [v.labels for v in verdicts], [v.primary for v in verdicts],
-                                 [v.sense for v in verdicts])
+        per_round[later] = _scores(gold, verdicts)
         golds += gold
-        labels += [v.labels for v in verdicts]
-        primaries += [v.primary for v in verdicts]
-        senses += [v.sense for v in verdicts]
-        padded_labels += [v.labels for v in padded_verdicts]
-        padded_primaries += [v.primary for v in padded_verdicts]
-        padded_senses += [v.sense for v in padded_verdicts]
-    return (score(golds, labels, primaries, senses), per_round,
-            score(golds, padded_labels, padded_primaries, padded_senses))
+        plain += verdicts
+        padded_all += _verdicts(pipeline, calibration, documents(padded), params)
+    return _scores(golds, plain), per_round, _scores(golds, padded_all)
+
+
+def _scores(gold, verdicts):
+    from edualliance.models.metrics import score
+
+    return score(gold, [v.labels for v in verdicts], [v.primary for v in verdicts], [v.sense for v in verdicts])
 
 
 def _verdicts(pipeline, calibration, docs: list[str], params: dict):
