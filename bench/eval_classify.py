@@ -66,8 +66,8 @@ def diluted_items(items):
     pool = [(k, flat) for k, item in enumerate(items) if not item.gold.labels
             and (flat := padding.flat_neutral(item.text))]
     if not pool:
-        raise SystemExit("--dilute: the gold file has no unlabeled text of 60 or more characters that names"
-                         " no model to pad with; add some, or measure without --dilute")
+        raise SystemExit(f"--dilute: the gold file has no unlabeled text of {padding.MIN_PAD_CHARS} or more"
+                         " characters that names no model to pad with; add some, or measure without --dilute")
     print(f"padding with {len(pool)} neutral texts of the file, to {padding.PAD_CHARS[0]}–"
           f"{padding.PAD_CHARS[1]} characters")
     rng = random.Random(padding.SEED)
