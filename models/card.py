@@ -97,8 +97,7 @@ def card_markdown(card: dict) -> str:
                   "Never trained on. Its errors were read, in kind, before the training texts of"
                   " texts_real.jsonl, texts_general.jsonl, texts_hard.jsonl and the paragraph bank were"
                   " written (and, by an earlier engineer, for texts_extra.jsonl); the writers of"
-                  " texts_writers.jsonl, texts_writers_focus.jsonl and texts_writers_boundary.jsonl saw the"
-                  " taxonomy only. No setting"
+                  " every texts_writers*.jsonl file saw the taxonomy and a brief only. No setting"
                   " was chosen on it. Sites unlike it may score lower."
                   + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
                   "| | this model | keyword baseline |", "|---|---|---|"]
@@ -137,8 +136,9 @@ def card_markdown(card: dict) -> str:
         "mention a model in one sentence are the hardest cases. The style-grouped figures above",
         "flatter the model (its folds share writers): on text by a writer it has not seen, expect",
         "what `python bench/cv_classify.py --by-round` (each writing round scored by a model of the",
-        "earlier ones) and `python bench/eval_classify.py bench/classify_holdout2.jsonl` (two",
-        "writers held out of training; `classify_holdout.jsonl`, two more) report.",
+        "earlier ones) and `python bench/eval_classify.py bench/classify_holdout3.jsonl` (long",
+        "pages by a writer held out of training; `classify_holdout.jsonl` and",
+        "`classify_holdout2.jsonl`, four more) report.",
         "",
     ]
     return "\n".join(lines)

@@ -200,9 +200,9 @@ def test_artifact_trained_with_other_patterns_is_refused(tmp_path: Path, monkeyp
         artifact.load(tmp_path)
 
 
-HOLDOUTS = tuple(Path(__file__).resolve().parents[1] / "bench" / name
-                 for name in ("classify_holdout.jsonl", "classify_holdout2.jsonl"))
-CV_BENCH = HOLDOUTS[0].with_name("cv_classify.py")
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+HOLDOUTS = tuple(BENCH / name for name in ("classify_holdout.jsonl", "classify_holdout2.jsonl", "classify_holdout3.jsonl"))
+CV_BENCH = BENCH / "cv_classify.py"
 
 
 @pytest.mark.parametrize("holdout", HOLDOUTS, ids=lambda path: path.name)
@@ -229,4 +229,4 @@ def test_every_training_file_belongs_to_a_writing_round():
     examples, _ = corpus.load_corpus()
     rounds = {bench.round_of(e) for e in examples}
     assert rounds == set(range(1, max(rounds) + 1)) and len(rounds) >= 3
-    assert bench.round_of(next(e for e in examples if e.origin.startswith("texts_writers_forms"))) == max(rounds)
+    assert bench.round_of(next(e for e in examples if e.origin.startswith("texts_writers_pages"))) == max(rounds)
