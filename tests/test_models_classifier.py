@@ -229,4 +229,4 @@ def test_every_training_file_belongs_to_a_writing_round():
     examples, _ = corpus.load_corpus()
     rounds = {bench.round_of(e) for e in examples}
     assert rounds == set(range(1, max(rounds) + 1)) and len(rounds) >= 3
-    assert bench.round_of(next(e for e in examples if e.origin.startswith("texts_writers_pages"))) == max(rounds)
+    assert bench.round_of(next(e for e in examples if e.origin.startswith("texts_writers_recall"))) == max(rounds)
