@@ -75,6 +75,20 @@ def test_records_are_stored_and_replaced_not_duplicated(store):
                               ).fetchone() == (2, 0, 0)
 
 
+def test_an_article_twice_in_one_batch_is_stored_once(store):
+    """A batch can carry one article twice (a capture read again after a dropped connection):
+    the later extraction is stored, once."""
+    first, again = _article(*TEXTS[0]), _article("a1", *TEXTS[1][1:])
+    later = extract(again)
+    assert [f.value for f in later.facts] != [f.value for f in extract(first).facts]
+    with store.transaction():
+        store.save_extractions([extract(first), extract(_article(*TEXTS[2])), later])
+    assert store.conn.execute("SELECT count(*), max(facts) FROM article_extractions WHERE article_id = 'a1'"
+                              ).fetchone() == (1, len(later.facts))
+    assert [r[0] for r in store.conn.execute("SELECT value FROM facts WHERE article_id = 'a1' ORDER BY seq"
+                                                     ).fetchall()] == [f.value for f in later.facts]
+
+
 def test_one_alliance_across_articles(store):
     rows = store.conn.execute(
         "SELECT name, lead_school, articles, list_sort(members) FROM alliances WHERE name IS NOT NULL").fetchall()

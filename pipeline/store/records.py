@@ -42,6 +42,9 @@ class RecordsMixin(StoreConnection):
         """Replace the stored facts, alliances and documents of these articles."""
         if not extractions:
             return
+        # One batch can carry an article twice (a capture read again after Redis dropped the
+        # writer's connection, or two nodes fetching one URL): the later extraction wins.
+        extractions = list({e.article_id: e for e in extractions}.values())
         ids = [e.article_id for e in extractions]
         for table in _TABLES:  # names from the constant above
             self.conn.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
