@@ -63,6 +63,7 @@ ROUNDS: dict[str, int] = {
     "texts_writers_pages.jsonl": 8,  # three more: long pages where a model takes one or two paragraphs among other matter
     "texts_writers_recall.jsonl": 9,  # three more: 教联体 with its rural side, groups with 学区, models in plain words
     "texts_writers_plain.jsonl": 10,  # three more: a second model in one paragraph told without its names; list-only near misses
+    "texts_writers_topic.jsonl": 11,  # two more: short items whose topic is a model told in policy words; the urban–rural aim of a 教联体
 }
 
 

@@ -97,7 +97,7 @@ def card_markdown(card: dict) -> str:
                   "Never trained on. Its errors were read, in kind, before the training texts of"
                   " texts_real.jsonl, texts_general.jsonl, texts_hard.jsonl and the paragraph bank were"
                   " written (and for texts_extra.jsonl, by an earlier engineer, and for the briefs of"
-                  " texts_writers_recall.jsonl and texts_writers_plain.jsonl); the writers of every texts_writers*.jsonl file saw the"
+                  " texts_writers_recall.jsonl, texts_writers_plain.jsonl and texts_writers_topic.jsonl); the writers of every texts_writers*.jsonl file saw the"
                   " taxonomy and a brief only. No setting"
                   " was chosen on it. Sites unlike it may score lower."
                   + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
@@ -138,8 +138,8 @@ def card_markdown(card: dict) -> str:
         "flatter the model (its folds share writers): on text by a writer it has not seen, expect",
         "what `python bench/cv_classify.py --by-round` (each writing round scored by a model of the",
         "earlier ones) and `python bench/eval_classify.py bench/classify_holdout3.jsonl` (long",
-        "pages by a writer held out of training; `classify_holdout.jsonl` and",
-        "`classify_holdout2.jsonl`, four more) report.",
+        "pages by a writer held out of training; `classify_holdout4.jsonl`, short items by another;",
+        "`classify_holdout.jsonl` and `classify_holdout2.jsonl`, four more) report.",
         "",
     ]
     return "\n".join(lines)

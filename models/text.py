@@ -30,7 +30,7 @@ _DICT_PACKAGE = "edualliance.corpus"
 
 #: Bumped whenever a change here changes what the features see; part of the
 #: model's feature signature (a model trained under another version is refused).
-PREP_VERSION = 4
+PREP_VERSION = 5
 
 #: A bullet-list item (link list, menu).
 _LIST_LINE = re.compile(r"^\s*(?:[-•·*▪►>»]\s*)+\S")
@@ -166,6 +166,7 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
     lines = [_SHELL_PREFIX.sub("", line.strip()) for line in strip_markup(text).splitlines()]
     kept: list[str] = []
     candidates: list[str] = []  # lines that are not furniture or list items
+    fragments: list[str] = []  # lines that open with an ellipsis: snippets of other pages, or this text cut
     headline_taken = not keep_headline
     for index, line in enumerate(lines):
         if not line:
@@ -176,7 +177,10 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
             continue
         if _METADATA.search(line) and len(line) < _METADATA_MAX_LEN:
             continue
-        if _DATE_ONLY.match(line) or _SNIPPET.match(line):
+        if _DATE_ONLY.match(line):
+            continue
+        if _SNIPPET.match(line):
+            fragments.append(_SNIPPET.sub("", line))
             continue
         following = next((ln for ln in lines[index + 1:] if ln), "")
         if _DATE_ONLY.match(following):
@@ -197,6 +201,10 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
             continue
         headline_taken = True
         kept.append(line)
+    if not candidates and fragments:
+        # Nothing but fragments: the input is itself an excerpt (a reply or teaser cut at the
+        # front), not a page that quotes other pages' snippets.
+        return "\n".join(fragments)
     available = sum(_han_count(line) for line in candidates)
     if available >= _HARD_WRAP_MIN_HAN and sum(_han_count(line) for line in kept) < _HARD_WRAP_SHARE * available:
         return "\n".join(candidates)

@@ -42,6 +42,12 @@ def test_list_item_before_a_date_and_search_snippets_are_dropped():
     assert "体育节" in kept and "共同体" not in kept
 
 
+def test_a_text_that_is_only_an_excerpt_keeps_its_sentences():
+    excerpt = "……关于加强乡村学校师资的建议，答复如下：我县已组建县域教联体11个，教联体内教师统一调配。"
+    kept = textprep.prose(excerpt)
+    assert kept.startswith("关于加强乡村学校师资") and "县域教联体11个" in kept
+
+
 def test_numbered_section_heading_inside_an_article_is_kept():
     long = "这是一段足够长的正文内容，用来说明改革的背景、做法和取得的成效，并且以句号结束。"
     kept = textprep.prose(f"{long}\n一、县域教联体建设的背景\n{long}")
