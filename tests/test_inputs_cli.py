@@ -64,6 +64,14 @@ def test_classify_exits_2_when_no_line_is_a_record():
     assert "<stdin>:1:" in result.stderr and "<stdin>:2:" in result.stderr
 
 
+def test_classify_names_a_record_left_without_prose():
+    menu = json.dumps({"id": "nav", "text": "首页 > 新闻中心 > 正文\n分享到：\n【打印】【关闭】"}, ensure_ascii=False)
+    result = classify(f"{GOOD}\n{menu}\n".encode())
+    first, second = labelled(result)
+    assert first["primary"] == "group_run" and second["primary"] == "none" and result.exit_code == 0
+    assert "record 2 (id 'nav'): no prose left" in result.stderr and "record 1" not in result.stderr
+
+
 # -- extract → classify -----------------------------------------------------------------------
 
 

@@ -30,11 +30,14 @@ def classify(source, explain: bool, classifier_kind: str) -> None:
     "none") and scores (label → probability). Raw page text is fine:
     navigation, link lists and Traditional script are handled. The input may
     be UTF-8, UTF-16 or GB18030; each bad line gets one line on stderr
-    (FILE:LINE: why) and the good lines are still labelled. Exit code: 0 every
-    line was labelled, 1 some lines were not, 2 none was.
+    (FILE:LINE: why) and the good lines are still labelled. A record with no
+    prose left once page furniture is dropped is still labelled, with one line
+    on stderr naming it. Exit code: 0 every line was labelled, 1 some lines
+    were not, 2 none was.
 
     Example: edualliance extract page.html | edualliance classify --explain
     """
+    from edualliance.models.text import document, prepare
     from edualliance.pipeline import jsonl
     from edualliance.pipeline.ingest import exit_code
     from edualliance.pipeline.normalize import normalize
@@ -46,8 +49,14 @@ def classify(source, explain: bool, classifier_kind: str) -> None:
     chunk: list[dict] = []
 
     def flush() -> None:
-        verdicts = classifier.classify([(r.get("title"), normalize(r["text"])[0]) for r in chunk])
-        for record, verdict in zip(chunk, verdicts):
+        items = [(r.get("title"), normalize(r["text"])[0]) for r in chunk]
+        verdicts = classifier.classify(items)
+        for offset, (record, verdict, (title, text)) in enumerate(zip(chunk, verdicts, items)):
+            if not prepare(document(title, text)).strip():
+                which = f"record {done - len(chunk) + offset + 1}"
+                which += f" (id {record['id']!r})" if "id" in record else ""
+                err(f"{name}: {which}: no prose left once navigation, link lists and page furniture were"
+                    " dropped, so its labels say little; pass the article's own text")
             record.update(
                 labels=list(verdict.labels),
                 primary=verdict.primary,
