@@ -97,8 +97,8 @@ def card_markdown(card: dict) -> str:
                   "Never trained on. Its errors were read, in kind, before the training texts of"
                   " texts_real.jsonl, texts_general.jsonl, texts_hard.jsonl and the paragraph bank were"
                   " written (and for texts_extra.jsonl, by an earlier engineer, and for the briefs of"
-                  " texts_writers_recall.jsonl, texts_writers_plain.jsonl and texts_writers_topic.jsonl); the writers of every texts_writers*.jsonl file saw the"
-                  " taxonomy and a brief only. No setting"
+                  " texts_writers_recall.jsonl, texts_writers_plain.jsonl and texts_writers_topic.jsonl);"
+                  " the writers of every texts_writers*.jsonl file saw the taxonomy and a brief only. No setting"
                   " was chosen on it. Sites unlike it may score lower."
                   + (f" Note: {gold['note']}." if gold.get("note") else ""), "",
                   "| | this model | keyword baseline |", "|---|---|---|"]

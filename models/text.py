@@ -201,10 +201,10 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
             continue
         headline_taken = True
         kept.append(line)
-    if not candidates and fragments:
-        # Nothing but fragments: the input is itself an excerpt (a reply or teaser cut at the
-        # front), not a page that quotes other pages' snippets.
-        return "\n".join(fragments)
+    if fragments and not any(_SENTENCE_END.search(line) or len(line) >= 40 for line in candidates):
+        # No prose but fragments (a headline at most): the input is itself an excerpt (a reply
+        # or teaser cut at the front), not a page that quotes other pages' snippets.
+        return "\n".join([*kept, *fragments])
     available = sum(_han_count(line) for line in candidates)
     if available >= _HARD_WRAP_MIN_HAN and sum(_han_count(line) for line in kept) < _HARD_WRAP_SHARE * available:
         return "\n".join(candidates)

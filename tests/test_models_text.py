@@ -46,6 +46,8 @@ def test_a_text_that_is_only_an_excerpt_keeps_its_sentences():
     excerpt = "……关于加强乡村学校师资的建议，答复如下：我县已组建县域教联体11个，教联体内教师统一调配。"
     kept = textprep.prose(excerpt)
     assert kept.startswith("关于加强乡村学校师资") and "县域教联体11个" in kept
+    headed = textprep.prose(f"县域教联体建设答复摘要\n{excerpt}")
+    assert headed.startswith("县域教联体建设答复摘要\n关于加强乡村学校师资")
 
 
 def test_numbered_section_heading_inside_an_article_is_kept():
