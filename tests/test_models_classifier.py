@@ -209,7 +209,7 @@ def test_artifact_trained_with_other_patterns_is_refused(tmp_path: Path, monkeyp
 
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
-HOLDOUTS = tuple(BENCH / f"classify_holdout{suffix}.jsonl" for suffix in ("", "2", "3", "4"))
+HOLDOUTS = tuple(BENCH / f"classify_holdout{suffix}.jsonl" for suffix in ("", "2", "3", "4", "5"))
 CV_BENCH = BENCH / "cv_classify.py"
 
 
