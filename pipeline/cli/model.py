@@ -37,7 +37,7 @@ def classify(source, explain: bool, classifier_kind: str) -> None:
 
     Example: edualliance extract page.html | edualliance classify --explain
     """
-    from edualliance.models.text import document, prepare
+    from edualliance.models.text import prose
     from edualliance.pipeline import jsonl
     from edualliance.pipeline.ingest import exit_code
     from edualliance.pipeline.normalize import normalize
@@ -52,7 +52,7 @@ def classify(source, explain: bool, classifier_kind: str) -> None:
         items = [(r.get("title"), normalize(r["text"])[0]) for r in chunk]
         verdicts = classifier.classify(items)
         for offset, (record, verdict, (title, text)) in enumerate(zip(chunk, verdicts, items)):
-            if not prepare(document(title, text)).strip():
+            if not (title or "").strip() and not prose(text).strip():
                 which = f"record {done - len(chunk) + offset + 1}"
                 which += f" (id {record['id']!r})" if "id" in record else ""
                 err(f"{name}: {which}: no prose left once navigation, link lists and page furniture were"
