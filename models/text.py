@@ -167,6 +167,7 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
     kept: list[str] = []
     candidates: list[str] = []  # lines that are not furniture or list items
     fragments: list[str] = []  # lines that open with an ellipsis: snippets of other pages, or this text cut
+    has_prose = False  # a line kept as prose, not as a headline or section heading
     headline_taken = not keep_headline
     for index, line in enumerate(lines):
         if not line:
@@ -199,9 +200,9 @@ def prose(text: str, *, keep_headline: bool = True) -> str:
                 kept.append(line)
                 headline_taken = True
             continue
-        headline_taken = True
+        headline_taken = has_prose = True
         kept.append(line)
-    if fragments and not any(_SENTENCE_END.search(line) or len(line) >= 40 for line in candidates):
+    if fragments and not has_prose:
         # No prose but fragments (a headline at most): the input is itself an excerpt (a reply
         # or teaser cut at the front), not a page that quotes other pages' snippets.
         return "\n".join([*kept, *fragments])
