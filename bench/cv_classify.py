@@ -1,7 +1,7 @@
 """Grouped cross-validation of the classifier's settings on the training corpus.
 
 Usage:
-    python bench/cv_classify.py [--quick] [--by-round]
+    python bench/cv_classify.py [--quick | --candidate NAME ...] [--by-round]
 
 Every candidate is scored by cross-validation grouped by text style (a fold
 holds out whole genres and site shells, see models/training.py), on the
@@ -38,6 +38,7 @@ from pathlib import Path
 CANDIDATES: dict[str, dict] = {
     "default": {},
     "no paragraph units": {"paragraph_units": False},
+    "no aim rules (scoring.AIM_RULES)": {"aim_rules": False},
     "paragraph weight 0.5": {"paragraph_weight": 0.5},
     "C=0.25": {"C": 0.25},
     "C=0.5 (the previous default)": {"C": 0.5},
@@ -90,7 +91,7 @@ def forward_by_round(examples, params: dict):
 
     rounds = [round_of(e) for e in examples]
     golds, plain, padded_all, per_round = [], [], [], {}
-    fit_params = {k: v for k, v in params.items() if k != "paragraph_weight"}
+    fit_params = {k: v for k, v in params.items() if k not in ("paragraph_weight", "aim_rules")}
     for later in sorted(set(rounds))[1:]:
         train = [e for e, r in zip(examples, rounds) if r < later]
         scored = [e for e, r in zip(examples, rounds) if r == later and not e.unit and e.weight == 1.0]
@@ -121,8 +122,7 @@ def _verdicts(pipeline, calibration, docs: list[str], params: dict):
 
     from edualliance.models import scoring
 
-    detail = scoring.article_scores(pipeline, docs, paragraph_units=params.get("paragraph_units", True),
-                                    paragraph_weight=params.get("paragraph_weight", scoring.PARAGRAPH_WEIGHT))
+    detail = scoring.article_scores(pipeline, docs, **scoring.scoring_options(params))
     published = np.round(calibration.apply(detail.raw), scoring.SCORE_DIGITS)
     return scoring.decide_rows(published, detail.whole, detail.headline)
 
@@ -140,6 +140,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="default and the paragraph-unit ablation only")
     parser.add_argument("--by-round", action="store_true",
                         help="score each writing round by a model of the earlier rounds (see ROUNDS)")
+    parser.add_argument("--candidate", action="append", choices=list(CANDIDATES), metavar="NAME",
+                        help="score only this candidate (repeatable; names as in CANDIDATES)")
     args = parser.parse_args()
 
     from edualliance.models import artifact
@@ -152,7 +154,7 @@ def main() -> int:
     articles = sum(not e.unit for e in examples)
     print(f"{articles} articles, {len(examples) - articles} paragraph units;"
           f" styles: {len({e.style for e in examples})}")
-    names = list(CANDIDATES)[:2] if args.quick else list(CANDIDATES)
+    names = args.candidate or (list(CANDIDATES)[:2] if args.quick else list(CANDIDATES))
     if args.by_round:
         return _by_round(examples, names)
     header = f"{'setting':44} {'macro-F1':>8} {'95% CI':>13} {'rel.acc':>7} {'exact':>6} " + \
@@ -163,7 +165,7 @@ def main() -> int:
         started = time.perf_counter()
         result = training.cross_validate(examples, params)
         s = result.scores
-        fit_params = {k: v for k, v in params.items() if k not in ("paragraph_units", "paragraph_weight")}
+        fit_params = {k: v for k, v in params.items() if k not in ("paragraph_units", "paragraph_weight", "aim_rules")}
         with tempfile.TemporaryDirectory() as tmp:
             size = artifact.save(training.fit(examples, fit_params), {}, Path(tmp)).stat().st_size / 2**20
         brier = sum(c["brier"] for c in s.calibration.values()) / len(s.calibration)

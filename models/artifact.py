@@ -88,7 +88,7 @@ def load(directory: Path) -> LearnedClassifier:
     trained_with = card.get("feature_signature")
     if trained_with and trained_with != feature_signature():
         raise IncompatibleArtifactError(
-            f"{path} was trained with other patterns or dictionaries than this code has:"
+            f"{path} was trained with other patterns, scoring rules or dictionaries than this code has:"
             " retrain it with `edualliance train`")
     payload = sio.load(path, trusted=list(TRUSTED_TYPES))
     if isinstance(payload, dict):

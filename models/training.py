@@ -31,6 +31,7 @@ def fit(examples: Sequence[Example], params: dict | None = None):
     """Fit the pipeline on examples (weights honoured); return it slimmed for saving."""
     params = {**build.DEFAULT_PARAMS, **(params or {})}
     params.pop("paragraph_weight", None)  # used when scoring, not fitting
+    params.pop("aim_rules", None)
     if not params.pop("paragraph_units", True):  # ablation: articles only, no paragraph evidence
         examples = [e for e in examples if not e.unit]
     else:
@@ -100,8 +101,7 @@ def cross_validate(examples: Sequence[Example], params: dict | None = None, fold
         pipeline = fit([examples[i] for i in train_idx], params)
         scored = [i for i in test_idx if not examples[i].unit]
         detail = scoring.article_scores(pipeline, documents([examples[i] for i in scored]),
-                                    paragraph_units=(params or {}).get("paragraph_units", True),
-                                    paragraph_weight=(params or {}).get("paragraph_weight", scoring.PARAGRAPH_WEIGHT))
+                                        **scoring.scoring_options(params))
         raw[scored] = detail.raw
         whole[scored] = detail.whole
         headline[scored] = detail.headline

@@ -27,6 +27,16 @@ def bundled_pages_dir() -> Path:
     return Path(str(resources.files("edualliance.corpus"))) / "pages"
 
 
+@pytest.fixture(scope="session")
+def shipped():
+    """The classifier shipped in models/artifacts (loaded once per test session)."""
+    from edualliance.models import artifact
+
+    model = artifact.load_shipped()
+    assert model is not None, "models/artifacts/classifier.skops is not installed"
+    return model
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _models_root(tmp_path_factory) -> Path:
     """Trained models and the prediction-only forms a crawl's workers build (models/runtime.py)

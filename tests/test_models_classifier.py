@@ -31,13 +31,6 @@ LATER_ROUNDS = ("texts_writers_pages.jsonl", "texts_writers_recall.jsonl", "text
                 "texts_writers_topic.jsonl")
 
 
-@pytest.fixture(scope="module")
-def shipped() -> LearnedClassifier:
-    model = artifact.load_shipped()
-    assert model is not None, "models/artifacts/classifier.skops is not installed"
-    return model
-
-
 def small_corpus(n_per_class: int = 30, seed: int = 0, leave_out: tuple[str, ...] = ()) -> list[corpus.Example]:
     """A stratified subset with every output (labels, relevance, both senses) represented."""
     examples, _ = corpus.load_corpus(seeds=False)

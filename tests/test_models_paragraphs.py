@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import random
 
-import pytest
-
-from edualliance.models import artifact, scoring
+from edualliance.models import scoring
 from edualliance.models.calibration import ArticleCalibration
-from edualliance.models.classifier import LearnedClassifier
 from edualliance.models import text as textprep
 from edualliance.pipeline.records import LABELS
 
@@ -44,42 +41,35 @@ BACKGROUND = [
 ]
 
 
-@pytest.fixture(scope="module")
-def model() -> LearnedClassifier:
-    loaded = artifact.load_shipped()
-    assert loaded is not None, "models/artifacts/classifier.skops is not installed"
-    return loaded
-
-
-def test_a_model_practised_in_one_paragraph_is_a_secondary_label(model):
+def test_a_model_practised_in_one_paragraph_is_a_secondary_label(shipped):
     text = "\n".join([GROUP_RUN[0], GROUP_RUN[1], PAIRING, GROUP_RUN[2]])
-    verdict = model.classify([("市第一中学教育集团办学五年回顾", text)])[0]
+    verdict = shipped.classify([("市第一中学教育集团办学五年回顾", text)])[0]
     assert set(verdict.labels) == {"group_run", "urban_rural"}, verdict.scores
     assert verdict.primary == "group_run"
     # Without that paragraph the article is about group-run schools alone.
-    alone = model.classify([("市第一中学教育集团办学五年回顾", "\n".join(GROUP_RUN))])[0]
+    alone = shipped.classify([("市第一中学教育集团办学五年回顾", "\n".join(GROUP_RUN))])[0]
     assert alone.labels == ("group_run",), alone.scores
 
 
-def test_a_model_discussed_inside_a_long_run_on_paragraph_is_found(model):
+def test_a_model_discussed_inside_a_long_run_on_paragraph_is_found(shipped):
     # Flattened pages run the passage about a model into one paragraph of background; cut into
     # pieces the size of a training article (text.PARAGRAPH_MAX), it is scored at the density the
     # model learned from. Cut at 700 characters, these scored 0.48 and 0.016.
     for passage in GROUP_RUN[:2]:
         run_on = "".join([*BACKGROUND[:4], passage, *BACKGROUND[4:]])
-        verdict = model.classify([("县教育工作年度综述", run_on)])[0]
+        verdict = shipped.classify([("县教育工作年度综述", run_on)])[0]
         assert verdict.labels == ("group_run",), verdict.scores
     # An enumeration run into the same background is still no label.
-    verdict = model.classify([("县教育工作年度综述", "".join([*BACKGROUND[:4], *SAFETY, *BACKGROUND[4:]]))])[0]
+    verdict = shipped.classify([("县教育工作年度综述", "".join([*BACKGROUND[:4], *SAFETY, *BACKGROUND[4:]]))])[0]
     assert verdict.labels == (), verdict.scores
 
 
-def test_models_named_only_in_an_enumeration_give_no_label(model):
-    verdict = model.classify([("县教育局部署秋季学期校园安全工作", "\n".join(SAFETY))])[0]
+def test_models_named_only_in_an_enumeration_give_no_label(shipped):
+    verdict = shipped.classify([("县教育局部署秋季学期校园安全工作", "\n".join(SAFETY))])[0]
     assert verdict.labels == (), verdict.scores
 
 
-def test_markup_and_site_shells_are_stripped_before_features(model):
+def test_markup_and_site_shells_are_stripped_before_features(shipped):
     plain = "\n".join([GROUP_RUN[0], GROUP_RUN[1], PAIRING, GROUP_RUN[2]])
     marked = "".join(
         f'<p class="MsoNormal" style="text-indent:2em"><span style="font-family:仿宋;font-size:16pt">{p}</span></p>'
@@ -88,12 +78,12 @@ def test_markup_and_site_shells_are_stripped_before_features(model):
              + "\n预览结束，剩余2页可下载查看\n免费下载 | 举报 | 收藏本文")
     prepared = textprep.prepare(textprep.document("市第一中学教育集团办学五年回顾", shell))
     assert "<" not in prepared and "span" not in prepared and "下载积分" not in prepared and "剩余" not in prepared
-    want = model.classify([("市第一中学教育集团办学五年回顾", plain)])[0]
-    got = model.classify([("市第一中学教育集团办学五年回顾", shell)])[0]
+    want = shipped.classify([("市第一中学教育集团办学五年回顾", plain)])[0]
+    got = shipped.classify([("市第一中学教育集团办学五年回顾", shell)])[0]
     assert got.labels == want.labels == ("group_run", "urban_rural")
 
 
-def test_the_assigned_set_is_exactly_the_labels_scoring_at_least_one_half(model):
+def test_the_assigned_set_is_exactly_the_labels_scoring_at_least_one_half(shipped):
     from edualliance.models import corpus
 
     examples, _ = corpus.load_corpus(seeds=False)
@@ -104,7 +94,7 @@ def test_the_assigned_set_is_exactly_the_labels_scoring_at_least_one_half(model)
     items = [(e.title, e.text[: rng.randint(20, max(21, len(e.text)))]) for e in sample]
     items.append(("", "\n".join(SAFETY)))
     near = 0
-    for verdict in model.classify(items):
+    for verdict in shipped.classify(items):
         assert set(verdict.labels) == {label for label in LABELS if verdict.scores[label] >= scoring.DECISION}
         assert all(0.0 <= s <= 1.0 for s in verdict.scores.values())
         near += any(0.2 <= s <= 0.8 for s in verdict.scores.values())
@@ -147,10 +137,10 @@ def test_the_model_a_headline_names_is_the_primary_label():
     assert scoring.headline_ranks("市职业教育集团召开年会\n……") == [0.0] * len(LABELS)
 
 
-def test_a_seed_article_about_school_groups_with_a_district_paragraph_has_group_run_primary(model, seeds_dir):
+def test_a_seed_article_about_school_groups_with_a_district_paragraph_has_group_run_primary(shipped, seeds_dir):
     from edualliance.pipeline.clean import clean_page
     from edualliance.pipeline.ingest import read_page_file
 
     (article,) = clean_page(read_page_file(next(seeds_dir.glob("003_*.txt")))).articles
-    verdict = model.classify([(article.title, article.text_normalized)])[0]
+    verdict = shipped.classify([(article.title, article.text_normalized)])[0]
     assert set(verdict.labels) == {"group_run", "district_community"} and verdict.primary == "group_run"
