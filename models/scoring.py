@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -156,6 +156,8 @@ class ArticleScores:
     owner: np.ndarray  # unit → article row
     features: object  # units × features (csr)
     headline: list[list[float]]  # per article: headline_ranks of its title
+    #: per article: label → what a rule (AIM_RULES) found, for a label that rule raised
+    ruled: list[dict[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 #: Labels that need their name in the text (docs/taxonomy.md: "a text about
@@ -202,20 +204,30 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 _UR = LABELS.index("urban_rural")
 
 
-def aim_sentences(prepared: str, name: re.Pattern) -> int:
-    """How many sentences of a prepared text join ``name`` with town or country schools (AIM_WORDS)."""
-    return sum(1 for sentence in _SENTENCE.findall(prepared) if name.search(sentence) and AIM_WORDS.search(sentence))
+def aim_sentences(prepared: str, name: re.Pattern) -> list[str]:
+    """The sentences of a prepared text that join ``name`` with town or country schools (AIM_WORDS),
+    each as "name…word" (the first of each it has), in order."""
+    found = []
+    for sentence in _SENTENCE.findall(prepared):
+        if (named := name.search(sentence)) and (aim := AIM_WORDS.search(sentence)):
+            found.append(f"{named.group(0)}…{aim.group(0)}")
+    return found
 
 
-def _apply_aim_rules(prepared: str, raw: np.ndarray, best: np.ndarray, whole: np.ndarray, whole_unit: int) -> None:
-    """AIM_RULES on one article's raw scores (in place); the 教联体 rule only in the school-alliance sense."""
+def _apply_aim_rules(prepared: str, raw: np.ndarray, best: np.ndarray, whole: np.ndarray,
+                     whole_unit: int) -> dict[str, tuple[str, ...]]:
+    """AIM_RULES on one article's raw scores (in place); the 教联体 rule only in the school-alliance sense.
+    Returns {"urban_rural": the joins found} when a rule raised it, else {}."""
     for rule in AIM_RULES:
         source = LABELS.index(rule.label)
         if raw[source] <= raw[_UR] or (rule.label == "jiaolianti" and whole[SENSE_SA] < whole[SENSE_HSS]):
             continue
-        if aim_sentences(prepared, rule.name) >= rule.sentences:
+        joins = aim_sentences(prepared, rule.name)
+        if len(joins) >= rule.sentences:
             raw[_UR] = raw[source]
-            best[_UR] = whole_unit  # the whole text is the evidence
+            best[_UR] = whole_unit  # the whole text's terms are the model's evidence
+            return {"urban_rural": tuple(f"rule: {join}" for join in dict.fromkeys(joins))}
+    return {}
 
 
 #: How much a paragraph's own evidence counts against the whole text's:
@@ -260,6 +272,7 @@ def article_scores(pipeline, docs: Sequence[str], *, paragraph_units: bool = Tru
     best = np.zeros((n, len(LABELS)), dtype=np.int64)
     whole = np.zeros((n, proba.shape[1]))
     starts = np.searchsorted(owner_a, np.arange(n))
+    ruled: list[dict[str, tuple[str, ...]]] = []
     ends = np.searchsorted(owner_a, np.arange(n), side="right")
     for row in range(n):
         block = label_scores[starts[row]:ends[row]]
@@ -272,7 +285,6 @@ def article_scores(pipeline, docs: Sequence[str], *, paragraph_units: bool = Tru
                 column = LABELS.index(label)
                 raw[row, column] *= UNNAMED_FACTOR
                 whole[row, column] *= UNNAMED_FACTOR
-        if aim_rules:
-            _apply_aim_rules(prepared[row], raw[row], best[row], whole[row], starts[row])
-    return ArticleScores(raw, whole, best, units, owner_a, features, [headline_ranks(text) for text in prepared])
+        ruled.append(_apply_aim_rules(prepared[row], raw[row], best[row], whole[row], starts[row]) if aim_rules else {})
+    return ArticleScores(raw, whole, best, units, owner_a, features, [headline_ranks(text) for text in prepared], ruled)
 

@@ -39,7 +39,9 @@ def test_a_jiaolianti_text_that_discusses_the_urban_rural_aim_is_urban_rural_too
     verdict = shipped.classify([(TITLE, "\n".join(AIM))])[0]
     assert verdict.labels == ("jiaolianti", "urban_rural"), verdict.scores
     assert verdict.primary == "jiaolianti" and verdict.sense == "school_alliance"
-    assert verdict.evidence["urban_rural"], "a label the rule gives still names the terms behind it"
+    # The evidence names the joins the rule counted first, then the model's own terms.
+    assert verdict.evidence["urban_rural"][:2] == ("rule: 教联体…乡村", "rule: 教联体…农村"), verdict.evidence
+    assert len(verdict.evidence["urban_rural"]) > 2
     # The linear model alone leaves it under the threshold, as it does real county pages:
     # the rule is what assigns the label.
     assert _published(shipped, AIM, aim_rules=False)["urban_rural"] < scoring.DECISION
@@ -54,9 +56,9 @@ def test_a_passing_urban_rural_phrase_or_the_home_school_sense_gives_no_urban_ru
 
 def test_aim_sentences_are_counted_where_the_name_and_the_countryside_meet():
     jiaolianti, district = (rule.name for rule in scoring.AIM_RULES)
-    assert scoring.aim_sentences(textprep.prepare("\n".join(AIM)), jiaolianti) == 2
-    assert scoring.aim_sentences(textprep.prepare("\n".join(PASSING)), jiaolianti) == 1
+    assert scoring.aim_sentences(textprep.prepare("\n".join(AIM)), jiaolianti) == ["教联体…乡村", "教联体…农村"]
+    assert scoring.aim_sentences(textprep.prepare("\n".join(PASSING)), jiaolianti) == ["教联体…城乡"]
     # Village background in a sentence that does not name the 教联体 is not the aim.
-    assert scoring.aim_sentences("教联体统一排课。乡村学校新建了食堂，农村学生营养餐覆盖率达到百分之百。", jiaolianti) == 0
+    assert scoring.aim_sentences("教联体统一排课。乡村学校新建了食堂，农村学生营养餐覆盖率达到百分之百。", jiaolianti) == []
     # 学区房 is housing, not a 学区.
-    assert scoring.aim_sentences("农村家长在县城买学区房。城关学区把骨干教师派到乡村学校。", district) == 1
+    assert scoring.aim_sentences("农村家长在县城买学区房。城关学区把骨干教师派到乡村学校。", district) == ["学区…乡村"]
