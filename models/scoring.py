@@ -2,7 +2,10 @@
 
 :func:`article_scores` scores an article whole and paragraph by paragraph
 (:func:`units_of`) and keeps, per label, the highest unit score, each unit's
-probability first rescaled so that its threshold is 0.5 (:func:`to_half`).
+probability first rescaled so that its threshold is 0.5 (:func:`to_half`);
+then the taxonomy's rules apply (NAMED_LABELS: 教联体 needs its name;
+AIM_RULES: a 教联体 or 学区 text that discusses the urban–rural aim is
+urban_rural too).
 :func:`decide` turns published scores into labels: a label is assigned
 exactly when its published score is at least DECISION.
 """
