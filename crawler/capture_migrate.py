@@ -7,7 +7,7 @@ writes them) into the captures folder beside the database, fsyncs the file, and 
 one transaction per batch, sets each row's pointer (``warc_file``, ``warc_offset``,
 ``warc_length``) and NULLs its bytes. Killed between the two, a batch's records are in the file
 with nothing pointing at them (harmless: no row reads them) and its rows still hold their
-bytes, so the next run writes them again; a record torn by the kill is cut off first
+bytes, so the next run writes them again; a capture the kill left unfinished is cut off first
 (``warc.repair``). A second run finds nothing to do. ``edualliance captures migrate`` runs it;
 ``crawl`` and ``process`` run it too when they find bytes in the database.
 
@@ -70,7 +70,7 @@ def migrate(store, folder: Path, echo: Callable[[str], None] = lambda message: N
     echo(f"moving the bytes of {left} pages from the database into WARC files in {folder} …")
     cut = repair(folder, NODE)
     if cut:
-        echo(f"cut a torn record ({cut} bytes) off the last {NODE} WARC file (an interrupted move)")
+        echo(f"cut an unfinished capture ({cut} bytes) off the last {NODE} WARC file (an interrupted move)")
     writer = CaptureWriter(folder, NODE)
     moved = 0
     try:

@@ -29,8 +29,8 @@ CHANNEL: BinaryIO | None = None
 CAPTURES: Path | None = None
 
 #: The writer name of a single-machine crawl's WARC files (``crawl-<time>-<n>.warc.gz``): one
-#: crawl at a time writes a database, so one name; a crawl killed mid-write leaves a torn record
-#: at the end of its newest file, which the next crawl cuts off before it writes.
+#: crawl at a time writes a database, so one name; a crawl killed mid-write leaves an unfinished
+#: capture at the end of its newest file, which the next crawl cuts off before it writes.
 NODE = "crawl"
 
 

@@ -9,8 +9,8 @@ gzip member, so a capture can be read from its (file, offset, length) alone
 ``<node>-<UTC time>-<n>.warc.gz``, and is closed for a new one past ``ROLL_BYTES``. Records are
 flushed before their location is sent, and the storing process fsyncs the files before it
 commits a pointer (``pipeline.captures.sync``): whatever points into a file points at complete
-records on disk. A writer killed mid-write leaves a torn record at the end of its last file;
-``repair`` cuts it off when it starts again.
+records on disk. A writer killed mid-write leaves a torn record, or the first records of an
+unfinished capture, at the end of its last file; ``repair`` cuts them off when it starts again.
 """
 
 from __future__ import annotations
@@ -139,27 +139,38 @@ def _reason(status: int) -> str:
 
 
 def repair(folder: Path, node: str) -> int:
-    """Cut a torn record (a node killed mid-write) off the end of ``node``'s newest file;
-    return the bytes removed."""
+    """Cut what a killed writer left unfinished off the end of ``node``'s newest file; return the
+    bytes removed.
+
+    That is a torn record, and also the whole first records of a capture whose metadata record
+    (written last) never came: a kill can stop the writes at a record's end as well as inside one,
+    and a capture is its three records.
+    """
     files = sorted(Path(folder).glob(f"{node}-*.warc.gz"))
     if not files:
         return 0
     path = files[-1]
-    good = position = 0  # the end of the last whole gzip member (one record each)
+    good = position = 0  # the end of the last whole capture: its metadata record's gzip member
     member = zlib.decompressobj(wbits=31)
+    head = b""  # the start of the current record, where its WARC-Type stands
     damaged = False
     with open(path, "rb") as handle:
         while not damaged and (chunk := handle.read(2**20)):
             while chunk:
                 try:
-                    member.decompress(chunk)  # one record: at most a page (DOWNLOAD_MAXSIZE) of output
+                    # one record: at most a page (DOWNLOAD_MAXSIZE) of output
+                    out = member.decompress(chunk)
                 except zlib.error as exc:
                     log.warning("%s: unreadable after byte %d (%s)", path, good, exc)
                     damaged = True
                     break
+                if len(head) < _HEAD_BYTES:
+                    head += out[:_HEAD_BYTES]
                 if member.eof:
                     position += len(chunk) - len(member.unused_data)
-                    good, chunk = position, member.unused_data
+                    if _record_type(head) == b"metadata":
+                        good = position
+                    chunk, head = member.unused_data, b""
                     member = zlib.decompressobj(wbits=31)
                 else:
                     position += len(chunk)
@@ -169,3 +180,13 @@ def repair(folder: Path, node: str) -> int:
         with open(path, "r+b") as handle:
             handle.truncate(good)
     return size - good
+
+
+#: Enough of a record's start to hold its WARC-Type header (warcio writes it among the first).
+_HEAD_BYTES = 1024
+_WARC_TYPE = re.compile(rb"\r\nWARC-Type: *([A-Za-z]+)", re.IGNORECASE)
+
+
+def _record_type(head: bytes) -> bytes | None:
+    found = _WARC_TYPE.search(head.split(b"\r\n\r\n", 1)[0])
+    return found.group(1).lower() if found else None

@@ -158,6 +158,24 @@ def test_a_torn_last_record_is_cut_off(tmp_path: Path):
     with open(path, "rb") as handle:
         records = [(r.rec_type, len(r.content_stream().read())) for r in ArchiveIterator(handle)]
     assert records[:6] == [("request", 0), ("response", 70_000), ("metadata", 2)] * 2
+    assert len(records) % 3 == 0, "the capture cut short is gone whole"
+
+
+def test_a_capture_cut_short_at_a_record_boundary_is_cut_off(tmp_path: Path):
+    # A kill can stop the writes between two records of a capture: every record left is whole,
+    # but the capture is not, and nothing points at it yet.
+    writer_ = CaptureWriter(tmp_path, "n1")
+    pointers = [writer_.write(url=f"http://h/{n}", status=200, response_headers=[], request_headers=[],
+                              method="GET", body=f"第{n}页".encode(), metadata={"n": n}) for n in range(3)]
+    writer_.close()
+    path = next(tmp_path.glob("n1-*.warc.gz"))
+    whole = path.read_bytes()
+    _, response_at, response_length = pointers[0]
+    for unfinished in (whole[:response_at], whole[:response_at + response_length]):  # request; request + response
+        path.write_bytes(whole + unfinished)
+        assert repair(tmp_path, "n1") == len(unfinished)
+        assert path.read_bytes() == whole
+    assert repair(tmp_path, "n1") == 0
 
 
 class _Spider(Spider):
