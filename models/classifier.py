@@ -62,8 +62,7 @@ class LearnedClassifier:
         scores, detail = self.scores(items)
         verdicts = []
         for row, decision in enumerate(decide_rows(scores, detail.whole, detail.headline)):
-            ruled = detail.ruled[row] if detail.ruled else {}
-            evidence = {label: (*ruled.get(label, ()),
+            evidence = {label: (*detail.ruled[row].get(label, ()),
                                 *self._evidence(detail.features, int(detail.best_unit[row, LABELS.index(label)]),
                                                 LABELS.index(label)))[:EVIDENCE_TERMS]
                         for label in decision.labels}

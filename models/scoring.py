@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -159,8 +159,7 @@ class ArticleScores:
     owner: np.ndarray  # unit → article row
     features: object  # units × features (csr)
     headline: list[list[float]]  # per article: headline_ranks of its title
-    #: per article: label → what a rule (AIM_RULES) found, for a label that rule raised
-    ruled: list[dict[str, tuple[str, ...]]] = field(default_factory=list)
+    ruled: list[dict[str, tuple[str, ...]]]  # per article: label → what a rule (AIM_RULES) found, if it raised it
 
 
 #: Labels that need their name in the text (docs/taxonomy.md: "a text about
