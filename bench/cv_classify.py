@@ -91,13 +91,12 @@ def forward_by_round(examples, params: dict):
 
     rounds = [round_of(e) for e in examples]
     golds, plain, padded_all, per_round = [], [], [], {}
-    fit_params = {k: v for k, v in params.items() if k not in ("paragraph_weight", "aim_rules")}
     for later in sorted(set(rounds))[1:]:
         train = [e for e, r in zip(examples, rounds) if r < later]
         scored = [e for e, r in zip(examples, rounds) if r == later and not e.unit and e.weight == 1.0]
         cv = training.cross_validate(train, params, calibrate=False)
         calibration = fit_calibration(cv.raw, cv.truth)
-        pipeline = training.fit(train, fit_params)
+        pipeline = training.fit(train, params)  # fit drops the scoring settings
         pool = padding.neutral_texts([e for e, r in zip(examples, rounds) if r == later])
         rng = random.Random(padding.SEED)
         padded = [replace(e, text=padding.diluted(e.text, pool, number, rng)) if pool else e
@@ -145,7 +144,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from edualliance.models import artifact
-    from edualliance.models import corpus, training
+    from edualliance.models import corpus, scoring, training
     from edualliance.pipeline.records import LABELS
 
     examples, problems = corpus.load_corpus()
@@ -165,7 +164,7 @@ def main() -> int:
         started = time.perf_counter()
         result = training.cross_validate(examples, params)
         s = result.scores
-        fit_params = {k: v for k, v in params.items() if k not in ("paragraph_units", "paragraph_weight", "aim_rules")}
+        fit_params = {k: v for k, v in params.items() if k not in scoring.SCORING_DEFAULTS}
         with tempfile.TemporaryDirectory() as tmp:
             size = artifact.save(training.fit(examples, fit_params), {}, Path(tmp)).stat().st_size / 2**20
         brier = sum(c["brier"] for c in s.calibration.values()) / len(s.calibration)

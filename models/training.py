@@ -30,8 +30,8 @@ CV_FOLDS = 5
 def fit(examples: Sequence[Example], params: dict | None = None):
     """Fit the pipeline on examples (weights honoured); return it slimmed for saving."""
     params = {**build.DEFAULT_PARAMS, **(params or {})}
-    params.pop("paragraph_weight", None)  # used when scoring, not fitting
-    params.pop("aim_rules", None)
+    for key in scoring.SCORING_DEFAULTS.keys() - {"paragraph_units"}:
+        params.pop(key, None)  # used when scoring, not fitting
     if not params.pop("paragraph_units", True):  # ablation: articles only, no paragraph evidence
         examples = [e for e in examples if not e.unit]
     else:
